@@ -1,0 +1,289 @@
+"""Doorstep: the one wiring point. Settings, the Application, every handler, and the command line.
+
+    python bot.py [run]             start the bot (long polling)
+    python bot.py validate [PATH]   check survey files and report every problem
+    python bot.py schema            print the JSON Schema of the survey format
+
+Read this file top to bottom to find every entry point of the bot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    BaseRateLimiter,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from handlers import errors, member, render
+from handlers.services import SERVICES_KEY, Catalogue, Clock, Services, utc_now
+from storage.db import open_database
+from surveys.loader import (
+    SURVEY_SUFFIXES,
+    FileProblem,
+    LoadResult,
+    parse_files,
+    survey_json_schema,
+)
+
+log = logging.getLogger("doorstep")
+
+EXIT_INVALID_SURVEYS = 1
+EXIT_BAD_SETTINGS = 2
+TOKEN_PATTERN = r"^[0-9]{5,16}:[A-Za-z0-9_-]{30,64}$"
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+
+class SurveySettings(BaseSettings):
+    """What `validate` needs: where the surveys are (no token required)."""
+
+    model_config = SettingsConfigDict(env_prefix="DOORSTEP_", env_file=".env", extra="ignore")
+
+    surveys: Path = Field(Path("surveys/library"), description="Folder of survey files")
+
+
+class Settings(SurveySettings):
+    """Everything the running bot reads from DOORSTEP_* variables (or a .env file)."""
+
+    bot_token: SecretStr = Field(description="Bot token from @BotFather")
+    api_base_url: str = "https://api.telegram.org/bot"
+    database: Path = Path("doorstep.db")
+    admins: Annotated[frozenset[int], NoDecode] = frozenset()
+    timezone: str = "Europe/London"
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, token: SecretStr) -> SecretStr:
+        if not re.match(TOKEN_PATTERN, token.get_secret_value()):
+            raise ValueError("does not look like a bot token")
+        return token
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {name!r}") from error
+        return name
+
+
+def settings_problem(error: ValidationError) -> str:
+    """One line naming the variable that is wrong, and where a token comes from."""
+    first = error.errors()[0]
+    variable = f"DOORSTEP_{str(first['loc'][0]).upper()}"
+    if first["loc"][0] == "bot_token":
+        state = "is not set" if first["type"] == "missing" else "is not a valid bot token"
+        return f"{variable} {state}: create a bot with @BotFather in Telegram and set its token."
+    return f"{variable} is invalid: {first['msg']}"
+
+
+# --- surveys -----------------------------------------------------------------------------------
+
+
+def read_surveys(path: Path) -> LoadResult:
+    """Read one survey file, or every survey file in a folder, and validate them."""
+    if not path.exists():
+        return LoadResult(problems=[FileProblem(str(path), None, "", "no such file or folder")])
+    files = (
+        sorted(f for f in path.iterdir() if f.suffix in SURVEY_SUFFIXES)
+        if path.is_dir()
+        else [path]
+    )
+    if not files:
+        return LoadResult(problems=[FileProblem(str(path), None, "", "no survey files here")])
+    return parse_files((str(file), file.read_text(encoding="utf-8")) for file in files)
+
+
+# --- the Application ---------------------------------------------------------------------------
+
+
+def build_application(
+    settings: Settings,
+    surveys: LoadResult,
+    *,
+    request: BaseRequest | None = None,
+    rate_limiter: BaseRateLimiter | None = None,
+    clock: Clock = utc_now,
+) -> Application:
+    """The Application with every handler; `request` and `clock` are replaced in tests."""
+    builder = (
+        Application.builder()
+        .token(settings.bot_token.get_secret_value())
+        .base_url(settings.api_base_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=None))
+        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+        .post_init(_started)
+        .post_shutdown(_stopped)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application = builder.build()
+    application.bot_data["settings"] = settings
+    application.bot_data["loaded_surveys"] = surveys.surveys
+    application.bot_data["clock"] = clock
+    register_handlers(application)
+    return application
+
+
+def register_handlers(application: Application) -> None:
+    """Every entry point of the bot. Groups run in order; within a group the first match wins."""
+    private = filters.ChatType.PRIVATE
+    new_messages = filters.UpdateType.MESSAGE  # edits of old answers are not new answers
+    member_commands = {
+        "start": member.start,
+        "surveys": member.list_surveys,
+        "help": member.help_command,
+        "cancel": member.cancel,
+        "skip": member.skip_command,
+        "back": member.back_command,
+    }
+    for command, callback in member_commands.items():
+        application.add_handler(CommandHandler(command, callback, filters=private & new_messages))
+    # Member commands elsewhere get a pointer to the private chat and no data.
+    application.add_handler(
+        CommandHandler(list(member_commands), member.private_only, filters=~private)
+    )
+    application.add_handler(CallbackQueryHandler(member.button))
+    # After the commands above: any other command, then plain text as an answer.
+    application.add_handler(
+        MessageHandler(private & new_messages & filters.COMMAND, member.unknown_command)
+    )
+    application.add_handler(
+        MessageHandler(private & new_messages & filters.TEXT, member.typed_answer)
+    )
+    application.add_handler(
+        MessageHandler(
+            private & new_messages & ~filters.TEXT & ~filters.StatusUpdate.ALL, member.non_text
+        )
+    )
+    application.add_error_handler(errors.on_error)
+
+
+async def _started(application: Application) -> None:
+    """Open the database, record survey versions, set the command menu."""
+    settings: Settings = application.bot_data["settings"]
+    clock: Clock = application.bot_data["clock"]
+    db = await open_database(settings.database)
+    catalogue = Catalogue()
+    await catalogue.register(db, application.bot_data["loaded_surveys"], clock())
+    application.bot_data[SERVICES_KEY] = Services(
+        db=db,
+        catalogue=catalogue,
+        timezone=ZoneInfo(settings.timezone),
+        clock=clock,
+        admins=settings.admins,
+    )
+    await application.bot.set_my_commands(
+        [BotCommand(name, text) for name, text in render.PRIVATE_COMMANDS],
+        scope=BotCommandScopeAllPrivateChats(),
+    )
+    ids = ", ".join(catalogue.current) or "none"
+    log.info("loaded %d surveys: %s", len(catalogue.current), ids)
+
+
+async def _stopped(application: Application) -> None:
+    """Close the database after the last update."""
+    services: Services | None = application.bot_data.get(SERVICES_KEY)
+    if services is not None:
+        await services.db.close()
+
+
+# --- command line ------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run the chosen command; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="bot.py", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="start the bot (the default)")
+    validate = commands.add_parser("validate", help="check survey files, report every problem")
+    validate.add_argument(
+        "path", nargs="?", type=Path, help="a file or folder (default: DOORSTEP_SURVEYS)"
+    )
+    commands.add_parser("schema", help="print the JSON Schema of the survey format")
+    arguments = parser.parse_args(argv)
+    if arguments.command == "schema":
+        print(json.dumps(survey_json_schema(), indent=2))
+        return 0
+    if arguments.command == "validate":
+        return validate_command(arguments.path)
+    return run_command()
+
+
+def validate_command(path: Path | None) -> int:
+    """Report every problem in the survey files; 0 if there are none."""
+    result = read_surveys(path or SurveySettings().surveys)
+    for problem in result.problems:
+        print(problem, file=sys.stderr)
+    if not result.ok:
+        return EXIT_INVALID_SURVEYS
+    print(f"{len(result.surveys)} surveys valid: {', '.join(s.id for s in result.surveys)}")
+    return 0
+
+
+def run_command() -> int:
+    """Start the bot and poll until SIGINT or SIGTERM."""
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(settings_problem(error), file=sys.stderr)
+        return EXIT_BAD_SETTINGS
+    surveys = read_surveys(settings.surveys)
+    if not surveys.ok:
+        for problem in surveys.problems:
+            print(problem, file=sys.stderr)
+        print("Doorstep will not start until the survey files are valid.", file=sys.stderr)
+        return EXIT_INVALID_SURVEYS
+    configure_logging()
+    application = build_application(settings, surveys)
+    # Pending updates are kept (delivery is at least once); handling is idempotent.
+    application.run_polling(
+        allowed_updates=Update.ALL_TYPES,
+        drop_pending_updates=False,
+        stop_signals=(signal.SIGINT, signal.SIGTERM),
+    )
+    return 0
+
+
+def configure_logging() -> None:
+    """INFO logs say what happened, never what anyone wrote."""
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
+    )
+    # httpx logs every request URL at INFO, and the URL carries the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""Callback data: the one codec for every inline button Doorstep sends.
+
+Formats (always ASCII, at most 64 bytes; ids are numbers, never labels):
+    c:1[:SURVEY]   agree to the privacy notice (then open SURVEY)     c:0  decline
+    o:SURVEY       open (or continue) a survey
+    a:R:Q:O        answer option O to question Q (its position) of response R
+    t:R:Q:O:1|0    tick (1) or untick (0) option O of a multi question
+    d:R:Q          Done with a multi question
+    s:R:Q          Skip          b:R:Q  Back
+Decoding is strict: anything else is None, and the handler answers it as a stale button.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+MAX_CALLBACK_BYTES = 64
+_SLUG = r"[a-z0-9][a-z0-9-]{0,31}"
+_NUMBER = r"0|[1-9][0-9]{0,11}"
+
+
+@dataclass(frozen=True)
+class Consent:
+    """A decision on the privacy notice, and the survey the member was heading for."""
+
+    agreed: bool
+    survey_id: str | None = None
+
+
+@dataclass(frozen=True)
+class OpenSurvey:
+    """Open or continue a survey."""
+
+    survey_id: str
+
+
+class Move(StrEnum):
+    """Buttons that act on a question as a whole."""
+
+    DONE = "d"
+    SKIP = "s"
+    BACK = "b"
+
+
+@dataclass(frozen=True)
+class QuestionMove:
+    """Done, Skip or Back on question `question` (its position) of response `response_id`."""
+
+    move: Move
+    response_id: int
+    question: int
+
+
+@dataclass(frozen=True)
+class AnswerOption:
+    """An answer button: option `option` of the question."""
+
+    response_id: int
+    question: int
+    option: int
+
+
+@dataclass(frozen=True)
+class ToggleOption:
+    """Tick (`chosen`) or untick an option of a multi question."""
+
+    response_id: int
+    question: int
+    option: int
+    chosen: bool
+
+
+Callback = Consent | OpenSurvey | QuestionMove | AnswerOption | ToggleOption
+
+_PATTERNS = {
+    "c": re.compile(rf"^c:(?P<agreed>[01])(?::(?P<survey>{_SLUG}))?$"),
+    "o": re.compile(rf"^o:(?P<survey>{_SLUG})$"),
+    "a": re.compile(rf"^a:(?P<r>{_NUMBER}):(?P<q>{_NUMBER}):(?P<o>{_NUMBER})$"),
+    "t": re.compile(rf"^t:(?P<r>{_NUMBER}):(?P<q>{_NUMBER}):(?P<o>{_NUMBER}):(?P<on>[01])$"),
+    "m": re.compile(rf"^(?P<move>[dsb]):(?P<r>{_NUMBER}):(?P<q>{_NUMBER})$"),
+}
+
+
+def encode(callback: Callback) -> str:
+    """The callback data for a button."""
+    match callback:
+        case Consent(agreed, survey_id):
+            data = f"c:{int(agreed)}" + (f":{survey_id}" if survey_id else "")
+        case OpenSurvey(survey_id):
+            data = f"o:{survey_id}"
+        case AnswerOption(response_id, question, option):
+            data = f"a:{response_id}:{question}:{option}"
+        case ToggleOption(response_id, question, option, chosen):
+            data = f"t:{response_id}:{question}:{option}:{int(chosen)}"
+        case QuestionMove(move, response_id, question):
+            data = f"{move.value}:{response_id}:{question}"
+    if len(data.encode()) > MAX_CALLBACK_BYTES:
+        raise ValueError(f"callback data over {MAX_CALLBACK_BYTES} bytes: {data!r}")
+    return data
+
+
+def decode(data: object) -> Callback | None:
+    """The button behind callback data, or None for anything Doorstep did not send."""
+    if not isinstance(data, str) or not data or len(data.encode()) > MAX_CALLBACK_BYTES:
+        return None
+    pattern = _PATTERNS.get(data[0], _PATTERNS["m"])
+    match = pattern.match(data)
+    if match is None:
+        return None
+    fields = match.groupdict()
+    if data[0] == "c":
+        return Consent(fields["agreed"] == "1", fields["survey"])
+    if data[0] == "o":
+        return OpenSurvey(fields["survey"])
+    response_id, question = int(fields["r"]), int(fields["q"])
+    if data[0] == "a":
+        return AnswerOption(response_id, question, int(fields["o"]))
+    if data[0] == "t":
+        return ToggleOption(response_id, question, int(fields["o"]), fields["on"] == "1")
+    return QuestionMove(Move(fields["move"]), response_id, question)

@@ -1,0 +1,330 @@
+"""Everything a member reads: texts and inline keyboards, escaped once, here.
+
+The parse mode is HTML (set once in bot.py through `Defaults`), so every piece of survey or
+member text passes through `escape`. Button labels are plain text and are never escaped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from handlers import callbacks
+from handlers.callbacks import AnswerOption, Move, OpenSurvey, QuestionMove, ToggleOption
+from surveys.engine import AnswerValue, Problem, Progress, Rejected, answer_text
+from surveys.model import (
+    MultiQuestion,
+    NumberQuestion,
+    Question,
+    ScaleQuestion,
+    Survey,
+    TextQuestion,
+    YesNoQuestion,
+)
+
+MAX_MESSAGE_LENGTH = 4096  # Telegram counts UTF-16 code units
+SCALE_BUTTONS_PER_ROW = 6
+TICK = "✅ "
+
+PRIVACY_NOTICE = """\
+<b>Before we start: your privacy</b>
+
+Doorstep asks you short surveys for the movement. Your answers are political opinions, which \
+the law treats as specially protected, so here is exactly what happens:
+
+• We store your answers, the time you gave them, and this decision, under your Telegram \
+account number. We never store your name or username.
+• Organisers only ever see totals for groups of people, never your individual answers.
+• You can pause any survey, and skip optional questions.
+• You can ask what is held about you, and have it deleted, at any time.
+
+Do you agree to us storing your answers on these terms?"""
+
+NOTICE_VERSION = hashlib.sha256(PRIVACY_NOTICE.encode()).hexdigest()[:12]
+
+WELCOME = (
+    "<b>Welcome to Doorstep.</b>\n"
+    "Tell the movement what matters where you live, one short question at a time."
+)
+HELP = """\
+<b>What I can do</b>
+/surveys – the surveys open now
+/start – welcome, and any survey you have not finished
+/back – go back to the previous question
+/skip – skip an optional question
+/cancel – pause the survey; your answers are kept
+/help – this list
+
+Tap the buttons under a question, or type your answer when asked."""
+
+# One line of help per command, for Telegram's command menu in private chats.
+PRIVATE_COMMANDS = [
+    ("surveys", "The surveys open now"),
+    ("start", "Welcome, and continue an unfinished survey"),
+    ("back", "Go back to the previous question"),
+    ("skip", "Skip an optional question"),
+    ("cancel", "Pause the survey (your answers are kept)"),
+    ("help", "What I can do"),
+]
+
+DECLINED = (
+    "No problem. Nothing about you is stored except this decision.\n"
+    "If you change your mind, send /start."
+)
+AGREED = "Thank you. You can change your mind at any time."
+PAUSED = "Paused. Your answers are kept: send /surveys or /start to carry on where you stopped."
+NOTHING_TO_PAUSE = "There is no survey open right now. Send /surveys to see what is open."
+NO_OPEN_QUESTION = "There is no question open right now. Send /surveys to see what is open."
+NEEDS_CONSENT = "Please send /start first: I need your agreement before I can store answers."
+NO_SURVEYS = "There are no surveys open right now. Thank you for checking!"
+SURVEY_NOT_OPEN = "That survey is not open. Send /surveys to see what is open."
+STALE_BUTTON = "This button is no longer active."
+CANNOT_GO_BACK = "This is the first question: there is nothing to go back to."
+PRIVATE_ONLY = "Surveys are answered in a private chat with me."
+UNKNOWN_COMMAND = "I don't know that command. Send /help to see what I can do."
+SOMETHING_WENT_WRONG = (
+    "Sorry, something went wrong on my side. Your answers so far are safe; send /start to carry on."
+)
+
+_PROBLEMS = {
+    Problem.USE_BUTTONS: "Please answer with the buttons under the question.",
+    Problem.EMPTY: "Please type your answer.",
+    Problem.TOO_LONG: "That is {actual:g} characters; please keep it to {limit:g}.",
+    Problem.NOT_A_NUMBER: "Please type a number, like 3 or 12.5.",
+    Problem.TOO_SMALL: "Please type a number of at least {limit:g}.",
+    Problem.TOO_LARGE: "Please type a number of at most {limit:g}.",
+    Problem.NOT_AN_OPTION: "That is not one of the options.",
+    Problem.TOO_MANY: "You can choose at most {limit:g}. Untick one first.",
+    Problem.NONE_CHOSEN: "Please tick at least one option, then tap Done.",
+    Problem.REQUIRED: "This question needs an answer; it cannot be skipped.",
+}
+TYPE_YOUR_ANSWER = "Please answer in a text message."
+USE_BUTTONS = _PROBLEMS[Problem.USE_BUTTONS]
+
+
+def problem_text(rejected: Rejected) -> str:
+    """The short explanation for an answer that was not accepted."""
+    return _PROBLEMS[rejected.problem].format(limit=rejected.limit, actual=rejected.actual)
+
+
+def notice_keyboard(survey_id: str | None) -> InlineKeyboardMarkup:
+    """I agree / No thanks; agreeing carries on to the survey the member was heading for."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button("I agree", callbacks.Consent(agreed=True, survey_id=survey_id)),
+                _button("No thanks", callbacks.Consent(agreed=False)),
+            ]
+        ]
+    )
+
+
+def survey_list(
+    surveys: list[Survey], unfinished: set[str], done: set[str]
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The open surveys as buttons, marking those in progress or already taken."""
+    if not surveys:
+        return NO_SURVEYS, None
+    rows = []
+    for survey in surveys:
+        label = survey.title
+        if survey.id in unfinished:
+            label = f"Continue: {survey.title}"
+        elif survey.id in done and not survey.repeatable:
+            label = f"✓ {survey.title}"
+        rows.append([_button(label, OpenSurvey(survey.id))])
+    return "<b>Surveys open now</b>\nTap one to start or carry on.", InlineKeyboardMarkup(rows)
+
+
+def welcome(unfinished: list[Survey]) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The /start greeting, reminding the member of unfinished surveys."""
+    if not unfinished:
+        return f"{WELCOME}\n\nSend /surveys to see what is open.", None
+    names = ", ".join(f"<b>{escape(survey.title)}</b>" for survey in unfinished)
+    text = f"{WELCOME}\n\nYou have not finished {names} yet. Carry on where you stopped?"
+    rows = [[_button(f"Continue: {survey.title}", OpenSurvey(survey.id))] for survey in unfinished]
+    return text, InlineKeyboardMarkup(rows)
+
+
+def survey_intro(survey: Survey) -> str:
+    """The first message of a new response."""
+    return f"<b>{escape(survey.title)}</b>\n\n{escape(survey.intro)}"
+
+
+def already_taken(survey: Survey) -> str:
+    """A non-repeatable survey the member has completed."""
+    return f"You have already taken part in <b>{escape(survey.title)}</b>. Thank you!"
+
+
+def resuming(survey: Survey) -> str:
+    """Said before the question when a member comes back to a survey."""
+    return f"Welcome back to <b>{escape(survey.title)}</b>. Here is where you stopped:"
+
+
+def question_text(
+    survey: Survey, question: Question, step: Progress, previous: AnswerValue = None
+) -> str:
+    """A question with its progress, a hint on how to answer, and any earlier answer."""
+    lines = [
+        f"<b>{escape(survey.title)}</b> · Question {step.position} of {step.total}",
+        "",
+        escape(question.text),
+    ]
+    hint = _hint(question)
+    if hint:
+        lines += ["", f"<i>{escape(hint)}</i>"]
+    if previous is not None and not isinstance(question, MultiQuestion):
+        lines += ["", f"Your answer so far: {escape(answer_text(question, previous))}"]
+    return "\n".join(lines)
+
+
+def answered_text(survey: Survey, question: Question, step: Progress, value: AnswerValue) -> str:
+    """A question's message after it was answered: the buttons go, the answer shows."""
+    text = question_text(survey, question, step)
+    return f"{text}\n\n✔️ <b>{escape(answer_text(question, value))}</b>"
+
+
+def _hint(question: Question) -> str:
+    parts = []
+    if isinstance(question, ScaleQuestion) and (question.min_label or question.max_label):
+        parts.append(
+            f"{question.min} = {question.min_label or '…'}, {question.max} = "
+            f"{question.max_label or '…'}"
+        )
+    elif isinstance(question, MultiQuestion):
+        most = f" (up to {question.max_choices})" if question.max_choices else ""
+        parts.append(f"Tick all that apply{most}, then tap Done.")
+    elif isinstance(question, TextQuestion):
+        parts.append(f"Type your answer (up to {question.max_length} characters).")
+    elif isinstance(question, NumberQuestion):
+        parts.append("Type a number" + _number_range(question) + ".")
+    if not question.required:
+        parts.append("Optional: tap Skip or send /skip to leave it out.")
+    return " ".join(parts)
+
+
+def _number_range(question: NumberQuestion) -> str:
+    if question.min is not None and question.max is not None:
+        return f" from {question.min:g} to {question.max:g}"
+    if question.min is not None:
+        return f" of at least {question.min:g}"
+    if question.max is not None:
+        return f" of at most {question.max:g}"
+    return ""
+
+
+def question_keyboard(
+    response_id: int,
+    index: int,
+    question: Question,
+    ticked: list[str],
+    can_go_back: bool,
+) -> InlineKeyboardMarkup | None:
+    """Answer buttons for the question, then Back and Skip where they apply."""
+    rows = _answer_rows(response_id, index, question, ticked)
+    moves = []
+    if can_go_back:
+        moves.append(_button("« Back", QuestionMove(Move.BACK, response_id, index)))
+    if not question.required:
+        moves.append(_button("Skip »", QuestionMove(Move.SKIP, response_id, index)))
+    if moves:
+        rows.append(moves)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _answer_rows(
+    response_id: int, index: int, question: Question, ticked: list[str]
+) -> list[list[InlineKeyboardButton]]:
+    if isinstance(question, MultiQuestion):
+        rows = [
+            [
+                _button(
+                    f"{TICK if choice.value in ticked else ''}{choice.label}",
+                    ToggleOption(response_id, index, option, choice.value not in ticked),
+                )
+            ]
+            for option, choice in enumerate(question.choices)
+        ]
+        return [*rows, [_button("Done", QuestionMove(Move.DONE, response_id, index))]]
+    if isinstance(question, YesNoQuestion):
+        return [
+            [
+                _button("Yes", AnswerOption(response_id, index, 0)),
+                _button("No", AnswerOption(response_id, index, 1)),
+            ]
+        ]
+    if isinstance(question, ScaleQuestion):
+        buttons = [
+            _button(str(point), AnswerOption(response_id, index, option))
+            for option, point in enumerate(question.points())
+        ]
+        return [
+            buttons[start : start + SCALE_BUTTONS_PER_ROW]
+            for start in range(0, len(buttons), SCALE_BUTTONS_PER_ROW)
+        ]
+    if isinstance(question, TextQuestion | NumberQuestion):
+        return []
+    return [
+        [_button(choice.label, AnswerOption(response_id, index, option))]
+        for option, choice in enumerate(question.choices)
+    ]
+
+
+def completion(survey: Survey, answers: dict[str, AnswerValue]) -> str:
+    """Thanks, and the member's own answers in survey order."""
+    lines = [
+        f"<b>Thank you!</b> That is the end of <b>{escape(survey.title)}</b>.",
+        "",
+        "Your answers:",
+    ]
+    for question in survey.questions:
+        if question.id in answers:
+            # No tag spans a line, so split_message may cut between any two lines.
+            answer = escape(answer_text(question, answers[question.id]))
+            lines += [f"• {escape(question.text)}", f"→ {answer}"]
+    return "\n".join(lines)
+
+
+def utf16_length(text: str) -> int:
+    """Length as Telegram counts it."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
+    """Split a long text at line boundaries into messages within Telegram's limit.
+
+    A single line longer than the limit is cut at the limit, which only happens for text
+    that contains no markup (survey texts are bounded well below the limit).
+    """
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while utf16_length(line) > limit:
+            head = _utf16_prefix(line, limit)
+            chunks.extend([current] if current else [])
+            chunks.append(head)
+            current, line = "", line[len(head) :]
+        candidate = f"{current}\n{line}" if current else line
+        if utf16_length(candidate) > limit:
+            chunks.append(current)
+            candidate = line
+        current = candidate
+    if current or not chunks:
+        chunks.append(current)
+    return chunks
+
+
+def _utf16_prefix(text: str, limit: int) -> str:
+    """The longest prefix of `text` within `limit` UTF-16 code units."""
+    size = 0
+    for index, character in enumerate(text):
+        size += 2 if ord(character) > 0xFFFF else 1
+        if size > limit:
+            return text[:index]
+    return text
+
+
+def _button(label: str, callback: callbacks.Callback) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=callbacks.encode(callback))

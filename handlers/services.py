@@ -1,0 +1,77 @@
+"""What the handlers share: the database, the survey catalogue, the clock and a few settings.
+
+`bot.py` builds one `Services` and puts it in `bot_data`; handlers reach it with `services()`.
+Nothing here knows Telegram beyond that lookup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from telegram.ext import ContextTypes
+
+from storage import versions
+from storage.db import Database
+from surveys.loader import canonical_json, content_hash
+from surveys.model import Survey
+
+Clock = Callable[[], dt.datetime]
+SERVICES_KEY = "doorstep"
+
+
+def utc_now() -> dt.datetime:
+    """The real clock (tests pass their own)."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Catalogue:
+    """The surveys loaded from files, and every stored version a response may be pinned to."""
+
+    current: dict[str, tuple[Survey, int]] = field(default_factory=dict)
+    _by_version: dict[int, Survey] = field(default_factory=dict)
+
+    async def register(self, db: Database, loaded: list[Survey], now: dt.datetime) -> None:
+        """Record each loaded survey's version and make it the one new responses use."""
+        for survey in loaded:
+            version_id = await versions.register_version(
+                db, survey.id, content_hash(survey), canonical_json(survey), now
+            )
+            self.current[survey.id] = (survey, version_id)
+            self._by_version[version_id] = survey
+
+    async def version(self, db: Database, version_id: int) -> Survey:
+        """The survey as it was in a stored version (cached; versions never change)."""
+        if version_id not in self._by_version:
+            definition = await versions.version_definition(db, version_id)
+            if definition is None:
+                raise LookupError(f"no survey version {version_id}")
+            self._by_version[version_id] = Survey.model_validate_json(definition)
+        return self._by_version[version_id]
+
+    def open_surveys(self, today: dt.date) -> list[Survey]:
+        """Surveys members may start today, in file order."""
+        return [survey for survey, _ in self.current.values() if survey.is_open(today)]
+
+
+@dataclass
+class Services:
+    """Everything a handler needs besides the update."""
+
+    db: Database
+    catalogue: Catalogue
+    timezone: ZoneInfo
+    clock: Clock = utc_now
+    admins: frozenset[int] = frozenset()
+
+    def today(self) -> dt.date:
+        """Today's date where the movement is (opens/closes are local dates)."""
+        return self.clock().astimezone(self.timezone).date()
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    """The shared services of the running Application."""
+    return context.bot_data[SERVICES_KEY]

@@ -1,0 +1,101 @@
+"""The SQLite connection: opening, pragmas, migrations and the one lock around every use.
+
+Doorstep keeps one aiosqlite connection per process. Handlers, jobs and the error handler may
+interleave at every `await`, so all work goes through `Database.transaction()` or
+`Database.read()`, which serialise access: a transaction is never seen half-done by another
+task, and a commit happens before the caller replies to Telegram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+BUSY_TIMEOUT_MS = 5000
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class Database:
+    """One open database with serialised access."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+        self._lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction: committed when the block ends, rolled back if it raises."""
+        async with self._lock:
+            await self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._connection
+            except BaseException:
+                await self._connection.rollback()
+                raise
+            await self._connection.commit()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Reads that must not see another task's transaction half-way."""
+        async with self._lock:
+            yield self._connection
+
+    async def close(self) -> None:
+        """Close the connection (after the last use)."""
+        await self._connection.close()
+
+
+async def open_database(path: str | Path) -> Database:
+    """Open (creating if needed) and migrate the database at `path` (":memory:" for tests)."""
+    _create_private_file(path)
+    # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT), never implied.
+    connection = await aiosqlite.connect(path, isolation_level=None)
+    for pragma in (
+        "journal_mode = WAL",
+        # WAL with NORMAL survives a crash of the process without losing a commit; only a
+        # power cut can lose the last transactions, never corrupt the file.
+        "synchronous = NORMAL",
+        "foreign_keys = ON",
+        f"busy_timeout = {BUSY_TIMEOUT_MS}",
+    ):
+        await connection.execute(f"PRAGMA {pragma}")
+    await migrate(connection)
+    return Database(connection)
+
+
+def _create_private_file(path: str | Path) -> None:
+    """Members' answers are sensitive: a new database file is readable by its owner only."""
+    if str(path) == ":memory:" or Path(path).exists():
+        return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+def migrations() -> list[tuple[int, str]]:
+    """The bundled migrations as (version, SQL), in order."""
+    found = []
+    for entry in resources.files("storage.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+async def migrate(connection: aiosqlite.Connection) -> int:
+    """Apply the migrations newer than `PRAGMA user_version`; return the version reached."""
+    async with connection.execute("PRAGMA user_version") as cursor:
+        (version,) = await cursor.fetchone()
+    for number, sql in migrations():
+        if number <= version:
+            continue
+        # executescript commits first; the script and the version bump run as one transaction.
+        await connection.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+        version = number
+    return version

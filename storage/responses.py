@@ -1,0 +1,277 @@
+"""Responses and their answers: starting, answering, going back, completing.
+
+Every change is conditional on the state the member's update was answering ("record the answer
+to question 4 of response R only if R is at question 4"), and a typed message is claimed by its
+message id, so that a redelivered update changes nothing. Each call is one transaction,
+committed before it returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+
+import aiosqlite
+
+from storage.db import Database
+
+# An answer as stored: the JSON of the value, None for a skipped question.
+AnswerValue = str | int | float | list[str] | None
+
+
+@dataclass(frozen=True)
+class Response:
+    """One member's response to one survey version."""
+
+    id: int
+    member_id: int
+    survey_id: str
+    version_id: int
+    current_question: str | None
+    pending_choices: list[str]
+    answers: dict[str, AnswerValue] = field(default_factory=dict)
+
+    @property
+    def completed(self) -> bool:
+        """True once the last question was answered."""
+        return self.current_question is None
+
+
+_RESPONSE_COLUMNS = "id, member_id, survey_id, survey_version_id, current_question, pending_choices"
+
+
+async def _load(connection: aiosqlite.Connection, where: str, params: Sequence) -> Response | None:
+    cursor = await connection.execute(
+        f"SELECT {_RESPONSE_COLUMNS} FROM responses WHERE {where}", params
+    )
+    row = await cursor.fetchone()
+    if row is None:
+        return None
+    response_id, member_id, survey_id, version_id, current, pending = row
+    cursor = await connection.execute(
+        "SELECT question_id, value FROM answers WHERE response_id = ?", (response_id,)
+    )
+    answers = {
+        question: None if value is None else json.loads(value)
+        for question, value in await cursor.fetchall()
+    }
+    return Response(
+        response_id, member_id, survey_id, version_id, current, json.loads(pending), answers
+    )
+
+
+async def get_response(db: Database, response_id: int) -> Response | None:
+    """A response with its answers, or None."""
+    async with db.read() as connection:
+        return await _load(connection, "id = ?", (response_id,))
+
+
+async def open_response(db: Database, member_id: int, survey_id: str) -> Response | None:
+    """The member's unfinished response to a survey, if any."""
+    async with db.read() as connection:
+        return await _load(
+            connection,
+            "member_id = ? AND survey_id = ? AND status = 'in_progress'",
+            (member_id, survey_id),
+        )
+
+
+async def unfinished_surveys(db: Database, member_id: int) -> list[str]:
+    """Ids of the surveys the member has started and not finished, most recent first."""
+    async with db.read() as connection:
+        cursor = await connection.execute(
+            "SELECT survey_id FROM responses WHERE member_id = ? AND status = 'in_progress'"
+            " ORDER BY updated_at DESC, id DESC",
+            (member_id,),
+        )
+        return [survey_id for (survey_id,) in await cursor.fetchall()]
+
+
+async def has_completed(db: Database, member_id: int, survey_id: str) -> bool:
+    """Whether the member has completed this survey at least once."""
+    async with db.read() as connection:
+        cursor = await connection.execute(
+            "SELECT 1 FROM responses WHERE member_id = ? AND survey_id = ?"
+            " AND status = 'completed' LIMIT 1",
+            (member_id, survey_id),
+        )
+        return await cursor.fetchone() is not None
+
+
+async def start_response(
+    db: Database,
+    member_id: int,
+    survey_id: str,
+    version_id: int,
+    first_question: str,
+    now: dt.datetime,
+) -> Response:
+    """Start a response at its first question and make it the member's active survey.
+
+    If the member already has this survey open (a redelivered /start), that response is
+    returned instead: there is at most one open response per member and survey.
+    """
+    async with db.transaction() as connection:
+        await connection.execute(
+            "INSERT INTO responses (member_id, survey_id, survey_version_id, status,"
+            " current_question, started_at, updated_at)"
+            " VALUES (?, ?, ?, 'in_progress', ?, ?, ?)"
+            " ON CONFLICT (member_id, survey_id) WHERE status = 'in_progress' DO NOTHING",
+            (member_id, survey_id, version_id, first_question, now.isoformat(), now.isoformat()),
+        )
+        response = await _load(
+            connection,
+            "member_id = ? AND survey_id = ? AND status = 'in_progress'",
+            (member_id, survey_id),
+        )
+        assert response is not None  # inserted, or already there
+        await _activate(connection, response.id, done=False)
+    return response
+
+
+async def record_answer(
+    db: Database,
+    response_id: int,
+    question_id: str,
+    value: AnswerValue,
+    *,
+    next_question: str | None,
+    dropped: Sequence[str] = (),
+    now: dt.datetime,
+    message_id: int | None = None,
+) -> bool:
+    """Store the answer to the response's current question and move to `next_question`.
+
+    `next_question` None completes the response. `dropped` are answers that the new answer
+    hides. Returns False, changing nothing, when the response is no longer at `question_id`
+    or when `message_id` (a typed answer) is not newer than the member's last handled message:
+    both mean a stale or redelivered update.
+    """
+    async with _unless_stale(db) as connection:
+        await _claim_message(connection, response_id, message_id)
+        cursor = await connection.execute(
+            "UPDATE responses SET current_question = ?, pending_choices = '[]', updated_at = ?,"
+            " status = CASE WHEN ? IS NULL THEN 'completed' ELSE 'in_progress' END,"
+            " completed_at = CASE WHEN ? IS NULL THEN ? END"
+            " WHERE id = ? AND status = 'in_progress' AND current_question = ?",
+            (
+                next_question,
+                now.isoformat(),
+                next_question,
+                next_question,
+                now.isoformat(),
+                response_id,
+                question_id,
+            ),
+        )
+        if cursor.rowcount != 1:
+            raise _Stale
+        await connection.execute(
+            "INSERT INTO answers (response_id, question_id, value, answered_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (response_id, question_id)"
+            " DO UPDATE SET value = excluded.value, answered_at = excluded.answered_at",
+            (response_id, question_id, _encode(value), now.isoformat()),
+        )
+        if dropped:
+            await connection.execute(
+                "DELETE FROM answers WHERE response_id = ? AND question_id IN"
+                f" ({','.join('?' * len(dropped))})",
+                (response_id, *dropped),
+            )
+        await _activate(connection, response_id, done=next_question is None)
+        return True
+    return False
+
+
+async def move_back(
+    db: Database,
+    response_id: int,
+    from_question: str,
+    to_question: str,
+    *,
+    pending_choices: Sequence[str] = (),
+    now: dt.datetime,
+    message_id: int | None = None,
+) -> bool:
+    """Return the response from `from_question` to the earlier `to_question` (Back).
+
+    The earlier answer stays until the member replaces it; `pending_choices` preloads a multi
+    question's ticks. Returns False, changing nothing, for a stale or redelivered update.
+    """
+    async with _unless_stale(db) as connection:
+        await _claim_message(connection, response_id, message_id)
+        cursor = await connection.execute(
+            "UPDATE responses SET current_question = ?, pending_choices = ?, updated_at = ?"
+            " WHERE id = ? AND status = 'in_progress' AND current_question = ?",
+            (
+                to_question,
+                json.dumps(list(pending_choices)),
+                now.isoformat(),
+                response_id,
+                from_question,
+            ),
+        )
+        if cursor.rowcount != 1:
+            raise _Stale
+        await _activate(connection, response_id, done=False)
+        return True
+    return False
+
+
+async def set_pending_choices(
+    db: Database, response_id: int, question_id: str, choices: Sequence[str], now: dt.datetime
+) -> bool:
+    """Keep a multi question's ticks until Done; False if the response moved on."""
+    async with db.transaction() as connection:
+        cursor = await connection.execute(
+            "UPDATE responses SET pending_choices = ?, updated_at = ?"
+            " WHERE id = ? AND status = 'in_progress' AND current_question = ?",
+            (json.dumps(list(choices)), now.isoformat(), response_id, question_id),
+        )
+        if cursor.rowcount == 1:
+            await _activate(connection, response_id, done=False)
+        return cursor.rowcount == 1
+
+
+class _Stale(Exception):
+    """The update answered a state that has moved on: roll back and report False."""
+
+
+@asynccontextmanager
+async def _unless_stale(db: Database) -> AsyncIterator[aiosqlite.Connection]:
+    """A transaction that a `_Stale` inside rolls back quietly (the block then returns nothing)."""
+    with suppress(_Stale):
+        async with db.transaction() as connection:
+            yield connection
+
+
+async def _claim_message(
+    connection: aiosqlite.Connection, response_id: int, message_id: int | None
+) -> None:
+    """Mark a typed message as handled; stale if it (or a newer one) already was."""
+    if message_id is None:
+        return  # a button: the conditional update alone tells a stale tap
+    cursor = await connection.execute(
+        "UPDATE members SET last_message_id = ?"
+        " WHERE id = (SELECT member_id FROM responses WHERE id = ?) AND last_message_id < ?",
+        (message_id, response_id, message_id),
+    )
+    if cursor.rowcount != 1:
+        raise _Stale
+
+
+async def _activate(connection: aiosqlite.Connection, response_id: int, *, done: bool) -> None:
+    """The response a member works on is their active one; a completed one no longer is."""
+    await connection.execute(
+        "UPDATE members SET active_response_id ="
+        " CASE WHEN ? THEN NULLIF(active_response_id, ?) ELSE ? END"
+        " WHERE id = (SELECT member_id FROM responses WHERE id = ?)",
+        (int(done), response_id, response_id, response_id),
+    )
+
+
+def _encode(value: AnswerValue) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)

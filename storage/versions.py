@@ -1,0 +1,39 @@
+"""Survey versions: a snapshot of each distinct content of a survey file.
+
+A response is pinned to the version it started with, so editing a live survey file never
+changes the questions behind answers already given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from storage.db import Database
+
+
+async def register_version(
+    db: Database, survey_id: str, content_hash: str, definition: str, now: dt.datetime
+) -> int:
+    """The id of this survey content, recording it if it is new."""
+    async with db.transaction() as connection:
+        await connection.execute(
+            "INSERT INTO survey_versions (survey_id, content_hash, definition, first_loaded_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (survey_id, content_hash) DO NOTHING",
+            (survey_id, content_hash, definition, now.isoformat()),
+        )
+        cursor = await connection.execute(
+            "SELECT id FROM survey_versions WHERE survey_id = ? AND content_hash = ?",
+            (survey_id, content_hash),
+        )
+        (version_id,) = await cursor.fetchone()
+    return version_id
+
+
+async def version_definition(db: Database, version_id: int) -> str | None:
+    """The stored survey JSON of a version, or None if there is no such version."""
+    async with db.read() as connection:
+        cursor = await connection.execute(
+            "SELECT definition FROM survey_versions WHERE id = ?", (version_id,)
+        )
+        row = await cursor.fetchone()
+    return row[0] if row else None

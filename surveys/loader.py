@@ -1,0 +1,204 @@
+"""Reading survey files: YAML text in, `Survey` models or a complete list of problems out.
+
+Pure: files arrive as (name, text) pairs read by the caller (bot.py), so the rules are tested on
+strings. Every problem is reported at once, each with its file, question id and field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from surveys.model import Question, Survey, SurveyProblem, survey_problems
+
+SURVEY_SUFFIXES = (".yaml", ".yml")  # what the folder reader in bot.py picks up
+
+
+class _SurveyYamlLoader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false, so `yes`, `no`, `on` and `off` stay text."""
+
+
+_SurveyYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_SurveyYamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """One problem in one survey file."""
+
+    file: str
+    question: str | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"question {self.question!r}, " if self.question else ""
+        return f"{self.file}: {where}{self.field or 'survey'}: {self.message}"
+
+
+@dataclass
+class LoadResult:
+    """Surveys that loaded, and every problem found on the way."""
+
+    surveys: list[Survey] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was wrong."""
+        return not self.problems
+
+
+_QUESTION = TypeAdapter(Question)
+
+
+def parse_survey(text: str, file: str) -> LoadResult:
+    """Parse one survey file's text; `file` names it in problems."""
+    try:
+        # A SafeLoader subclass: never builds arbitrary objects.
+        data = yaml.load(text, Loader=_SurveyYamlLoader)
+    except yaml.YAMLError as error:
+        return LoadResult(problems=[FileProblem(file, None, "", f"not valid YAML: {error}")])
+    if not isinstance(data, dict):
+        return LoadResult(problems=[FileProblem(file, None, "", "must be a mapping of fields")])
+    try:
+        return LoadResult(surveys=[Survey.model_validate(data)])
+    except ValidationError as error:
+        return LoadResult(problems=_explain(error, data, file))
+
+
+def _explain(error: ValidationError, data: dict[str, Any], file: str) -> list[FileProblem]:
+    """Turn pydantic's errors into file problems, and add cross-question ones it could not see."""
+    raw_questions = data.get("questions") if isinstance(data.get("questions"), list) else []
+    problems = []
+    for item in error.errors():
+        location = list(item["loc"])
+        if location == []:
+            continue  # the survey-level rules, reported below with their question ids
+        question = None
+        if location[0] == "questions" and len(location) > 1 and isinstance(location[1], int):
+            question = _question_name(raw_questions, location[1])
+            location = location[2:]
+            if location and location[0] in _TYPE_TAGS:
+                location = location[1:]  # pydantic names the union member; the file does not
+            elif not location:
+                location = ["type"]  # the question as a whole: its type selects its fields
+        field_name = ".".join(str(part) for part in _without_condition_tags(location))
+        problems.append(FileProblem(file, question, field_name, _message(item)))
+    problems.extend(_cross_question_problems(data, raw_questions, file))
+    return _unique(problems)
+
+
+_TYPE_TAGS = {"choice", "multi", "scale", "yesno", "text", "number"}
+_CONDITION_TAGS = {"equals", "in", "not_in", "all", "any"}
+
+
+def _without_condition_tags(location: list[Any]) -> list[Any]:
+    """Drop the union member names pydantic puts where a condition is chosen.
+
+    Pydantic says `show_if.equals.question` and `show_if.all.all.0`; the file says
+    `show_if.question` and `show_if.all.0`.
+    """
+    kept: list[Any] = []
+    for part in location:
+        at_condition = kept[-1:] == ["show_if"] or (
+            len(kept) >= 2 and isinstance(kept[-1], int) and kept[-2] in ("all", "any")
+        )
+        if at_condition and part in _CONDITION_TAGS and kept[-1] != "show_if-tag":
+            kept.append("show_if-tag")
+            continue
+        if kept[-1:] == ["show_if-tag"]:
+            kept.pop()
+        kept.append(part)
+    return kept
+
+
+_PLAIN_MESSAGES = {
+    "extra_forbidden": "unknown field",
+    "missing": "required field is missing",
+}
+
+
+def _message(item: Any) -> str:
+    if item["type"] in _PLAIN_MESSAGES:
+        return _PLAIN_MESSAGES[item["type"]]
+    message = str(item["msg"])
+    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
+def _question_name(raw_questions: list[Any], index: int) -> str:
+    raw = raw_questions[index] if index < len(raw_questions) else None
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+        return raw["id"]
+    return f"#{index + 1}"
+
+
+def _cross_question_problems(
+    data: dict[str, Any], raw_questions: list[Any], file: str
+) -> list[FileProblem]:
+    """Check ids and show_if among the questions that are valid on their own."""
+    valid = []
+    raw_ids = [raw.get("id") for raw in raw_questions if isinstance(raw, dict)]
+    for raw in raw_questions:
+        try:
+            valid.append(_QUESTION.validate_python(raw))
+        except ValidationError:
+            continue
+    problems = survey_problems(valid, {str(i) for i in raw_ids})
+    valid_ids = {question.id for question in valid}
+    for duplicate in {i for i in raw_ids if raw_ids.count(i) > 1 and i not in valid_ids}:
+        problems.append(SurveyProblem(str(duplicate), "id", "duplicate question id"))
+    opens, closes = data.get("opens"), data.get("closes")
+    if opens and closes and type(opens) is type(closes) and closes < opens:
+        problems.append(SurveyProblem(None, "closes", "closes is before opens"))
+    return [FileProblem(file, p.question, p.field, p.message) for p in problems]
+
+
+def _unique(problems: list[FileProblem]) -> list[FileProblem]:
+    seen: set[FileProblem] = set()
+    return [p for p in problems if not (p in seen or seen.add(p))]
+
+
+def parse_files(files: Iterable[tuple[str, str]]) -> LoadResult:
+    """Parse several survey files, given as (name, text) pairs; survey ids must be unique."""
+    result = LoadResult()
+    first_file_of: dict[str, str] = {}
+    for name, text in files:
+        loaded = parse_survey(text, name)
+        result.problems.extend(loaded.problems)
+        for survey in loaded.surveys:
+            if survey.id in first_file_of:
+                message = f"survey id {survey.id!r} is already used by {first_file_of[survey.id]}"
+                result.problems.append(FileProblem(name, None, "id", message))
+                continue
+            first_file_of[survey.id] = name
+            result.surveys.append(survey)
+    return result
+
+
+def canonical_json(survey: Survey) -> str:
+    """The survey as stable JSON: what is stored as a version snapshot."""
+    return survey.model_dump_json(by_alias=True, exclude_none=True)
+
+
+def content_hash(survey: Survey) -> str:
+    """A short fingerprint of a survey's content: a new hash means a new version."""
+    return hashlib.sha256(canonical_json(survey).encode()).hexdigest()[:16]
+
+
+def survey_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a survey file, for editors that autocomplete YAML."""
+    schema = Survey.model_json_schema(by_alias=True)
+    schema["title"] = "Doorstep survey"
+    return schema

@@ -1,0 +1,407 @@
+"""The survey file format: pydantic models for one survey and its questions.
+
+A survey file is YAML (see README, "Survey format"); these models are its single definition, the
+source of the JSON Schema printed by `python bot.py schema`, and the in-memory form the engine
+works on. Rules that span several questions (show_if references, breakdown types) live in
+`survey_problems`, so the loader can report them alongside field errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=32)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+QuestionText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1500)
+]
+
+
+def _scalar(value: Any) -> Any:
+    """One clear error for a list or mapping where a single value belongs."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError("must be a single value: a choice value, yes/no, or a number")
+    return value
+
+
+# A value a show_if condition compares an answer with: a choice value, yes/no, or a number.
+ConditionValue = Annotated[str | int | float, BeforeValidator(_scalar)]
+
+YES, NO = "yes", "no"
+MAX_SCALE_POINTS = 11  # one button per point: 0..10 is the widest scale that stays readable
+MAX_CHOICES = 20
+
+
+class StrictModel(BaseModel):
+    """Base for every part of a survey file: unknown fields are errors, numbers may be labels."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+
+# --- show_if conditions -----------------------------------------------------------------------
+
+
+class Equals(StrictModel):
+    """Shown when the answer to `question` equals `equals` (for multi: includes it)."""
+
+    question: Slug
+    equals: ConditionValue
+
+
+class In(StrictModel):
+    """Shown when the answer to `question` is one of `in` (for multi: includes any of them)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    question: Slug
+    in_: Annotated[list[ConditionValue], Field(alias="in", min_length=1)]
+
+
+class NotIn(StrictModel):
+    """Shown when the answer to `question` is none of `not_in` (also when it was skipped)."""
+
+    question: Slug
+    not_in: Annotated[list[ConditionValue], Field(min_length=1)]
+
+
+class All(StrictModel):
+    """Shown when every condition holds."""
+
+    all: Annotated[list[Condition], Field(min_length=1)]
+
+
+class AnyOf(StrictModel):
+    """Shown when at least one condition holds."""
+
+    any: Annotated[list[Condition], Field(min_length=1)]
+
+
+def _condition_kind(value: Any) -> str | None:
+    """Pick the condition model from the key that names it (`equals`, `in`, ...)."""
+    if isinstance(value, BaseModel):
+        return {Equals: "equals", In: "in", NotIn: "not_in", All: "all", AnyOf: "any"}.get(
+            type(value)
+        )
+    if isinstance(value, dict):
+        for key in ("equals", "in", "not_in", "all", "any"):
+            if key in value:
+                return key
+    return None
+
+
+Condition = Annotated[
+    Annotated[Equals, Tag("equals")]
+    | Annotated[In, Tag("in")]
+    | Annotated[NotIn, Tag("not_in")]
+    | Annotated[All, Tag("all")]
+    | Annotated[AnyOf, Tag("any")],
+    Discriminator(
+        _condition_kind,
+        custom_error_type="invalid_condition",
+        custom_error_message=(
+            "a condition needs one of: equals, in, not_in (with question), all, any"
+        ),
+    ),
+]
+
+All.model_rebuild()
+AnyOf.model_rebuild()
+
+
+def condition_references(condition: Condition) -> list[Equals | In | NotIn]:
+    """Every leaf comparison inside a condition, in writing order."""
+    if isinstance(condition, All):
+        return [leaf for part in condition.all for leaf in condition_references(part)]
+    if isinstance(condition, AnyOf):
+        return [leaf for part in condition.any for leaf in condition_references(part)]
+    return [condition]
+
+
+def compared_values(leaf: Equals | In | NotIn) -> list[ConditionValue]:
+    """The values a leaf comparison mentions."""
+    if isinstance(leaf, Equals):
+        return [leaf.equals]
+    if isinstance(leaf, In):
+        return list(leaf.in_)
+    return list(leaf.not_in)
+
+
+# --- questions ---------------------------------------------------------------------------------
+
+
+class Choice(StrictModel):
+    """One option of a choice or multi question; `value` is what is stored and compared."""
+
+    value: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    label: Label
+
+
+def _normalise_choices(items: Any) -> Any:
+    """Accept a bare label as shorthand for `{value: label, label: label}`."""
+    if not isinstance(items, list):
+        return items
+    return [
+        {"value": item, "label": item} if isinstance(item, str | int | float) else item
+        for item in items
+    ]
+
+
+class QuestionBase(StrictModel):
+    """What every question has, whatever its type."""
+
+    id: Slug
+    text: QuestionText
+    required: bool = True
+    show_if: Condition | None = None
+    breakdown: bool = Field(
+        default=False, description="Answers to this question split reports (e.g. region)."
+    )
+
+
+class ChoiceOptions(StrictModel):
+    """Options shared by choice and multi questions."""
+
+    choices: Annotated[list[Choice], Field(min_length=2, max_length=MAX_CHOICES)]
+
+    @field_validator("choices", mode="before")
+    @classmethod
+    def _shorthand(cls, items: Any) -> Any:
+        return _normalise_choices(items)
+
+    @field_validator("choices")
+    @classmethod
+    def _distinct(cls, choices: list[Choice]) -> list[Choice]:
+        for attribute in ("value", "label"):
+            seen: set[str] = set()
+            for choice in choices:
+                key = getattr(choice, attribute).casefold()
+                if key in seen:
+                    raise ValueError(f"duplicate choice {attribute} {getattr(choice, attribute)!r}")
+                seen.add(key)
+        return choices
+
+    def values(self) -> list[str]:
+        """The stored values, in the survey's order."""
+        return [choice.value for choice in self.choices]
+
+    def label_of(self, value: str) -> str:
+        """The label shown for a stored value (the value itself if the survey no longer has it)."""
+        return next((c.label for c in self.choices if c.value == value), value)
+
+
+class ChoiceQuestion(QuestionBase, ChoiceOptions):
+    """Pick exactly one option, from buttons."""
+
+    type: Literal["choice"]
+
+
+class MultiQuestion(QuestionBase, ChoiceOptions):
+    """Pick one or more options with toggle buttons, then Done."""
+
+    type: Literal["multi"]
+    max_choices: Annotated[int, Field(ge=1)] | None = None
+
+    @field_validator("max_choices")
+    @classmethod
+    def _max_choices_fits(cls, max_choices: int | None, info: ValidationInfo) -> int | None:
+        choices = info.data.get("choices")
+        if max_choices is not None and choices is not None and max_choices > len(choices):
+            raise ValueError(f"is {max_choices} but there are only {len(choices)} choices")
+        return max_choices
+
+
+class ScaleQuestion(QuestionBase):
+    """A whole number from min to max, one button per point."""
+
+    type: Literal["scale"]
+    min: int = 1
+    max: int = 5
+    min_label: Label | None = None
+    max_label: Label | None = None
+
+    @field_validator("max")
+    @classmethod
+    def _range(cls, maximum: int, info: ValidationInfo) -> int:
+        minimum = info.data.get("min")
+        if minimum is not None and minimum >= maximum:
+            raise ValueError(f"must be greater than min ({minimum})")
+        if minimum is not None and maximum - minimum + 1 > MAX_SCALE_POINTS:
+            raise ValueError(f"a scale has at most {MAX_SCALE_POINTS} points")
+        return maximum
+
+    def points(self) -> list[int]:
+        """Every value a member can pick."""
+        return list(range(self.min, self.max + 1))
+
+
+class YesNoQuestion(QuestionBase):
+    """Yes or No, from two buttons; stored as `yes` / `no`."""
+
+    type: Literal["yesno"]
+
+    def values(self) -> list[str]:
+        """The stored values, in button order."""
+        return [YES, NO]
+
+
+class TextQuestion(QuestionBase):
+    """Free text, typed by the member."""
+
+    type: Literal["text"]
+    max_length: Annotated[int, Field(ge=1, le=3000)] = 1000
+
+
+class NumberQuestion(QuestionBase):
+    """A number, typed by the member, optionally within min and max."""
+
+    type: Literal["number"]
+    min: float | None = None
+    max: float | None = None
+
+    @field_validator("max")
+    @classmethod
+    def _range(cls, maximum: float | None, info: ValidationInfo) -> float | None:
+        minimum = info.data.get("min")
+        if minimum is not None and maximum is not None and minimum > maximum:
+            raise ValueError(f"is less than min ({minimum:g})")
+        return maximum
+
+
+Question = Annotated[
+    ChoiceQuestion | MultiQuestion | ScaleQuestion | YesNoQuestion | TextQuestion | NumberQuestion,
+    Field(discriminator="type"),
+]
+BUTTON_TYPES = (ChoiceQuestion, MultiQuestion, ScaleQuestion, YesNoQuestion)
+TYPED_TYPES = (TextQuestion, NumberQuestion)
+
+
+# --- the survey --------------------------------------------------------------------------------
+
+
+class Survey(StrictModel):
+    """One survey: its header and its questions, in the order they are asked."""
+
+    id: Slug
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    intro: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    opens: dt.date | None = None
+    closes: dt.date | None = None
+    repeatable: bool = False
+    questions: Annotated[list[Question], Field(min_length=1, max_length=50)]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Survey:
+        problems = survey_problems(self.questions)
+        if self.opens and self.closes and self.closes < self.opens:
+            problems.append(SurveyProblem(None, "closes", "closes is before opens"))
+        if problems:
+            raise ValueError("; ".join(problem.describe() for problem in problems))
+        return self
+
+    def question(self, question_id: str) -> Question:
+        """The question with this id (KeyError if there is none)."""
+        for question in self.questions:
+            if question.id == question_id:
+                return question
+        raise KeyError(question_id)
+
+    def index_of(self, question_id: str) -> int:
+        """Position of a question in the survey (KeyError if there is none)."""
+        for index, question in enumerate(self.questions):
+            if question.id == question_id:
+                return index
+        raise KeyError(question_id)
+
+    def is_open(self, today: dt.date) -> bool:
+        """Whether members may start this survey on `today`."""
+        return (self.opens is None or self.opens <= today) and (
+            self.closes is None or today <= self.closes
+        )
+
+
+@dataclass(frozen=True)
+class SurveyProblem:
+    """One thing wrong with a survey that no single field can see."""
+
+    question: str | None
+    field: str
+    message: str
+
+    def describe(self) -> str:
+        """One line: where, then what."""
+        where = f"question {self.question!r}: " if self.question else ""
+        return f"{where}{self.field}: {self.message}"
+
+
+def survey_problems(
+    questions: list[Question], all_ids: set[str] | None = None
+) -> list[SurveyProblem]:
+    """Rules spanning questions: unique ids, show_if pointing back to known values, breakdowns.
+
+    `all_ids` may name questions that are not in `questions` (because they are invalid on their
+    own), so that a reference to them reads as "later", not "unknown".
+    """
+    problems: list[SurveyProblem] = []
+    earlier: dict[str, Question] = {}
+    all_ids = (all_ids or set()) | {question.id for question in questions}
+    for question in questions:
+        if question.id in earlier:
+            problems.append(SurveyProblem(question.id, "id", "duplicate question id"))
+        if question.breakdown and not isinstance(question, ChoiceQuestion | YesNoQuestion):
+            problems.append(
+                SurveyProblem(question.id, "breakdown", "only choice and yesno questions can split")
+            )
+        if question.show_if is not None:
+            problems.extend(_show_if_problems(question, earlier, all_ids))
+        earlier.setdefault(question.id, question)
+    return problems
+
+
+def _show_if_problems(
+    question: Question, earlier: dict[str, Question], all_ids: set[str]
+) -> list[SurveyProblem]:
+    problems = []
+    for leaf in condition_references(question.show_if):
+        target = earlier.get(leaf.question)
+        if target is None:
+            where = "a later" if leaf.question in all_ids else "an unknown"
+            message = f"refers to {where} question {leaf.question!r}; only earlier ones can be used"
+            problems.append(SurveyProblem(question.id, "show_if", message))
+            continue
+        for value in compared_values(leaf):
+            message = _comparison_problem(target, value)
+            if message:
+                problems.append(SurveyProblem(question.id, "show_if", message))
+    return problems
+
+
+def _comparison_problem(target: Question, value: ConditionValue) -> str | None:
+    """Why `value` can never be an answer to `target`, or None when it can."""
+    if isinstance(target, ChoiceQuestion | MultiQuestion | YesNoQuestion):
+        if str(value) not in target.values():
+            known = ", ".join(target.values())
+            return f"{value!r} is not a value of question {target.id!r} (it has: {known})"
+        return None
+    if isinstance(target, ScaleQuestion):
+        if isinstance(value, str) or value not in target.points():
+            return f"{value!r} is not a point of scale question {target.id!r}"
+        return None
+    if isinstance(target, NumberQuestion):
+        return None if not isinstance(value, str) else f"{value!r} is not a number"
+    return f"question {target.id!r} is free text; show_if cannot compare it"
