@@ -1,0 +1,231 @@
+"""Drive the real Doorstep Application offline, as a member would.
+
+`BotHarness` builds the Application from bot.py over a database file, with the fake Bot API and
+a fake clock, and records every handler exception so that a test fails on any of them.
+`MemberChat` sends messages and taps buttons, and reads what the chat shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ContextTypes
+
+import bot
+from tests.support.fake_telegram import BOT_USER, FakeBotApi, ShownMessage
+
+TEST_TOKEN = "123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQ"
+SURVEYS = Path(__file__).parent / "surveys"
+_update_ids = itertools.count(1)
+
+
+class FakeClock:
+    """A clock that only moves when a test moves it."""
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        self.now = start or dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        """Move time on by a timedelta's keyword arguments."""
+        self.now += dt.timedelta(**delta)
+
+
+def test_settings(database: Path, surveys: Path = SURVEYS, **overrides: Any) -> bot.Settings:
+    """Settings for a test bot, ignoring the environment's .env file."""
+    return bot.Settings(
+        _env_file=None,
+        bot_token=TEST_TOKEN,
+        database=database,
+        surveys=surveys,
+        **overrides,
+    )
+
+
+@dataclass
+class BotHarness:
+    """A running Application over a database file, fed updates directly."""
+
+    application: Application
+    api: FakeBotApi
+    clock: FakeClock
+    errors: list[BaseException] = field(default_factory=list)
+    expected_errors: int = 0
+
+    @classmethod
+    async def start(
+        cls,
+        database: Path,
+        surveys: Path = SURVEYS,
+        api: FakeBotApi | None = None,
+        clock: FakeClock | None = None,
+        **settings: Any,
+    ) -> BotHarness:
+        """Build and start the Application as `python bot.py run` would, minus polling."""
+        api = api or FakeBotApi()
+        clock = clock or FakeClock()
+        loaded = bot.read_surveys(surveys)
+        assert loaded.ok, loaded.problems
+        application = bot.build_application(
+            test_settings(database, surveys, **settings),
+            loaded,
+            request=api,
+            # Telegram's overall ceiling of 30 messages a second would only slow the tests.
+            rate_limiter=AIORateLimiter(overall_max_rate=0),
+            clock=clock,
+        )
+        harness = cls(application, api, clock)
+        application.add_error_handler(harness._record_error)
+        await application.initialize()
+        await application.post_init(application)
+        await application.start()
+        return harness
+
+    async def _record_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        self.errors.append(context.error)
+
+    async def stop(self) -> None:
+        """Stop as SIGTERM would: the database is closed after the last update."""
+        await self.application.stop()
+        await self.application.shutdown()
+        await self.application.post_shutdown(self.application)
+
+    def assert_no_errors(self) -> None:
+        """Fail on any handler exception not announced with `expected_errors`."""
+        unexpected = self.errors[self.expected_errors :]
+        assert not unexpected, f"handler raised: {unexpected!r}"
+
+    async def feed(self, data: dict[str, Any]) -> Update:
+        """Process one raw update (JSON as Telegram sends it) to completion."""
+        update = Update.de_json(data, self.application.bot)
+        await self.application.process_update(update)
+        return update
+
+    def member(self, user_id: int = 424242, first_name: str = "Sam") -> MemberChat:
+        """A member's private chat with the bot."""
+        return MemberChat(self, user_id, first_name)
+
+    @property
+    def db(self):
+        """The running bot's database (for checks the chat cannot show)."""
+        return self.application.bot_data[bot.SERVICES_KEY].db
+
+
+@dataclass
+class MemberChat:
+    """One member in a private chat: sends, taps, and reads what the chat shows."""
+
+    harness: BotHarness
+    user_id: int
+    first_name: str
+    last_update: dict[str, Any] | None = None
+
+    @property
+    def user(self) -> dict[str, Any]:
+        """The member as the Bot API describes them."""
+        return {"id": self.user_id, "is_bot": False, "first_name": self.first_name}
+
+    async def send(self, text: str) -> dict[str, Any]:
+        """Send a text message (a command if it starts with /); returns the raw update."""
+        message = self.harness.api.record_member_message(self.user_id, text)
+        payload = self._message_json(message.message_id)
+        payload["text"] = text
+        if text.startswith("/"):
+            command = text.split()[0]
+            payload["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return await self._deliver({"message": payload})
+
+    async def send_other(self, kind: str) -> dict[str, Any]:
+        """Send a non-text message: sticker, photo, voice or location."""
+        message = self.harness.api.record_member_message(self.user_id, f"[{kind}]")
+        payload = self._message_json(message.message_id)
+        payload.update(_NON_TEXT[kind])
+        return await self._deliver({"message": payload})
+
+    async def tap(self, label: str, message: ShownMessage | None = None) -> dict[str, Any]:
+        """Tap the button labelled `label` on `message` (default: the latest with buttons)."""
+        message = message or self.latest_with_buttons()
+        button = next((b for b in message.buttons() if b["text"] == label), None)
+        assert button is not None, f"no button {label!r} in {message.labels()}"
+        return await self.press(button["callback_data"], message)
+
+    async def press(self, data: str, message: ShownMessage | None = None) -> dict[str, Any]:
+        """Send callback data, real or forged, from a message."""
+        message = message or self.latest()
+        query = {
+            "id": str(next(_update_ids) * 1000 + self.user_id % 1000),
+            "from": self.user,
+            "chat_instance": f"ci{self.user_id}",
+            "data": data,
+            "message": message.as_json(),
+        }
+        return await self._deliver({"callback_query": query})
+
+    async def redeliver(self) -> None:
+        """Telegram delivers the last update again (same update_id and content)."""
+        assert self.last_update is not None
+        await self.harness.feed(self.last_update)
+
+    async def _deliver(self, body: dict[str, Any]) -> dict[str, Any]:
+        update = {"update_id": next(_update_ids), **body}
+        self.last_update = update
+        await self.harness.feed(update)
+        return update
+
+    def _message_json(self, message_id: int) -> dict[str, Any]:
+        return {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": self.user_id, "type": "private", "first_name": self.first_name},
+            "from": self.user,
+        }
+
+    # --- what the chat shows ---
+
+    def messages(self) -> list[ShownMessage]:
+        """The bot's messages in this chat, oldest first."""
+        return self.harness.api.messages(self.user_id)
+
+    def latest(self) -> ShownMessage:
+        """The bot's latest message."""
+        return self.messages()[-1]
+
+    def latest_with_buttons(self) -> ShownMessage:
+        """The bot's latest message that has buttons."""
+        return next(m for m in reversed(self.messages()) if m.keyboard)
+
+    def texts_since(self, count: int) -> list[str]:
+        """Plain texts of the bot's messages after the first `count`."""
+        return [m.plain for m in self.messages()[count:]]
+
+    def callback_answers(self) -> list[dict[str, Any]]:
+        """Parameters of every answerCallbackQuery call."""
+        return [call.params for call in self.harness.api.calls_of("answerCallbackQuery")]
+
+
+_NON_TEXT: dict[str, dict[str, Any]] = {
+    "sticker": {
+        "sticker": {
+            "file_id": "s1",
+            "file_unique_id": "su1",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        }
+    },
+    "photo": {"photo": [{"file_id": "p1", "file_unique_id": "pu1", "width": 90, "height": 90}]},
+    "voice": {"voice": {"file_id": "v1", "file_unique_id": "vu1", "duration": 2}},
+    "location": {"location": {"latitude": 51.5, "longitude": -0.12}},
+}
+
+__all__ = ["BOT_USER", "BotHarness", "FakeClock", "MemberChat"]
