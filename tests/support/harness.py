@@ -39,7 +39,7 @@ class FakeClock:
         self.now += dt.timedelta(**delta)
 
 
-def test_settings(database: Path, surveys: Path = SURVEYS, **overrides: Any) -> bot.Settings:
+def settings_for(database: Path, surveys: Path = SURVEYS, **overrides: Any) -> bot.Settings:
     """Settings for a test bot, ignoring the environment's .env file."""
     return bot.Settings(
         _env_file=None,
@@ -75,7 +75,7 @@ class BotHarness:
         loaded = bot.read_surveys(surveys)
         assert loaded.ok, loaded.problems
         application = bot.build_application(
-            test_settings(database, surveys, **settings),
+            settings_for(database, surveys, **settings),
             loaded,
             request=api,
             # Telegram's overall ceiling of 30 messages a second would only slow the tests.
