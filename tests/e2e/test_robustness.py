@@ -1,0 +1,333 @@
+"""Bad input, stale and forged buttons, redelivered updates, restarts and Telegram failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from handlers import render
+from tests.e2e.test_answering import NORTH, answer_up_to_priorities, answers_of
+from tests.support.fake_telegram import BLOCKED, Failure
+from tests.support.harness import BotHarness, MemberChat
+
+
+async def count(harness: BotHarness, table: str) -> int:
+    async with harness.db.read() as connection:
+        cursor = await connection.execute(f"SELECT count(*) FROM {table}")
+        return (await cursor.fetchone())[0]
+
+
+# --- wrong input -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "explanation"),
+    [
+        ("twelve", "Please type a number, like 3 or 12.5."),
+        ("12", "Please type a number of at least 16."),
+        ("121", "Please type a number of at most 120."),
+        ("   ", "Please type your answer."),
+    ],
+)
+async def test_a_wrong_number_is_explained_and_asked_again(
+    harness: BotHarness, member: MemberChat, typed: str, explanation: str
+) -> None:
+    await member.send("/start all-types")
+    await member.tap(NORTH)
+    await member.tap("No")
+    await member.tap("NHS")
+    await member.tap("Done")
+    await member.tap("2")
+    before = await answers_of(harness, member)
+
+    await member.send(typed)
+
+    assert member.messages()[-2].plain == explanation
+    assert "How old are you?" in member.latest().plain
+    assert await answers_of(harness, member) == before
+
+
+async def test_text_over_max_length_is_refused(harness: BotHarness, member: MemberChat) -> None:
+    await member.send("/start all-types")
+    await member.tap(NORTH)
+    await member.tap("Yes")
+    await member.send("x" * 21)
+
+    assert member.messages()[-2].plain == "That is 21 characters; please keep it to 20."
+    assert "Which branch?" in member.latest().plain
+    assert "branch" not in await answers_of(harness, member)
+
+
+async def test_text_where_buttons_are_expected(harness: BotHarness, member: MemberChat) -> None:
+    await member.send("/start all-types")
+    await member.send("north")
+
+    assert member.messages()[-2].plain == render.USE_BUTTONS
+    assert "Where do you live?" in member.latest().plain
+    assert await answers_of(harness, member) == {}
+
+
+@pytest.mark.parametrize("kind", ["sticker", "photo", "voice", "location"])
+async def test_non_text_messages_change_nothing(
+    harness: BotHarness, member: MemberChat, kind: str
+) -> None:
+    await answer_up_to_priorities(member)
+    await member.send("/back")  # on the text question "Which branch?"
+    await member.send_other(kind)
+
+    assert member.messages()[-2].plain == render.TYPE_YOUR_ANSWER
+    assert "Which branch?" in member.latest().plain
+    assert (await answers_of(harness, member))["branch"] == "Central branch"
+
+
+async def test_a_sticker_on_a_button_question_points_to_the_buttons(member: MemberChat) -> None:
+    await member.send("/start all-types")
+    await member.send_other("sticker")
+
+    assert member.messages()[-2].plain == render.USE_BUTTONS
+
+
+async def test_an_unknown_command(member: MemberChat) -> None:
+    await member.send("/frobnicate")
+    assert member.latest().plain == render.UNKNOWN_COMMAND
+
+
+# --- stale and forged buttons ------------------------------------------------------------------
+
+
+async def test_a_button_of_an_answered_question_is_stale(
+    harness: BotHarness, member: MemberChat
+) -> None:
+    await member.send("/start all-types")
+    first = member.latest()
+    stale_data = first.buttons()[1]["callback_data"]
+    await member.tap(NORTH)
+    await member.press(stale_data, first)  # "South", pressed from the old message
+
+    assert member.callback_answers()[-1]["text"] == render.STALE_BUTTON
+    assert (await answers_of(harness, member))["area"] == "north"
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["", "x", "a:1:0", "a:1:0:0:0", "a:01:0:0", "a:-1:0:0", "o:../x", "c:2", "a:1:0:99", "é"],
+)
+async def test_malformed_callback_data_is_answered_and_ignored(
+    harness: BotHarness, member: MemberChat, data: str
+) -> None:
+    await member.send("/start all-types")
+    calls_before = len(harness.api.calls)
+    await member.press(data)
+
+    new_calls = [call.method for call in harness.api.calls[calls_before:]]
+    assert new_calls == ["answerCallbackQuery"]
+    assert await answers_of(harness, member) == {}
+
+
+async def test_a_button_of_another_members_response_is_refused(harness: BotHarness) -> None:
+    alice, mallory = harness.member(1001, "Alice"), harness.member(1002, "Mallory")
+    for chat in (alice, mallory):
+        await chat.send("/start all-types")
+        await chat.tap("I agree")
+    forged = alice.latest().buttons()[0]["callback_data"]
+
+    await mallory.press(forged, mallory.latest())
+
+    assert mallory.callback_answers()[-1]["text"] == render.STALE_BUTTON
+    assert await answers_of(harness, alice) == {}
+    assert await answers_of(harness, mallory) == {}
+
+
+async def test_a_button_for_another_question_position_is_stale(
+    harness: BotHarness, member: MemberChat
+) -> None:
+    await member.send("/start all-types")
+    response_id = member.latest().buttons()[0]["callback_data"].split(":")[1]
+    await member.press(f"a:{response_id}:1:0")  # question 2 while question 1 is open
+
+    assert member.callback_answers()[-1]["text"] == render.STALE_BUTTON
+    assert await answers_of(harness, member) == {}
+
+
+# --- redelivery --------------------------------------------------------------------------------
+
+
+async def test_a_redelivered_text_answer_is_not_taken_for_the_next_question(
+    harness: BotHarness, member: MemberChat
+) -> None:
+    await member.send("/start all-types")
+    await member.tap(NORTH)
+    await member.tap("Yes")
+    await member.send("Central")  # the branch; the next question is a multi
+    await member.tap("NHS")
+    await member.tap("Done")
+    await member.tap("2")
+    await member.send("45")  # age; the next question is free text
+    shown = len(member.messages())
+
+    await member.redeliver()
+
+    stored = await answers_of(harness, member)
+    assert "comment" not in stored
+    assert stored["age"] == 45
+    assert "Anything else?" in member.messages()[-1].plain  # shown again, nothing stored
+    assert len(member.messages()) == shown + 1
+
+
+async def test_a_redelivered_button_tap_changes_nothing(
+    harness: BotHarness, member: MemberChat
+) -> None:
+    await answer_up_to_priorities(member)
+    await member.tap("NHS")
+    await member.redeliver()  # "tick NHS" again: still ticked, not toggled off
+    await member.tap("Done")
+    await member.redeliver()
+
+    assert (await answers_of(harness, member))["priorities"] == ["NHS"]
+    assert "How hopeful are you?" in member.latest().plain
+
+
+async def test_a_redelivered_start_keeps_one_response(
+    harness: BotHarness, member: MemberChat
+) -> None:
+    await member.send("/start all-types")
+    await member.redeliver()
+
+    assert await count(harness, "responses") == 1
+
+
+async def test_a_redelivered_back_goes_back_once(harness: BotHarness, member: MemberChat) -> None:
+    await answer_up_to_priorities(member)
+    await member.send("/back")
+    await member.redeliver()
+
+    assert "Which branch?" in member.latest().plain
+    await member.send("North branch")
+    assert "Your priorities?" in member.latest().plain
+
+
+# --- restarts ----------------------------------------------------------------------------------
+
+
+async def test_a_restart_resumes_at_the_same_question(database: Path) -> None:
+    first = await BotHarness.start(database)
+    chat = first.member()
+    await chat.send("/start all-types")
+    await chat.tap("I agree")
+    await chat.tap(NORTH)
+    await chat.tap("Yes")
+    await first.stop()
+    first.assert_no_errors()
+
+    second = await BotHarness.start(database, api=first.api, clock=first.clock)
+    chat = second.member()
+    await chat.send("Central")  # typed straight after the restart: the active survey is kept
+    assert "Your priorities?" in chat.latest().plain
+    await chat.send("/start")
+    assert "You have not finished" in chat.latest().plain
+    assert await answers_of(second, chat) == {"area": "north", "member": "yes", "branch": "Central"}
+    await second.stop()
+    second.assert_no_errors()
+
+
+async def test_an_edited_survey_file_keeps_the_version_an_answer_was_given_to(
+    database: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "surveys"
+    folder.mkdir()
+    poll = folder / "poll.yaml"
+    poll.write_text(_POLL.format(text="How are you?", extra=""))
+    first = await BotHarness.start(database, surveys=folder)
+    chat = first.member()
+    await chat.send("/start poll")
+    await chat.tap("I agree")
+    await first.stop()
+
+    poll.write_text(_POLL.format(text="How are you today?", extra=_EXTRA))
+    second = await BotHarness.start(database, surveys=folder, api=first.api, clock=first.clock)
+    chat = second.member()
+    await chat.send("/start poll")
+    assert "How are you?" in chat.latest().plain  # the old version, as begun
+    assert "Question 1 of 1" in chat.latest().plain
+    await chat.tap("Yes")
+    assert chat.latest().plain.startswith("Thank you!")
+
+    newcomer = second.member(5005)
+    await newcomer.send("/start poll")
+    await newcomer.tap("I agree")
+    assert "How are you today?" in newcomer.latest().plain
+    assert "Question 1 of 2" in newcomer.latest().plain
+    await second.stop()
+    second.assert_no_errors()
+
+
+_POLL = """
+id: poll
+title: Poll
+intro: Short.
+questions:
+  - {{id: how, type: yesno, text: "{text}"}}
+{extra}"""
+_EXTRA = '  - {id: more, type: text, text: "More?"}\n'
+
+
+# --- Telegram failures and escaping ------------------------------------------------------------
+
+
+async def test_a_member_who_blocked_the_bot_is_not_a_crash(
+    harness: BotHarness, member: MemberChat
+) -> None:
+    await member.send("/start all-types")
+    harness.api.fail_next("sendMessage", BLOCKED, times=5)
+    await member.tap(NORTH)  # saved, then the next question cannot be sent
+
+    harness.expected_errors = 1  # our error handler saw it and logged it at INFO
+    assert (await answers_of(harness, member))["area"] == "north"
+    assert len(harness.api.calls_of("sendMessage")) == len(member.messages()) + 1
+
+
+async def test_an_unexpected_failure_tells_the_member_their_answers_are_safe(
+    harness: BotHarness, member: MemberChat
+) -> None:
+    await member.send("/start all-types")
+    harness.api.fail_next("editMessageText", Failure(400, "Bad Request: something new"))
+    await member.tap(NORTH)
+
+    harness.expected_errors = 1
+    assert member.latest().plain == render.SOMETHING_WENT_WRONG
+    assert (await answers_of(harness, member))["area"] == "north"
+
+
+async def test_hostile_text_reaches_the_member_intact(
+    harness: BotHarness, member: MemberChat
+) -> None:
+    """The fake Bot API refuses bad HTML and long callback data as Telegram does, so an
+    escaping slip anywhere in this conversation would fail the test as a handler error."""
+    await member.send("/start all-types")
+    await member.tap(NORTH)
+    await member.tap("Yes")
+    await member.send("<b>x</b> & <3")  # a branch answer full of markup
+    await member.send("/back")
+
+    assert all(c.params.get("parse_mode") == "HTML" for c in harness.api.calls_of("sendMessage"))
+    assert member.messages()[2].plain.startswith("Test <all> & *types*")
+    assert "✔️ North <b>&</b> *stars*" in member.messages()[3].plain
+    assert "Your answer so far: <b>x</b> & <3" in member.latest().plain
+
+
+async def test_member_commands_in_a_group_point_to_the_private_chat(harness: BotHarness) -> None:
+    group_message = {
+        "message_id": 5,
+        "date": 0,
+        "chat": {"id": -100123, "type": "supergroup", "title": "Organisers"},
+        "from": {"id": 77, "is_bot": False, "first_name": "Org"},
+        "text": "/surveys",
+        "entities": [{"type": "bot_command", "offset": 0, "length": 8}],
+    }
+    await harness.feed({"update_id": 999001, "message": group_message})
+
+    sent = harness.api.calls_of("sendMessage")[-1].params
+    assert sent["chat_id"] == -100123
+    assert render.PRIVATE_ONLY in sent["text"]
+    assert await count(harness, "members") == 0
