@@ -260,20 +260,15 @@ async def _save(
 ) -> Response | None:
     """Commit an accepted answer; the response as it is now, or None if the update was stale."""
     step = engine.advance(survey, response.answers, response.current_question, verdict.value)
-    db = services(context).db
-    stored = await responses.record_answer(
-        db,
-        response.id,
-        step.question_id,
+    return await responses.record_answer(
+        services(context).db,
+        response,
         step.value,
         next_question=step.next_question.id if step.next_question else None,
         dropped=step.dropped,
         now=services(context).clock(),
         message_id=message_id,
     )
-    if not stored:
-        return None
-    return await responses.get_response(db, response.id)
 
 
 async def _after_answer(
@@ -340,6 +335,9 @@ async def _open_survey(
 ) -> None:
     """Resume the member's response to a survey, or start one if they may."""
     service = services(context)
+    if not service.catalogue.is_open(survey_id, service.today()):
+        await message.chat.send_message(render.SURVEY_NOT_OPEN)
+        return
     existing = await responses.open_response(service.db, member.id, survey_id)
     if existing is not None:
         survey = await service.catalogue.version(service.db, existing.version_id)
@@ -347,11 +345,7 @@ async def _open_survey(
         await message.chat.send_message(render.resuming(survey))
         await _send_question(message, context, existing, survey)
         return
-    current = service.catalogue.current.get(survey_id)
-    if current is None or not current[0].is_open(service.today()):
-        await message.chat.send_message(render.SURVEY_NOT_OPEN)
-        return
-    survey, version_id = current
+    survey, version_id = service.catalogue.current[survey_id]
     if not survey.repeatable and await responses.has_completed(service.db, member.id, survey_id):
         await message.chat.send_message(render.already_taken(survey))
         return
@@ -427,14 +421,18 @@ async def _active(
 ) -> tuple[Member, Response, Survey] | None:
     """The member's open question for a typed message, or None after replying why there is none."""
     service = services(context)
-    member = await members.find_member(service.db, update.effective_user.id)
+    member, response = await members.find_member_and_active_response(
+        service.db, update.effective_user.id
+    )
     if member is None or not member.agreed:
         await update.effective_message.reply_text(render.NEEDS_CONSENT)
         return None
-    if member.active_response_id is None:
+    if response is None:
         await update.effective_message.reply_text(render.NO_OPEN_QUESTION)
         return None
-    response = await responses.get_response(service.db, member.active_response_id)
+    if not service.catalogue.is_open(response.survey_id, service.today()):
+        await update.effective_message.reply_text(render.SURVEY_CLOSED)
+        return None
     survey = await service.catalogue.version(service.db, response.version_id)
     return member, response, survey
 
@@ -446,6 +444,8 @@ async def _current(
     service = services(context)
     response = await responses.get_response(service.db, response_id)
     if response is None or response.member_id != member.id or response.completed:
+        return None
+    if not service.catalogue.is_open(response.survey_id, service.today()):
         return None
     survey = await service.catalogue.version(service.db, response.version_id)
     if survey.index_of(response.current_question) != question_index:

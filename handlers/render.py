@@ -80,6 +80,7 @@ NO_OPEN_QUESTION = "There is no question open right now. Send /surveys to see wh
 NEEDS_CONSENT = "Please send /start first: I need your agreement before I can store answers."
 NO_SURVEYS = "There are no surveys open right now. Thank you for checking!"
 SURVEY_NOT_OPEN = "That survey is not open. Send /surveys to see what is open."
+SURVEY_CLOSED = "That survey has closed, so I cannot take more answers. Thank you for yours!"
 STALE_BUTTON = "This button is no longer active."
 CANNOT_GO_BACK = "This is the first question: there is nothing to go back to."
 PRIVATE_ONLY = "Surveys are answered in a private chat with me."

@@ -52,6 +52,15 @@ class Catalogue:
             self._by_version[version_id] = Survey.model_validate_json(definition)
         return self._by_version[version_id]
 
+    def is_open(self, survey_id: str, today: dt.date) -> bool:
+        """Whether a survey takes answers today, by its current file (a removed one does not).
+
+        The current file decides even for responses pinned to an older version, so that an
+        operator can close a survey by editing its `closes` date.
+        """
+        current = self.current.get(survey_id)
+        return current is not None and current[0].is_open(today)
+
     def open_surveys(self, today: dt.date) -> list[Survey]:
         """Surveys members may start today, in file order."""
         return [survey for survey, _ in self.current.values() if survey.is_open(today)]

@@ -43,7 +43,8 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Reads that must not see another task's transaction half-way."""
+        """Single statements (reads, or one self-contained write that commits on its own),
+        never run in the middle of another task's transaction."""
         async with self._lock:
             yield self._connection
 

@@ -7,9 +7,12 @@ about them is stored. The consent history keeps every decision with its time and
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from storage import responses
 from storage.db import Database
+from storage.responses import Response
 
 
 @dataclass(frozen=True)
@@ -22,24 +25,43 @@ class Member:
     last_message_id: int
 
 
+_MEMBER_COLUMNS = """
+    m.id,
+    (SELECT agreed FROM consents c WHERE c.member_id = m.id ORDER BY c.id DESC LIMIT 1),
+    m.active_response_id, m.last_message_id
+"""
+
+
+def _member(row: Sequence) -> Member:
+    member_id, agreed, active_response_id, last_message_id = row[:4]
+    return Member(member_id, bool(agreed), active_response_id, last_message_id)
+
+
 async def find_member(db: Database, telegram_id: int) -> Member | None:
     """The member with this Telegram id, or None if they never decided on the notice."""
     async with db.read() as connection:
-        cursor = await connection.execute(
-            """
-            SELECT m.id,
-                   (SELECT agreed FROM consents c WHERE c.member_id = m.id ORDER BY c.id DESC
-                     LIMIT 1),
-                   m.active_response_id, m.last_message_id
-            FROM members m WHERE m.telegram_id = ?
-            """,
-            (telegram_id,),
+        rows = await connection.execute_fetchall(
+            f"SELECT {_MEMBER_COLUMNS} FROM members m WHERE m.telegram_id = ?", (telegram_id,)
         )
-        row = await cursor.fetchone()
-    if row is None:
-        return None
-    member_id, agreed, active_response_id, last_message_id = row
-    return Member(member_id, bool(agreed), active_response_id, last_message_id)
+    return _member(rows[0]) if rows else None
+
+
+async def find_member_and_active_response(
+    db: Database, telegram_id: int
+) -> tuple[Member | None, Response | None]:
+    """The member and the response their typed answers go to, in one read (the answer path)."""
+    async with db.read() as connection:
+        rows = list(
+            await connection.execute_fetchall(
+                f"SELECT {_MEMBER_COLUMNS}, {responses.RESPONSE_WITH_ANSWERS}"
+                f" FROM members m LEFT JOIN responses r ON r.id = m.active_response_id"
+                f" {responses.ANSWERS_JOIN} WHERE m.telegram_id = ?",
+                (telegram_id,),
+            )
+        )
+    if not rows:
+        return None, None
+    return _member(rows[0]), responses.assemble([row[4:] for row in rows])
 
 
 async def record_consent(

@@ -56,3 +56,45 @@ CREATE TABLE answers (
     answered_at TEXT NOT NULL,
     PRIMARY KEY (response_id, question_id)
 ) WITHOUT ROWID;
+
+-- Accepting an answer is one statement, `INSERT INTO answer_submissions (...) VALUES (...)`,
+-- atomic and committed on its own. The trigger refuses it whole (RAISE 'stale') unless the
+-- response is still at the question that was answered and, for a typed answer, the message is
+-- newer than the member's last handled one (a redelivered message never is). Then it stores
+-- the answer, removes the answers it hides (`dropped`, a JSON list of question ids), moves the
+-- response on (`next_question` NULL completes it) and updates the member's state.
+CREATE VIEW answer_submissions AS
+SELECT
+    NULL AS response_id, NULL AS question_id, NULL AS value, NULL AS next_question,
+    NULL AS dropped, NULL AS message_id, NULL AS submitted_at;
+
+CREATE TRIGGER accept_answer INSTEAD OF INSERT ON answer_submissions
+BEGIN
+    SELECT RAISE(ABORT, 'stale') WHERE NOT EXISTS (
+        SELECT 1 FROM responses
+        WHERE id = NEW.response_id AND status = 'in_progress'
+          AND current_question = NEW.question_id);
+    SELECT RAISE(ABORT, 'stale') WHERE NEW.message_id IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM members m JOIN responses r ON r.member_id = m.id
+        WHERE r.id = NEW.response_id AND m.last_message_id < NEW.message_id);
+    INSERT INTO answers (response_id, question_id, value, answered_at)
+    VALUES (NEW.response_id, NEW.question_id, NEW.value, NEW.submitted_at)
+    ON CONFLICT (response_id, question_id)
+    DO UPDATE SET value = excluded.value, answered_at = excluded.answered_at;
+    DELETE FROM answers
+    WHERE response_id = NEW.response_id
+      AND question_id IN (SELECT value FROM json_each(NEW.dropped));
+    UPDATE responses
+    SET current_question = NEW.next_question,
+        pending_choices = '[]',
+        updated_at = NEW.submitted_at,
+        status = CASE WHEN NEW.next_question IS NULL THEN 'completed' ELSE 'in_progress' END,
+        completed_at = CASE WHEN NEW.next_question IS NULL THEN NEW.submitted_at END
+    WHERE id = NEW.response_id;
+    -- A completed response is no longer the member's active one; an answered one is.
+    UPDATE members
+    SET last_message_id = MAX(last_message_id, COALESCE(NEW.message_id, 0)),
+        active_response_id = CASE WHEN NEW.next_question IS NULL
+            THEN NULLIF(active_response_id, NEW.response_id) ELSE NEW.response_id END
+    WHERE id = (SELECT member_id FROM responses WHERE id = NEW.response_id);
+END;

@@ -257,3 +257,4 @@ def _rejected(problem: str):
     from surveys.engine import Problem, Rejected
 
     return Rejected(Problem[problem])
+

@@ -262,6 +262,30 @@ async def test_an_edited_survey_file_keeps_the_version_an_answer_was_given_to(
     second.assert_no_errors()
 
 
+async def test_a_survey_closed_by_its_file_takes_no_more_answers(
+    database: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "surveys"
+    folder.mkdir()
+    (folder / "poll.yaml").write_text(_POLL.format(text="How are you?", extra=""))
+    first = await BotHarness.start(database, surveys=folder)
+    chat = first.member()
+    await chat.send("/start poll")
+    await chat.tap("I agree")
+    await first.stop()
+
+    (folder / "poll.yaml").write_text("closes: 2026-11-28\n" + _POLL.format(text="How?", extra=""))
+    second = await BotHarness.start(database, surveys=folder, api=first.api, clock=first.clock)
+    chat = second.member()
+    await chat.tap("Yes")
+    assert chat.callback_answers()[-1]["text"] == render.STALE_BUTTON
+    await chat.send("/start poll")
+    assert chat.latest().plain == render.SURVEY_NOT_OPEN
+    assert await answers_of(second, chat, "poll") == {}
+    await second.stop()
+    second.assert_no_errors()
+
+
 _POLL = """
 id: poll
 title: Poll

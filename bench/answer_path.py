@@ -1,0 +1,149 @@
+"""Benchmark: answers per second through the real Doorstep Application, against a bare baseline.
+
+Run with `make bench` (or `.venv/bin/python bench/answer_path.py [--answers N]`).
+
+Both applications run offline over the same fake Bot API transport, in this one process:
+  * Doorstep: bot.py's Application with every handler, SQLite on disk, members answering a
+    survey of number questions by typing (each answer: judged, committed, next question sent);
+  * bare: a PTB Application whose only handler does one aiosqlite INSERT + COMMIT and one reply.
+Telegram's own ceiling of 30 messages a second is lifted in both (AIORateLimiter without the
+overall limit): the benchmark measures Doorstep's work per answer, not Telegram's throttle.
+The last line prints the ratio Doorstep / bare; the target is at least 0.5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import aiosqlite  # noqa: E402
+from telegram import Update  # noqa: E402
+from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters  # noqa: E402
+
+from tests.support.harness import BotHarness  # noqa: E402
+
+QUESTIONS = 20
+
+
+def survey_yaml() -> str:
+    """A survey of typed number questions: one reply per answer, as in the baseline."""
+    questions = "\n".join(
+        f'  - {{id: q{n}, type: number, text: "How many, {n}?", min: 0, max: 1000}}'
+        for n in range(1, QUESTIONS + 1)
+    )
+    return f"id: bench\ntitle: Bench\nintro: Numbers.\nrepeatable: true\nquestions:\n{questions}\n"
+
+
+def text_update(update_id: int, user_id: int, message_id: int, text: str) -> dict[str, Any]:
+    """A private text message as Telegram sends it."""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": message_id,
+            "date": 0,
+            "chat": {"id": user_id, "type": "private", "first_name": "M"},
+            "from": {"id": user_id, "is_bot": False, "first_name": "M"},
+            "text": text,
+        },
+    }
+
+
+async def run_doorstep(workdir: Path, answers: int) -> float:
+    """Seconds for `answers` typed answers through the real Application."""
+    folder = workdir / "surveys"
+    folder.mkdir()
+    (folder / "bench.yaml").write_text(survey_yaml())
+    harness = await BotHarness.start(workdir / "doorstep.db", surveys=folder)
+    members = [harness.member(100000 + n) for n in range(answers // QUESTIONS)]
+    for chat in members:  # consent and opening the survey are set-up, not timed
+        await chat.send("/start bench")
+        await chat.tap("I agree")
+    updates = []
+    for round_number in range(QUESTIONS):
+        for chat in members:
+            message = harness.api.record_member_message(chat.user_id, "")
+            updates.append(
+                text_update(len(updates) + 1, chat.user_id, message.message_id, str(round_number))
+            )
+    started = time.perf_counter()
+    for data in updates:
+        await harness.application.process_update(Update.de_json(data, harness.application.bot))
+    elapsed = time.perf_counter() - started
+    await harness.stop()
+    harness.assert_no_errors()
+    return elapsed
+
+
+async def run_bare(workdir: Path, answers: int) -> float:
+    """Seconds for `answers` messages through a one-insert, one-reply PTB Application."""
+    from tests.support.fake_telegram import FakeBotApi
+
+    # The default isolation level: the INSERT opens a transaction, commit() ends it.
+    connection = await aiosqlite.connect(workdir / "bare.db")
+    for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON"):
+        await connection.execute(f"PRAGMA {pragma}")
+    await connection.execute("CREATE TABLE answers (user_id INTEGER, value TEXT)")
+    await connection.commit()
+
+    async def store_and_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await connection.execute(
+            "INSERT INTO answers (user_id, value) VALUES (?, ?)",
+            (update.effective_user.id, update.message.text),
+        )
+        await connection.commit()
+        await update.message.reply_text("Thanks")
+
+    api = FakeBotApi()
+    application = (
+        Application.builder()
+        .token("123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQ")
+        .request(api)
+        .get_updates_request(api)
+        .rate_limiter(AIORateLimiter(overall_max_rate=0))
+        .build()
+    )
+    application.add_handler(MessageHandler(filters.TEXT, store_and_reply))
+    await application.initialize()
+    updates = [
+        text_update(n + 1, 100000 + n % 250, n + 1, str(n)) for n in range(answers)
+    ]
+    started = time.perf_counter()
+    for data in updates:
+        await application.process_update(Update.de_json(data, application.bot))
+    elapsed = time.perf_counter() - started
+    await application.shutdown()
+    await connection.close()
+    return elapsed
+
+
+async def main(answers: int, rounds: int) -> None:
+    """Run both in alternation, print the best rate of each, and the ratio last.
+
+    Alternating rounds and keeping each side's best run (as timeit does) keeps a busy machine
+    from favouring whichever side ran in a quiet moment.
+    """
+    answers -= answers % QUESTIONS
+    doorstep_times, bare_times = [], []
+    for _ in range(rounds):
+        with tempfile.TemporaryDirectory() as folder:
+            doorstep_times.append(await run_doorstep(Path(folder), answers))
+            bare_times.append(await run_bare(Path(folder), answers))
+    doorstep_rate, bare_rate = answers / min(doorstep_times), answers / min(bare_times)
+    print(f"doorstep: {answers} answers, best of {rounds}: {doorstep_rate:,.0f} answers/s")
+    print(f"bare PTB + aiosqlite: {answers} answers, best of {rounds}: {bare_rate:,.0f} answers/s")
+    print(f"ratio doorstep/bare: {doorstep_rate / bare_rate:.2f} (target >= 0.50)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--answers", type=int, default=5000, help="answer updates per run")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.answers, arguments.rounds))

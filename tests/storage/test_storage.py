@@ -1,0 +1,551 @@
+"""Storage: migrations, consent, survey versions, and conditional (idempotent) response changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import stat
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from storage import members, responses, versions
+from storage.db import Database, migrations, open_database
+
+NOW = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
+LATER = NOW + dt.timedelta(minutes=5)
+TELEGRAM_ID = 424242
+NOTICE = "notice-v1"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "t.db"
+
+
+@pytest.fixture
+async def open_db() -> AsyncIterator[Callable[[Path], Awaitable[Database]]]:
+    """Opens databases and closes every one of them after the test (closing twice is fine)."""
+    opened: list[Database] = []
+
+    async def opener(path: Path) -> Database:
+        database = await open_database(path)
+        opened.append(database)
+        return database
+
+    yield opener
+    for database in opened:
+        await database.close()
+
+
+@pytest.fixture
+async def db(open_db, db_path: Path) -> Database:
+    """A fresh, migrated database file."""
+    return await open_db(db_path)
+
+
+async def scalar(db: Database, sql: str, params: tuple = ()) -> object:
+    async with db.read() as connection:
+        cursor = await connection.execute(sql, params)
+        row = await cursor.fetchone()
+    return None if row is None else row[0]
+
+
+async def rows(db: Database, sql: str, params: tuple = ()) -> list[tuple]:
+    async with db.read() as connection:
+        cursor = await connection.execute(sql, params)
+        return [tuple(row) for row in await cursor.fetchall()]
+
+
+async def answers_table(db: Database, response_id: int) -> list[tuple]:
+    return await rows(
+        db,
+        "SELECT question_id, value, answered_at FROM answers WHERE response_id = ?"
+        " ORDER BY question_id",
+        (response_id,),
+    )
+
+
+async def response_row(db: Database, response_id: int) -> tuple:
+    (row,) = await rows(
+        db,
+        "SELECT status, current_question, pending_choices, updated_at, completed_at"
+        " FROM responses WHERE id = ?",
+        (response_id,),
+    )
+    return row
+
+
+async def member_row(db: Database, member_id: int) -> tuple:
+    (row,) = await rows(
+        db, "SELECT active_response_id, last_message_id FROM members WHERE id = ?", (member_id,)
+    )
+    return row
+
+
+async def answer(
+    db: Database, response_id: int, question_id: str, value: responses.AnswerValue, **kwargs
+) -> responses.Response | None:
+    """`record_answer` from an update that saw the response at `question_id` (maybe stale)."""
+    seen = await responses.get_response(db, response_id)
+    assert seen is not None
+    return await responses.record_answer(
+        db, replace(seen, current_question=question_id), value, **kwargs
+    )
+
+
+async def new_member(db: Database, telegram_id: int = TELEGRAM_ID) -> members.Member:
+    return await members.record_consent(db, telegram_id, True, NOTICE, NOW)
+
+
+async def version(db: Database, survey_id: str = "s") -> int:
+    return await versions.register_version(db, survey_id, f"hash-{survey_id}", "{}", NOW)
+
+
+async def started(
+    db: Database, survey_id: str = "s", telegram_id: int = TELEGRAM_ID
+) -> responses.Response:
+    """A member who agreed, at question q1 of a new response to `survey_id`."""
+    member = await new_member(db, telegram_id)
+    version_id = await version(db, survey_id)
+    return await responses.start_response(db, member.id, survey_id, version_id, "q1", NOW)
+
+
+# --- the database file ------------------------------------------------------------------------
+
+
+async def test_migrations_set_user_version_to_the_number_of_migration_files(db):
+    migration_files = list(
+        (Path(__file__).parents[2] / "storage" / "migrations").glob("[0-9][0-9][0-9][0-9]_*.sql")
+    )
+    assert len(migration_files) == len(migrations()) >= 1
+    assert await scalar(db, "PRAGMA user_version") == len(migration_files)
+    tables = {name for (name,) in await rows(db, "SELECT name FROM sqlite_master")}
+    assert {"members", "consents", "survey_versions", "responses", "answers"} <= tables
+
+
+async def test_reopening_keeps_data_and_applies_no_migration_again(db, open_db, db_path):
+    member = await new_member(db)
+    await db.close()
+    reopened = await open_db(db_path)  # would fail on CREATE TABLE if migrated twice
+    assert await scalar(reopened, "PRAGMA user_version") == len(migrations())
+    assert await members.find_member(reopened, TELEGRAM_ID) == member
+
+
+async def test_journal_mode_is_wal_and_foreign_keys_are_on(db):
+    assert await scalar(db, "PRAGMA journal_mode") == "wal"
+    assert await scalar(db, "PRAGMA foreign_keys") == 1
+
+
+async def test_foreign_keys_are_enforced(db):
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        async with db.transaction() as connection:
+            await connection.execute(
+                "INSERT INTO consents (member_id, agreed, notice_version, decided_at)"
+                " VALUES (999, 1, 'v', 'now')"
+            )
+
+
+async def test_new_database_file_is_readable_by_its_owner_only(db, db_path):
+    await new_member(db)  # a write, so the WAL file exists too
+    assert stat.S_IMODE(db_path.stat().st_mode) == 0o600
+    wal = db_path.with_name(db_path.name + "-wal")
+    assert stat.S_IMODE(wal.stat().st_mode) == 0o600
+
+
+async def test_database_in_a_missing_folder_is_created(open_db, tmp_path):
+    path = tmp_path / "nested" / "folder" / "t.db"
+    await open_db(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+# --- members and consent ----------------------------------------------------------------------
+
+
+async def test_find_member_is_none_before_any_decision(db):
+    assert await members.find_member(db, TELEGRAM_ID) is None
+    assert await scalar(db, "SELECT COUNT(*) FROM members") == 0
+
+
+async def test_record_consent_creates_the_member_once(db):
+    first = await members.record_consent(db, TELEGRAM_ID, True, NOTICE, NOW)
+    again = await members.record_consent(db, TELEGRAM_ID, False, NOTICE, LATER)
+    assert first.id == again.id
+    assert await scalar(db, "SELECT COUNT(*) FROM members") == 1
+    assert first == members.Member(first.id, True, None, 0)
+    assert await members.find_member(db, TELEGRAM_ID) == again
+
+
+async def test_a_declined_decision_creates_a_member_who_has_not_agreed(db):
+    member = await members.record_consent(db, TELEGRAM_ID, False, NOTICE, NOW)
+    assert member.agreed is False
+    assert await members.find_member(db, TELEGRAM_ID) == member
+
+
+async def test_repeated_identical_decisions_add_no_consent_row(db):
+    for _ in range(3):
+        await members.record_consent(db, TELEGRAM_ID, True, NOTICE, NOW)
+    assert await scalar(db, "SELECT COUNT(*) FROM consents") == 1
+
+
+async def test_a_changed_decision_adds_one_consent_row(db):
+    await members.record_consent(db, TELEGRAM_ID, True, NOTICE, NOW)
+    changed = await members.record_consent(db, TELEGRAM_ID, False, NOTICE, LATER)
+    await members.record_consent(db, TELEGRAM_ID, False, NOTICE, LATER)
+    assert changed.agreed is False
+    history = await rows(db, "SELECT agreed, notice_version, decided_at FROM consents ORDER BY id")
+    assert history == [(1, NOTICE, NOW.isoformat()), (0, NOTICE, LATER.isoformat())]
+
+
+async def test_agreeing_to_a_new_notice_version_adds_one_consent_row(db):
+    await members.record_consent(db, TELEGRAM_ID, True, NOTICE, NOW)
+    await members.record_consent(db, TELEGRAM_ID, True, "notice-v2", LATER)
+    await members.record_consent(db, TELEGRAM_ID, True, "notice-v2", LATER)
+    assert await rows(db, "SELECT notice_version FROM consents ORDER BY id") == [
+        (NOTICE,),
+        ("notice-v2",),
+    ]
+
+
+async def test_consent_of_one_member_does_not_touch_another(db):
+    await members.record_consent(db, 1, True, NOTICE, NOW)
+    await members.record_consent(db, 2, False, NOTICE, NOW)
+    assert (await members.find_member(db, 1)).agreed is True
+    assert (await members.find_member(db, 2)).agreed is False
+
+
+# --- survey versions --------------------------------------------------------------------------
+
+
+async def test_register_version_returns_the_same_id_for_the_same_hash(db):
+    first = await versions.register_version(db, "s", "hash1", "{}", NOW)
+    again = await versions.register_version(db, "s", "hash1", '{"ignored": true}', LATER)
+    assert first == again
+    assert await versions.version_definition(db, first) == "{}"
+    assert await scalar(db, "SELECT COUNT(*) FROM survey_versions") == 1
+
+
+async def test_register_version_returns_a_new_id_for_a_new_hash(db):
+    first = await versions.register_version(db, "s", "hash1", "{}", NOW)
+    second = await versions.register_version(db, "s", "hash2", "[]", LATER)
+    other_survey = await versions.register_version(db, "t", "hash1", "{}", LATER)
+    assert len({first, second, other_survey}) == 3
+    assert await versions.version_definition(db, second) == "[]"
+
+
+async def test_version_definition_is_none_for_an_unknown_version(db):
+    assert await versions.version_definition(db, 12345) is None
+
+
+# --- starting a response ----------------------------------------------------------------------
+
+
+async def test_start_response_begins_at_the_first_question_and_activates_it(db):
+    response = await started(db)
+    assert response.current_question == "q1"
+    assert response.answers == {}
+    assert response.pending_choices == []
+    assert not response.completed
+    member = await members.find_member(db, TELEGRAM_ID)
+    assert member.active_response_id == response.id
+    assert await responses.get_response(db, response.id) == response
+
+
+async def test_start_response_twice_returns_the_same_open_response(db):
+    response = await started(db)
+    await answer(db, response.id, "q1", "a", next_question="q2", now=NOW)
+    again = await responses.start_response(
+        db, response.member_id, "s", response.version_id, "q1", LATER
+    )
+    assert again.id == response.id
+    assert again.current_question == "q2"  # not restarted
+    assert again.answers == {"q1": "a"}
+    assert await scalar(db, "SELECT COUNT(*) FROM responses") == 1
+
+
+async def test_start_response_after_completion_starts_a_new_one(db):
+    response = await started(db)
+    await answer(db, response.id, "q1", "a", next_question=None, now=NOW)
+    again = await responses.start_response(
+        db, response.member_id, "s", response.version_id, "q1", LATER
+    )
+    assert again.id != response.id
+    assert again.current_question == "q1"
+
+
+async def test_open_response_finds_only_the_unfinished_one(db):
+    response = await started(db)
+    assert await responses.open_response(db, response.member_id, "s") == response
+    assert await responses.open_response(db, response.member_id, "other") is None
+    await answer(db, response.id, "q1", 1, next_question=None, now=NOW)
+    assert await responses.open_response(db, response.member_id, "s") is None
+
+
+async def test_get_response_is_none_for_an_unknown_id(db):
+    assert await responses.get_response(db, 999) is None
+
+
+# --- answering --------------------------------------------------------------------------------
+
+
+async def test_record_answer_stores_the_value_and_moves_on(db):
+    response = await started(db)
+    assert await answer(db, response.id, "q1", ["x", "ü"], next_question="q2", now=LATER)
+    stored = await responses.get_response(db, response.id)
+    assert stored.current_question == "q2"
+    assert stored.answers == {"q1": ["x", "ü"]}
+    assert await answers_table(db, response.id) == [("q1", '["x", "ü"]', LATER.isoformat())]
+
+
+async def test_record_answer_returns_the_response_as_stored(db):
+    response = await started(db)
+    await responses.set_pending_choices(db, response.id, "q1", ["a"], NOW)
+    first = await answer(db, response.id, "q1", ["a"], next_question="q2", now=NOW)
+    assert first == await responses.get_response(db, response.id)
+    last = await answer(db, response.id, "q2", 4, next_question=None, now=LATER)
+    assert last == await responses.get_response(db, response.id)
+    assert last.completed
+    assert last.answers == {"q1": ["a"], "q2": 4}
+
+
+@pytest.mark.parametrize("value", ["text", 3, 2.5, ["a", "b"], [], None])
+async def test_every_kind_of_answer_value_round_trips(db, value):
+    response = await started(db)
+    await answer(db, response.id, "q1", value, next_question="q2", now=NOW)
+    stored = await responses.get_response(db, response.id)
+    assert stored.answers == {"q1": value}
+    assert type(stored.answers["q1"]) is type(value)
+
+
+async def test_a_second_answer_to_the_same_question_returns_false_and_changes_nothing(db):
+    response = await started(db)
+    assert await answer(db, response.id, "q1", "a", next_question="q2", now=NOW)
+    answers_before = await answers_table(db, response.id)
+    row_before = await response_row(db, response.id)
+
+    assert not await answer(db, response.id, "q1", "b", next_question="q3", now=LATER)
+    assert await answers_table(db, response.id) == answers_before
+    assert await response_row(db, response.id) == row_before
+
+
+async def test_an_answer_to_a_question_the_response_is_not_at_returns_false(db):
+    response = await started(db)
+    assert not await answer(db, response.id, "q5", "x", next_question="q6", now=NOW)
+    assert await answers_table(db, response.id) == []
+    assert (await responses.get_response(db, response.id)).current_question == "q1"
+
+
+async def test_a_typed_answer_claims_its_message_id(db):
+    response = await started(db)
+    assert await answer(db, response.id, "q1", "a", next_question="q2", now=NOW, message_id=10)
+    assert await member_row(db, response.member_id) == (response.id, 10)
+
+
+@pytest.mark.parametrize("message_id", [10, 9, 0])
+async def test_a_message_not_newer_than_the_last_handled_one_returns_false_and_changes_nothing(
+    db, message_id
+):
+    response = await started(db)
+    await answer(db, response.id, "q1", "a", next_question="q2", now=NOW, message_id=10)
+    answers_before = await answers_table(db, response.id)
+    row_before = await response_row(db, response.id)
+
+    # The response *is* at q2, so only the message id makes this stale.
+    assert not await answer(
+        db, response.id, "q2", "b", next_question="q3", now=LATER, message_id=message_id
+    )
+    assert await answers_table(db, response.id) == answers_before
+    assert await response_row(db, response.id) == row_before
+    assert await member_row(db, response.member_id) == (response.id, 10)
+
+
+async def test_a_newer_message_is_accepted(db):
+    response = await started(db)
+    await answer(db, response.id, "q1", "a", next_question="q2", now=NOW, message_id=10)
+    assert await answer(db, response.id, "q2", "b", next_question="q3", now=LATER, message_id=11)
+    assert await member_row(db, response.member_id) == (response.id, 11)
+
+
+async def test_a_stale_answer_does_not_claim_its_message_id(db):
+    response = await started(db)
+    assert not await answer(
+        db, response.id, "wrong", "a", next_question="q2", now=NOW, message_id=10
+    )
+    assert await member_row(db, response.member_id) == (response.id, 0)
+    # The same message can still answer the question the response is really at.
+    assert await answer(db, response.id, "q1", "a", next_question="q2", now=NOW, message_id=10)
+
+
+async def test_answering_the_last_question_completes_and_deactivates_the_response(db):
+    response = await started(db)
+    assert await answer(db, response.id, "q1", "a", next_question=None, now=LATER)
+    stored = await responses.get_response(db, response.id)
+    assert stored.completed
+    assert await response_row(db, response.id) == (
+        "completed",
+        None,
+        "[]",
+        LATER.isoformat(),
+        LATER.isoformat(),
+    )
+    assert (await members.find_member(db, TELEGRAM_ID)).active_response_id is None
+    assert not await answer(db, response.id, "q1", "b", next_question=None, now=LATER)
+
+
+async def test_completing_a_response_keeps_another_active_response(db):
+    first = await started(db, "s")
+    second_version = await version(db, "t")
+    second = await responses.start_response(db, first.member_id, "t", second_version, "q1", NOW)
+    # The member is now on `second`; an old tap completes `first`.
+    await answer(db, first.id, "q1", "a", next_question=None, now=LATER)
+    assert (await members.find_member(db, TELEGRAM_ID)).active_response_id == second.id
+
+
+async def test_answering_makes_that_response_the_active_one(db):
+    first = await started(db, "s")
+    second_version = await version(db, "t")
+    await responses.start_response(db, first.member_id, "t", second_version, "q1", NOW)
+    await answer(db, first.id, "q1", "a", next_question="q2", now=LATER)
+    assert (await members.find_member(db, TELEGRAM_ID)).active_response_id == first.id
+
+
+async def test_dropped_answers_are_removed(db):
+    response = await started(db)
+    await answer(db, response.id, "q1", "yes", next_question="q2", now=NOW)
+    await answer(db, response.id, "q2", "x", next_question="q3", now=NOW)
+    await answer(db, response.id, "q3", "y", next_question="q4", now=NOW)
+    await responses.move_back(db, response.id, "q4", "q1", now=NOW)
+    returned = await answer(
+        db, response.id, "q1", "no", next_question="q4", dropped=["q2", "q3"], now=LATER
+    )
+    stored = await responses.get_response(db, response.id)
+    assert stored.answers == {"q1": "no"}
+    assert returned == stored
+    assert [question for question, _, _ in await answers_table(db, response.id)] == ["q1"]
+
+
+async def test_answers_of_other_responses_are_not_dropped(db):
+    first = await started(db, "s")
+    second = await started(db, "s", telegram_id=TELEGRAM_ID + 1)
+    await answer(db, second.id, "q1", "keep", next_question="q2", now=NOW)
+    await answer(db, first.id, "q1", "a", next_question="q2", dropped=["q1"], now=NOW)
+    assert (await responses.get_response(db, second.id)).answers == {"q1": "keep"}
+
+
+async def test_recording_an_answer_clears_pending_choices(db):
+    response = await started(db)
+    await responses.set_pending_choices(db, response.id, "q1", ["a", "b"], NOW)
+    await answer(db, response.id, "q1", ["a", "b"], next_question="q2", now=NOW)
+    assert (await responses.get_response(db, response.id)).pending_choices == []
+
+
+# --- going back -------------------------------------------------------------------------------
+
+
+async def test_move_back_returns_to_the_earlier_question_keeping_its_answer(db):
+    response = await started(db)
+    await answer(db, response.id, "q1", ["a"], next_question="q2", now=NOW)
+    assert await responses.move_back(db, response.id, "q2", "q1", pending_choices=["a"], now=LATER)
+    stored = await responses.get_response(db, response.id)
+    assert stored.current_question == "q1"
+    assert stored.pending_choices == ["a"]
+    assert stored.answers == {"q1": ["a"]}
+
+
+async def test_move_back_from_a_question_the_response_is_not_at_returns_false(db):
+    response = await started(db)
+    await answer(db, response.id, "q1", "a", next_question="q2", now=NOW)
+    assert await responses.move_back(db, response.id, "q2", "q1", now=NOW)
+    row_before = await response_row(db, response.id)
+    # The redelivered Back tap: the response is no longer at q2.
+    assert not await responses.move_back(db, response.id, "q2", "q1", now=LATER)
+    assert await response_row(db, response.id) == row_before
+
+
+async def test_move_back_with_a_stale_message_id_returns_false_and_changes_nothing(db):
+    response = await started(db)
+    await answer(db, response.id, "q1", "a", next_question="q2", now=NOW, message_id=7)
+    row_before = await response_row(db, response.id)
+    assert not await responses.move_back(db, response.id, "q2", "q1", now=LATER, message_id=7)
+    assert await response_row(db, response.id) == row_before
+    assert await responses.move_back(db, response.id, "q2", "q1", now=LATER, message_id=8)
+    assert await member_row(db, response.member_id) == (response.id, 8)
+
+
+async def test_move_back_on_a_completed_response_returns_false(db):
+    response = await started(db)
+    await answer(db, response.id, "q1", "a", next_question=None, now=NOW)
+    assert not await responses.move_back(db, response.id, "q1", "q1", now=LATER)
+    assert (await responses.get_response(db, response.id)).completed
+
+
+# --- pending choices --------------------------------------------------------------------------
+
+
+async def test_set_pending_choices_at_the_current_question(db):
+    response = await started(db)
+    assert await responses.set_pending_choices(db, response.id, "q1", ["b", "a"], LATER)
+    assert (await responses.get_response(db, response.id)).pending_choices == ["b", "a"]
+
+
+async def test_set_pending_choices_at_another_question_returns_false_and_changes_nothing(db):
+    response = await started(db)
+    await responses.set_pending_choices(db, response.id, "q1", ["a"], NOW)
+    assert not await responses.set_pending_choices(db, response.id, "q2", ["b"], LATER)
+    assert (await responses.get_response(db, response.id)).pending_choices == ["a"]
+
+
+async def test_set_pending_choices_on_a_completed_response_returns_false(db):
+    response = await started(db)
+    await answer(db, response.id, "q1", "a", next_question=None, now=NOW)
+    assert not await responses.set_pending_choices(db, response.id, "q1", ["a"], LATER)
+
+
+# --- listings ---------------------------------------------------------------------------------
+
+
+async def test_unfinished_surveys_lists_started_ones_most_recent_first(db):
+    member = await new_member(db)
+    ids = {}
+    for survey_id in ("s", "t", "u"):
+        version_id = await version(db, survey_id)
+        ids[survey_id] = (
+            await responses.start_response(db, member.id, survey_id, version_id, "q1", NOW)
+        ).id
+    await answer(db, ids["s"], "q1", "a", next_question="q2", now=LATER)
+    await answer(db, ids["u"], "q1", "a", next_question=None, now=LATER)
+    assert await responses.unfinished_surveys(db, member.id) == ["s", "t"]
+
+
+async def test_unfinished_surveys_breaks_time_ties_by_newest_response(db):
+    member = await new_member(db)
+    for survey_id in ("s", "t"):
+        version_id = await version(db, survey_id)
+        await responses.start_response(db, member.id, survey_id, version_id, "q1", NOW)
+    assert await responses.unfinished_surveys(db, member.id) == ["t", "s"]
+
+
+async def test_unfinished_surveys_are_per_member(db):
+    await started(db, "s", telegram_id=1)
+    other = await new_member(db, telegram_id=2)
+    assert await responses.unfinished_surveys(db, other.id) == []
+
+
+async def test_has_completed_only_after_the_last_answer(db):
+    response = await started(db)
+    assert not await responses.has_completed(db, response.member_id, "s")
+    await answer(db, response.id, "q1", "a", next_question="q2", now=NOW)
+    assert not await responses.has_completed(db, response.member_id, "s")
+    await answer(db, response.id, "q2", "b", next_question=None, now=NOW)
+    assert await responses.has_completed(db, response.member_id, "s")
+    assert not await responses.has_completed(db, response.member_id, "other")
+
+
+async def test_has_completed_stays_true_while_a_repeat_is_in_progress(db):
+    response = await started(db)
+    await answer(db, response.id, "q1", "a", next_question=None, now=NOW)
+    await responses.start_response(db, response.member_id, "s", response.version_id, "q1", LATER)
+    assert await responses.has_completed(db, response.member_id, "s")
+    assert await responses.unfinished_surveys(db, response.member_id) == ["s"]

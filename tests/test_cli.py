@@ -1,0 +1,386 @@
+"""The command line: exit codes, one-line settings errors, survey validation, settings parsing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+import bot
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BOT_SCRIPT = REPO_ROOT / "bot.py"
+LIBRARY = REPO_ROOT / "surveys" / "library"
+VALID_TOKEN = "123456789:" + "A1b2C3d4E5-_" * 3  # 36 characters after the colon
+UNREACHABLE_API = "http://127.0.0.1:9/bot"  # the discard port: nothing ever answers
+
+BROKEN_SURVEY = """\
+id: broken
+title: Broken
+intro: Several things are wrong here.
+questions:
+  - id: mood
+    type: scale
+    text: How are you?
+    min: 5
+    max: 3
+  - id: colour
+    type: choice
+    text: Favourite colour?
+    choices: [red]
+    shade: blue
+  - id: follow-up
+    type: text
+    text: Why?
+    show_if: {question: later-one, equals: "x"}
+  - id: later-one
+    type: yesno
+    text: Later
+"""
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No DOORSTEP_* variable from the outside, and no .env file in the working directory."""
+    for name in list(os.environ):
+        if name.startswith("DOORSTEP_"):
+            monkeypatch.delenv(name)
+    workdir = tmp_path / "cwd"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+
+
+@pytest.fixture
+def broken_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "broken-surveys"
+    folder.mkdir()
+    (folder / "broken.yaml").write_text(BROKEN_SURVEY, encoding="utf-8")
+    (folder / "not-yaml.yml").write_text("id: [unclosed\n", encoding="utf-8")
+    (folder / "notes.txt").write_text("not a survey file, ignored", encoding="utf-8")
+    return folder
+
+
+def run_script(tmp_path: Path, *arguments: str, **variables: str) -> subprocess.CompletedProcess:
+    """`python bot.py ARGUMENTS` in an empty directory, with only these DOORSTEP_* variables."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DOORSTEP_")}
+    environment.update(variables)
+    environment["PYTHONDONTWRITEBYTECODE"] = "1"
+    workdir = tmp_path / "subprocess-cwd"
+    workdir.mkdir(exist_ok=True)
+    return subprocess.run(
+        [sys.executable, str(BOT_SCRIPT), *arguments],
+        cwd=workdir,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def refuse_to_build(*args: object, **kwargs: object) -> None:
+    raise AssertionError("the Application must not be built")
+
+
+# --- the bot token ----------------------------------------------------------------------------
+
+
+def assert_one_line_about_the_token(stderr: str, state: str) -> None:
+    assert "Traceback" not in stderr
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert "DOORSTEP_BOT_TOKEN" in lines[0]
+    assert "BotFather" in lines[0]
+    assert state in lines[0]
+
+
+@pytest.mark.parametrize("arguments", [[], ["run"]], ids=["default", "run"])
+def test_missing_token_exits_2_with_one_line_naming_the_variable(arguments, capsys, monkeypatch):
+    monkeypatch.setattr(bot, "build_application", refuse_to_build)
+    assert bot.main(arguments) == bot.EXIT_BAD_SETTINGS == 2
+    captured = capsys.readouterr()
+    assert_one_line_about_the_token(captured.err, "is not set")
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not-a-token",
+        "123456789",
+        "123:" + "A" * 35,  # id too short
+        "123456789:" + "A" * 29,  # secret too short
+        "123456789:" + "A" * 34 + "!",
+        pytest.param(
+            "123456789:" + "A" * 35 + "\n",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="BUG bot.py Settings._token_shape: re.match with TOKEN_PATTERN's `$` "
+                "accepts a trailing newline, so a token ending in '\\n' passes as valid",
+            ),
+            id="trailing-newline",
+        ),
+        " 123456789:" + "A" * 35,
+        "",
+    ],
+)
+def test_malformed_token_exits_2_with_one_line_without_echoing_it(token, capsys, monkeypatch):
+    monkeypatch.setenv("DOORSTEP_BOT_TOKEN", token)
+    monkeypatch.setattr(bot, "build_application", refuse_to_build)
+    assert bot.main(["run"]) == 2
+    captured = capsys.readouterr()
+    assert_one_line_about_the_token(captured.err, "is not a valid bot token")
+    if token.strip():
+        assert token.strip() not in captured.err + captured.out
+
+
+def test_missing_token_exits_2_from_the_real_script(tmp_path):
+    result = run_script(tmp_path, "run")
+    assert result.returncode == 2
+    assert_one_line_about_the_token(result.stderr, "is not set")
+    assert result.stdout == ""
+
+
+def test_malformed_token_exits_2_from_the_real_script(tmp_path):
+    secret = "12345678:too-short-to-be-real"
+    result = run_script(tmp_path, DOORSTEP_BOT_TOKEN=secret)
+    assert result.returncode == 2
+    assert_one_line_about_the_token(result.stderr, "is not a valid bot token")
+    assert secret not in result.stderr
+
+
+# --- other settings ---------------------------------------------------------------------------
+
+
+def test_admins_are_parsed_from_a_comma_separated_list(monkeypatch):
+    monkeypatch.setenv("DOORSTEP_ADMINS", "1, 2,3")
+    settings = bot.Settings(bot_token=SecretStr(VALID_TOKEN))
+    assert settings.admins == frozenset({1, 2, 3})
+
+
+def test_admins_default_to_none(monkeypatch):
+    assert bot.Settings(bot_token=SecretStr(VALID_TOKEN)).admins == frozenset()
+    monkeypatch.setenv("DOORSTEP_ADMINS", "")
+    assert bot.Settings(bot_token=SecretStr(VALID_TOKEN)).admins == frozenset()
+
+
+def test_settings_read_every_variable(monkeypatch, tmp_path):
+    monkeypatch.setenv("DOORSTEP_BOT_TOKEN", VALID_TOKEN)
+    monkeypatch.setenv("DOORSTEP_DATABASE", str(tmp_path / "x.db"))
+    monkeypatch.setenv("DOORSTEP_SURVEYS", str(tmp_path))
+    monkeypatch.setenv("DOORSTEP_TIMEZONE", "Europe/Berlin")
+    settings = bot.Settings()
+    assert settings.bot_token.get_secret_value() == VALID_TOKEN
+    assert VALID_TOKEN not in repr(settings)
+    assert settings.database == tmp_path / "x.db"
+    assert settings.surveys == tmp_path
+    assert settings.timezone == "Europe/Berlin"
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "Europe/Londn", "../etc/passwd", ""])
+def test_an_unknown_timezone_is_rejected(zone):
+    with pytest.raises(ValidationError, match="time zone"):
+        bot.Settings(bot_token=SecretStr(VALID_TOKEN), timezone=zone)
+
+
+def test_an_unknown_timezone_stops_the_bot_with_one_line(capsys, monkeypatch):
+    monkeypatch.setenv("DOORSTEP_BOT_TOKEN", VALID_TOKEN)
+    monkeypatch.setenv("DOORSTEP_TIMEZONE", "Mars/Olympus_Mons")
+    monkeypatch.setattr(bot, "build_application", refuse_to_build)
+    assert bot.main(["run"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("DOORSTEP_TIMEZONE is invalid")
+    assert "Mars/Olympus_Mons" in lines[0]
+
+
+def test_admins_that_are_not_numbers_stop_the_bot_with_one_line(capsys, monkeypatch):
+    monkeypatch.setenv("DOORSTEP_BOT_TOKEN", VALID_TOKEN)
+    monkeypatch.setenv("DOORSTEP_ADMINS", "1,alice")
+    monkeypatch.setattr(bot, "build_application", refuse_to_build)
+    assert bot.main(["run"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("DOORSTEP_ADMINS is invalid")
+
+
+def test_settings_come_from_a_dotenv_file_in_the_working_directory(capsys):
+    Path(".env").write_text(f"DOORSTEP_SURVEYS={LIBRARY}\n", encoding="utf-8")
+    assert bot.main(["validate"]) == 0
+    assert "surveys valid" in capsys.readouterr().out
+
+
+# --- validate ---------------------------------------------------------------------------------
+
+
+def bundled_survey_ids() -> list[str]:
+    return sorted(path.stem for path in LIBRARY.glob("*.yaml"))
+
+
+def test_validate_accepts_the_bundled_surveys(capsys):
+    assert bot.main(["validate", str(LIBRARY)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert captured.out.strip() == (
+        f"{len(bundled_survey_ids())} surveys valid: {', '.join(bundled_survey_ids())}"
+    )
+
+
+def test_validate_without_a_path_checks_the_surveys_setting(capsys, monkeypatch, broken_folder):
+    monkeypatch.setenv("DOORSTEP_SURVEYS", str(LIBRARY))
+    assert bot.main(["validate"]) == 0
+    monkeypatch.setenv("DOORSTEP_SURVEYS", str(broken_folder))
+    assert bot.main(["validate"]) == 1
+    assert "broken.yaml" in capsys.readouterr().err
+
+
+def test_validate_accepts_a_single_file(capsys):
+    path = LIBRARY / "your-community.yaml"
+    assert bot.main(["validate", str(path)]) == 0
+    assert "1 surveys valid: your-community" in capsys.readouterr().out
+
+
+def test_validate_reports_every_problem_with_file_and_question(capsys, broken_folder):
+    assert bot.main(["validate", str(broken_folder)]) == bot.EXIT_INVALID_SURVEYS == 1
+    captured = capsys.readouterr()
+    assert "surveys valid" not in captured.out
+    lines = captured.err.splitlines()
+    broken = str(broken_folder / "broken.yaml")
+    expected = [
+        (broken, "question 'mood', max:", "greater than min"),
+        (broken, "question 'colour', choices:", "at least 2"),
+        (broken, "question 'colour', shade:", "unknown field"),
+        (broken, "question 'follow-up', show_if:", "later question 'later-one'"),
+        (str(broken_folder / "not-yaml.yml"), "survey:", "not valid YAML"),
+    ]
+    for file, where, what in expected:
+        assert any(
+            line.startswith(f"{file}: ") and where in line and what in line for line in lines
+        ), (file, where, what, lines)
+    # One problem per line that names its file (a YAML error adds lines showing where it is).
+    problems = [line for line in lines if line.startswith(str(broken_folder))]
+    assert len(problems) == len(expected), problems
+    assert "line 1, column 5" in captured.err
+    assert "notes.txt" not in captured.err
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG surveys/loader.py _cross_question_problems: two questions share an id but the "
+    "first is invalid on its own (scale min 5 > max 3) and the second valid; only the scale "
+    "problem is reported, not 'id: duplicate question id' (the `i not in valid_ids` test "
+    "skips it, and survey_problems only sees the one valid copy)",
+)
+def test_validate_reports_a_duplicate_id_even_when_one_copy_is_invalid(capsys, tmp_path):
+    survey = tmp_path / "twice.yaml"
+    survey.write_text(
+        textwrap.dedent(
+            """\
+            id: twice
+            title: Twice
+            intro: One id, two questions.
+            questions:
+              - {id: mood, type: scale, text: A, min: 5, max: 3}
+              - {id: mood, type: yesno, text: B}
+            """
+        ),
+        encoding="utf-8",
+    )
+    assert bot.main(["validate", str(survey)]) == 1
+    assert "question 'mood', id: duplicate question id" in capsys.readouterr().err
+
+
+def test_validate_reports_a_survey_id_used_twice(capsys, tmp_path):
+    for name in ("a.yaml", "b.yaml"):
+        (tmp_path / name).write_text((LIBRARY / "your-community.yaml").read_text("utf-8"), "utf-8")
+    assert bot.main(["validate", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'b.yaml'}: id: survey id 'your-community' is already used by" in err
+
+
+def test_validate_an_empty_folder_exits_1(capsys, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "README.md").write_text("no surveys here", encoding="utf-8")
+    assert bot.main(["validate", str(empty)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.strip() == f"{empty}: survey: no survey files here"
+    assert captured.out == ""
+
+
+def test_validate_a_missing_path_exits_1(capsys, tmp_path):
+    missing = tmp_path / "nowhere"
+    assert bot.main(["validate", str(missing)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.strip() == f"{missing}: survey: no such file or folder"
+    assert captured.out == ""
+
+
+def test_validate_a_broken_folder_exits_1_from_the_real_script(tmp_path, broken_folder):
+    result = run_script(tmp_path, "validate", str(broken_folder))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "question 'mood'" in result.stderr
+
+
+# --- schema -----------------------------------------------------------------------------------
+
+
+def test_schema_prints_the_json_schema_of_a_survey(capsys):
+    assert bot.main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert "questions" in schema["properties"]
+    assert {"id", "title", "intro", "questions"} <= set(schema["required"])
+    assert schema["title"] == "Doorstep survey"
+
+
+# --- run with invalid surveys -----------------------------------------------------------------
+
+
+def test_run_with_invalid_surveys_exits_1_before_building_anything(
+    capsys, monkeypatch, tmp_path, broken_folder
+):
+    database = tmp_path / "doorstep.db"
+    monkeypatch.setenv("DOORSTEP_BOT_TOKEN", VALID_TOKEN)
+    monkeypatch.setenv("DOORSTEP_API_BASE_URL", UNREACHABLE_API)
+    monkeypatch.setenv("DOORSTEP_SURVEYS", str(broken_folder))
+    monkeypatch.setenv("DOORSTEP_DATABASE", str(database))
+    monkeypatch.setattr(bot, "build_application", refuse_to_build)
+    assert bot.main(["run"]) == 1
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert lines[-1] == "Doorstep will not start until the survey files are valid."
+    assert any("question 'mood'" in line for line in lines)
+    assert VALID_TOKEN not in captured.err + captured.out
+    assert not database.exists()
+
+
+def test_run_with_invalid_surveys_exits_1_from_the_real_script(tmp_path, broken_folder):
+    database = tmp_path / "doorstep.db"
+    result = run_script(
+        tmp_path,
+        "run",
+        DOORSTEP_BOT_TOKEN=VALID_TOKEN,
+        DOORSTEP_API_BASE_URL=UNREACHABLE_API,
+        DOORSTEP_SURVEYS=str(broken_folder),
+        DOORSTEP_DATABASE=str(database),
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "Doorstep will not start until the survey files are valid." in result.stderr
+    assert not database.exists()
+
+
+def test_run_with_a_missing_survey_folder_exits_1(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("DOORSTEP_BOT_TOKEN", VALID_TOKEN)
+    monkeypatch.setenv("DOORSTEP_SURVEYS", str(tmp_path / "nowhere"))
+    monkeypatch.setenv("DOORSTEP_DATABASE", str(tmp_path / "doorstep.db"))
+    monkeypatch.setattr(bot, "build_application", refuse_to_build)
+    assert bot.main(["run"]) == 1
+    assert "no such file or folder" in capsys.readouterr().err
