@@ -224,7 +224,9 @@ async def _stopped(application: Application) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the chosen command; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="bot.py", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="bot.py", description="Doorstep: conversational member surveys on Telegram."
+    )
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", help="start the bot (the default)")
     validate = commands.add_parser("validate", help="check survey files, report every problem")

@@ -134,7 +134,7 @@ async def start_response(
             (member_id, survey_id),
         )
         assert response is not None  # inserted, or already there
-        await _activate(connection, response.id, done=False)
+        await _make_active(connection, response.id)
     return response
 
 
@@ -211,7 +211,7 @@ async def move_back(
         )
         if cursor.rowcount != 1:
             raise _Stale
-        await _activate(connection, response_id, done=False)
+        await _make_active(connection, response_id)
         return True
     return False
 
@@ -227,7 +227,7 @@ async def set_pending_choices(
             (json.dumps(list(choices)), now.isoformat(), response_id, question_id),
         )
         if cursor.rowcount == 1:
-            await _activate(connection, response_id, done=False)
+            await _make_active(connection, response_id)
         return cursor.rowcount == 1
 
 
@@ -258,13 +258,12 @@ async def _claim_message(
         raise _Stale
 
 
-async def _activate(connection: aiosqlite.Connection, response_id: int, *, done: bool) -> None:
-    """The response a member works on is their active one; a completed one no longer is."""
+async def _make_active(connection: aiosqlite.Connection, response_id: int) -> None:
+    """The response a member works on is the one their typed answers go to."""
     await connection.execute(
-        "UPDATE members SET active_response_id ="
-        " CASE WHEN ? THEN NULLIF(active_response_id, ?) ELSE ? END"
+        "UPDATE members SET active_response_id = ?"
         " WHERE id = (SELECT member_id FROM responses WHERE id = ?)",
-        (int(done), response_id, response_id, response_id),
+        (response_id, response_id),
     )
 
 

@@ -133,6 +133,12 @@ _PLAIN_MESSAGES = {
 def _message(item: Any) -> str:
     if item["type"] in _PLAIN_MESSAGES:
         return _PLAIN_MESSAGES[item["type"]]
+    if item["type"] == "string_pattern_mismatch":
+        return "must use only a-z, 0-9 and '-', starting with a letter or digit"
+    if item["type"] == "union_tag_invalid":
+        return f"unknown type {item['input'].get('type')!r}; use one of {item['ctx']['expected_tags']}"
+    if item["type"] == "union_tag_not_found":
+        return "type is missing; use one of choice, multi, scale, yesno, text, number"
     message = str(item["msg"])
     return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 

@@ -18,7 +18,12 @@ def test_the_survey_example_is_a_valid_survey() -> None:
 
     assert result.problems == []
     assert {q.type for q in result.surveys[0].questions} == {
-        "choice", "multi", "scale", "yesno", "number", "text"
+        "choice",
+        "multi",
+        "scale",
+        "yesno",
+        "number",
+        "text",
     }
 
 

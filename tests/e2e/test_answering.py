@@ -6,6 +6,7 @@ import pytest
 
 from handlers import render
 from storage import responses
+from surveys.engine import Problem, Rejected
 from tests.support.harness import BotHarness, MemberChat
 
 NORTH = "North <b>&</b> *stars*"
@@ -253,8 +254,5 @@ async def test_help_and_welcome(member: MemberChat, command: str) -> None:
     assert "/surveys" in member.latest().plain
 
 
-def _rejected(problem: str):
-    from surveys.engine import Problem, Rejected
-
+def _rejected(problem: str) -> Rejected:
     return Rejected(Problem[problem])
-

@@ -30,7 +30,7 @@ from surveys.engine import (
 )
 from surveys.model import Condition, MultiQuestion, Question, Survey, YesNoQuestion
 
-SETTINGS = settings(max_examples=150, deadline=None)
+SETTINGS = settings(max_examples=200, deadline=None)
 
 # --- strategies --------------------------------------------------------------------------------
 

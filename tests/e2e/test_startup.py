@@ -1,0 +1,53 @@
+"""Start-up and logging: the command menu, the survey log line, and logs without content."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from tests.support.fake_telegram import Failure
+from tests.support.harness import BotHarness, MemberChat
+
+
+async def test_the_private_command_menu_is_set(harness: BotHarness) -> None:
+    (call,) = harness.api.calls_of("setMyCommands")
+
+    assert call.params["scope"] == {"type": "all_private_chats"}
+    commands = {command["command"] for command in call.params["commands"]}
+    assert {"start", "surveys", "back", "skip", "cancel", "help"} <= commands
+    assert all(command["description"] for command in call.params["commands"])
+
+
+async def test_one_log_line_names_the_loaded_surveys(
+    database, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="doorstep"):
+        harness = await BotHarness.start(database)
+        await harness.stop()
+
+    lines = [record.getMessage() for record in caplog.records if record.name == "doorstep"]
+    assert lines == ["loaded 3 surveys: all-types, closed, quick-poll"]
+
+
+async def test_info_logs_carry_no_message_text_or_answers(
+    harness: BotHarness, member: MemberChat, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "my-landlord-is-Mr-Smith"
+    with caplog.at_level(logging.DEBUG):
+        await member.send("/start all-types")
+        await member.tap("South_under [x]")
+        await member.tap("Yes")
+        await member.send(secret)
+        harness.api.fail_next("sendMessage", Failure(400, "Bad Request: something new"))
+        await member.send("/back")
+    harness.expected_errors = 1
+
+    logged = "\n".join(
+        record.getMessage() + (record.exc_text or "")
+        for record in caplog.records
+        if record.levelno >= logging.INFO
+    )
+    assert "error while handling update" in logged  # the failure was logged...
+    assert secret not in logged  # ...without what the member wrote
+    assert "South_under" not in logged
