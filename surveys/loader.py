@@ -136,7 +136,8 @@ def _message(item: Any) -> str:
     if item["type"] == "string_pattern_mismatch":
         return "must use only a-z, 0-9 and '-', starting with a letter or digit"
     if item["type"] == "union_tag_invalid":
-        return f"unknown type {item['input'].get('type')!r}; use one of {item['ctx']['expected_tags']}"
+        given, expected = item["input"].get("type"), item["ctx"]["expected_tags"]
+        return f"unknown type {given!r}; use one of {expected}"
     if item["type"] == "union_tag_not_found":
         return "type is missing; use one of choice, multi, scale, yesno, text, number"
     message = str(item["msg"])
