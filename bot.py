@@ -51,7 +51,7 @@ log = logging.getLogger("doorstep")
 
 EXIT_INVALID_SURVEYS = 1
 EXIT_BAD_SETTINGS = 2
-TOKEN_PATTERN = r"^[0-9]{5,16}:[A-Za-z0-9_-]{30,64}$"
+TOKEN_PATTERN = re.compile(r"[0-9]{5,16}:[A-Za-z0-9_-]{30,64}")
 
 
 # --- settings ----------------------------------------------------------------------------------
@@ -77,7 +77,7 @@ class Settings(SurveySettings):
     @field_validator("bot_token")
     @classmethod
     def _token_shape(cls, token: SecretStr) -> SecretStr:
-        if not re.match(TOKEN_PATTERN, token.get_secret_value()):
+        if not TOKEN_PATTERN.fullmatch(token.get_secret_value()):
             raise ValueError("does not look like a bot token")
         return token
 

@@ -75,11 +75,11 @@ class ToggleOption:
 Callback = Consent | OpenSurvey | QuestionMove | AnswerOption | ToggleOption
 
 _PATTERNS = {
-    "c": re.compile(rf"^c:(?P<agreed>[01])(?::(?P<survey>{_SLUG}))?$"),
-    "o": re.compile(rf"^o:(?P<survey>{_SLUG})$"),
-    "a": re.compile(rf"^a:(?P<r>{_NUMBER}):(?P<q>{_NUMBER}):(?P<o>{_NUMBER})$"),
-    "t": re.compile(rf"^t:(?P<r>{_NUMBER}):(?P<q>{_NUMBER}):(?P<o>{_NUMBER}):(?P<on>[01])$"),
-    "m": re.compile(rf"^(?P<move>[dsb]):(?P<r>{_NUMBER}):(?P<q>{_NUMBER})$"),
+    "c": re.compile(rf"c:(?P<agreed>[01])(?::(?P<survey>{_SLUG}))?"),
+    "o": re.compile(rf"o:(?P<survey>{_SLUG})"),
+    "a": re.compile(rf"a:(?P<r>{_NUMBER}):(?P<q>{_NUMBER}):(?P<o>{_NUMBER})"),
+    "t": re.compile(rf"t:(?P<r>{_NUMBER}):(?P<q>{_NUMBER}):(?P<o>{_NUMBER}):(?P<on>[01])"),
+    "m": re.compile(rf"(?P<move>[dsb]):(?P<r>{_NUMBER}):(?P<q>{_NUMBER})"),
 }
 
 
@@ -106,7 +106,7 @@ def decode(data: object) -> Callback | None:
     if not isinstance(data, str) or not data or len(data.encode()) > MAX_CALLBACK_BYTES:
         return None
     pattern = _PATTERNS.get(data[0], _PATTERNS["m"])
-    match = pattern.match(data)
+    match = pattern.fullmatch(data)  # the whole string: `$` would allow a trailing newline
     if match is None:
         return None
     fields = match.groupdict()

@@ -296,25 +296,32 @@ def utf16_length(text: str) -> int:
 def split_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
     """Split a long text at line boundaries into messages within Telegram's limit.
 
-    A single line longer than the limit is cut at the limit, which only happens for text
-    that contains no markup (survey texts are bounded well below the limit).
+    Joining the parts with newlines gives the text back, less blank lines where one part ends
+    and the next begins (Telegram trims those, and refuses an empty message). A single line
+    longer than the limit is cut at the limit; that only happens to text without markup
+    (survey texts are bounded well below the limit, and no tag spans a line).
     """
+    if utf16_length(text) <= limit:
+        return [text]
     chunks: list[str] = []
-    current = ""
+    current: list[str] = []  # the lines of the chunk being filled
+    size = 0
     for line in text.split("\n"):
         while utf16_length(line) > limit:
+            if current:
+                chunks.append("\n".join(current))
+                current, size = [], 0
             head = _utf16_prefix(line, limit)
-            chunks.extend([current] if current else [])
             chunks.append(head)
-            current, line = "", line[len(head) :]
-        candidate = f"{current}\n{line}" if current else line
-        if utf16_length(candidate) > limit:
-            chunks.append(current)
-            candidate = line
-        current = candidate
-    if current or not chunks:
-        chunks.append(current)
-    return chunks
+            line = line[len(head) :]
+        added = utf16_length(line) + (1 if current else 0)
+        if current and size + added > limit:
+            chunks.append("\n".join(current))
+            current, size, added = [], 0, utf16_length(line)
+        current.append(line)
+        size += added
+    chunks.append("\n".join(current))
+    return [chunk for chunk in (part.strip("\n") for part in chunks) if chunk]
 
 
 def _utf16_prefix(text: str, limit: int) -> str:

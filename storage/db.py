@@ -58,6 +58,16 @@ async def open_database(path: str | Path) -> Database:
     _create_private_file(path)
     # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT), never implied.
     connection = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        await _prepare(connection)
+    except BaseException:
+        await connection.close()  # its worker thread would otherwise keep the process alive
+        raise
+    return Database(connection)
+
+
+async def _prepare(connection: aiosqlite.Connection) -> None:
+    """Pragmas for safety and concurrency, then the migrations."""
     for pragma in (
         "journal_mode = WAL",
         # WAL with NORMAL survives a crash of the process without losing a commit; only a
@@ -68,7 +78,6 @@ async def open_database(path: str | Path) -> Database:
     ):
         await connection.execute(f"PRAGMA {pragma}")
     await migrate(connection)
-    return Database(connection)
 
 
 def _create_private_file(path: str | Path) -> None:

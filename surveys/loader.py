@@ -69,13 +69,21 @@ def parse_survey(text: str, file: str) -> LoadResult:
         # A SafeLoader subclass: never builds arbitrary objects.
         data = yaml.load(text, Loader=_SurveyYamlLoader)
     except yaml.YAMLError as error:
-        return LoadResult(problems=[FileProblem(file, None, "", f"not valid YAML: {error}")])
+        return LoadResult(problems=[FileProblem(file, None, "", _yaml_problem(error))])
     if not isinstance(data, dict):
         return LoadResult(problems=[FileProblem(file, None, "", "must be a mapping of fields")])
     try:
         return LoadResult(surveys=[Survey.model_validate(data)])
     except ValidationError as error:
         return LoadResult(problems=_explain(error, data, file))
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """A YAML syntax error in one line, with its position."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    return f"not valid YAML{where}: {problem}"
 
 
 def _explain(error: ValidationError, data: dict[str, Any], file: str) -> list[FileProblem]:
@@ -163,9 +171,9 @@ def _cross_question_problems(
         except ValidationError:
             continue
     problems = survey_problems(valid, {str(i) for i in raw_ids})
-    valid_ids = {question.id for question in valid}
-    for duplicate in {i for i in raw_ids if raw_ids.count(i) > 1 and i not in valid_ids}:
-        problems.append(SurveyProblem(str(duplicate), "id", "duplicate question id"))
+    # Also between questions that are invalid on their own (identical reports merge below).
+    for duplicate in sorted({str(i) for i in raw_ids if raw_ids.count(i) > 1}):
+        problems.append(SurveyProblem(duplicate, "id", "duplicate question id"))
     opens, closes = data.get("opens"), data.get("closes")
     if opens and closes and type(opens) is type(closes) and closes < opens:
         problems.append(SurveyProblem(None, "closes", "closes is before opens"))

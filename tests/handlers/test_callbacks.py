@@ -138,12 +138,6 @@ def test_trailing_whitespace_decodes_to_none(data):
     assert decode(data) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG handlers/callbacks.py: the patterns end in `$`, which also matches before a "
-    "final newline, so 'a:1:2:3\\n' decodes to AnswerOption(1, 2, 3) instead of None "
-    "(use re.fullmatch or `\\Z`)",
-)
 @pytest.mark.parametrize("data", ["a:1:2:3\n", "c:1\n", "o:survey\n", "d:1:2\n", "t:1:2:3:1\n"])
 def test_trailing_newline_decodes_to_none(data):
     assert decode(data) is None

@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import stat
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
+import aiosqlite
 import pytest
 
 from storage import members, responses, versions
@@ -159,6 +162,32 @@ async def test_database_in_a_missing_folder_is_created(open_db, tmp_path):
     path = tmp_path / "nested" / "folder" / "t.db"
     await open_db(path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+async def test_a_failing_migration_leaves_no_connection_open(tmp_path, monkeypatch):
+    path = tmp_path / "conflict.db"
+    with closing(sqlite3.connect(path)) as plain:
+        plain.execute("CREATE TABLE members (x)")  # clashes with migration 0001
+        plain.commit()
+    opened: list[aiosqlite.Connection] = []
+    real_connect = aiosqlite.connect
+
+    def recording_connect(*args, **kwargs):
+        opened.append(real_connect(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(aiosqlite, "connect", recording_connect)
+    threads_before = set(threading.enumerate())
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="already exists"):
+            await open_database(path)
+        started = [t for t in threading.enumerate() if t not in threads_before]
+        for thread in started:  # a closed connection's worker ends on its own, soon
+            thread.join(timeout=5)
+        assert [t for t in started if t.is_alive()] == []
+    finally:
+        for connection in opened:  # so that this test never hangs the test run
+            await connection.close()
 
 
 # --- members and consent ----------------------------------------------------------------------
