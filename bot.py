@@ -37,6 +37,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from handlers import errors, member, render
+from handlers.ordering import ChatOrderedUpdateProcessor
 from handlers.services import SERVICES_KEY, Catalogue, Clock, Services, utc_now
 from storage.db import open_database
 from surveys.loader import (
@@ -51,6 +52,9 @@ log = logging.getLogger("doorstep")
 
 EXIT_INVALID_SURVEYS = 1
 EXIT_BAD_SETTINGS = 2
+# Updates handled at once (each chat's own updates always in order): enough to keep members from
+# waiting on each other's Bot API round trips, few enough for one SQLite connection.
+CONCURRENT_UPDATES = 32
 TOKEN_PATTERN = re.compile(r"[0-9]{5,16}:[A-Za-z0-9_-]{30,64}")
 
 
@@ -143,6 +147,7 @@ def build_application(
         .base_url(settings.api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=None))
         .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+        .concurrent_updates(ChatOrderedUpdateProcessor(CONCURRENT_UPDATES))
         .post_init(_started)
         .post_shutdown(_stopped)
     )

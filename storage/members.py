@@ -51,17 +51,15 @@ async def find_member_and_active_response(
 ) -> tuple[Member | None, Response | None]:
     """The member and the response their typed answers go to, in one read (the answer path)."""
     async with db.read() as connection:
-        rows = list(
-            await connection.execute_fetchall(
-                f"SELECT {_MEMBER_COLUMNS}, {responses.RESPONSE_WITH_ANSWERS}"
-                f" FROM members m LEFT JOIN responses r ON r.id = m.active_response_id"
-                f" {responses.ANSWERS_JOIN} WHERE m.telegram_id = ?",
-                (telegram_id,),
-            )
+        rows = await connection.execute_fetchall(
+            f"SELECT {_MEMBER_COLUMNS}, {responses.RESPONSE_COLUMNS}"
+            " FROM members m LEFT JOIN responses r ON r.id = m.active_response_id"
+            " WHERE m.telegram_id = ?",
+            (telegram_id,),
         )
     if not rows:
         return None, None
-    return _member(rows[0]), responses.assemble([row[4:] for row in rows])
+    return _member(rows[0]), responses.assemble(rows[0][4:])
 
 
 async def record_consent(

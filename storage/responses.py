@@ -41,32 +41,35 @@ class Response:
         return self.current_question is None
 
 
-# The columns of a response, then one answer per row (NULLs when it has none yet).
-RESPONSE_WITH_ANSWERS = """
+# A response in one row: its columns, then every answer as one JSON object (question -> value).
+RESPONSE_COLUMNS = """
     r.id, r.member_id, r.survey_id, r.survey_version_id, r.current_question, r.pending_choices,
-    a.question_id, a.value
+    (SELECT json_group_object(a.question_id, json(a.value)) FROM answers a
+     WHERE a.response_id = r.id)
 """
-ANSWERS_JOIN = "LEFT JOIN answers a ON a.response_id = r.id"
 
 
-def assemble(rows: Sequence[Sequence]) -> Response | None:
-    """A response from rows of RESPONSE_WITH_ANSWERS (one read, however many answers)."""
-    if not rows or rows[0][0] is None:
+def assemble(row: Sequence) -> Response | None:
+    """A response from a row of RESPONSE_COLUMNS (None when the row has no response)."""
+    if row[0] is None:
         return None
-    response_id, member_id, survey_id, version_id, current, pending = rows[0][:6]
-    answers = {
-        row[6]: None if row[7] is None else json.loads(row[7]) for row in rows if row[6] is not None
-    }
+    response_id, member_id, survey_id, version_id, current, pending, answers = row
     return Response(
-        response_id, member_id, survey_id, version_id, current, json.loads(pending), answers
+        response_id,
+        member_id,
+        survey_id,
+        version_id,
+        current,
+        json.loads(pending),
+        json.loads(answers),
     )
 
 
 async def _load(connection: aiosqlite.Connection, where: str, params: Sequence) -> Response | None:
     rows = await connection.execute_fetchall(
-        f"SELECT {RESPONSE_WITH_ANSWERS} FROM responses r {ANSWERS_JOIN} WHERE {where}", params
+        f"SELECT {RESPONSE_COLUMNS} FROM responses r WHERE {where}", params
     )
-    return assemble(list(rows))
+    return assemble(rows[0]) if rows else None
 
 
 async def get_response(db: Database, response_id: int) -> Response | None:

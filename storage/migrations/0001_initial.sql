@@ -71,30 +71,32 @@ SELECT
 CREATE TRIGGER accept_answer INSTEAD OF INSERT ON answer_submissions
 BEGIN
     SELECT RAISE(ABORT, 'stale') WHERE NOT EXISTS (
-        SELECT 1 FROM responses
-        WHERE id = NEW.response_id AND status = 'in_progress'
-          AND current_question = NEW.question_id);
-    SELECT RAISE(ABORT, 'stale') WHERE NEW.message_id IS NOT NULL AND NOT EXISTS (
-        SELECT 1 FROM members m JOIN responses r ON r.member_id = m.id
-        WHERE r.id = NEW.response_id AND m.last_message_id < NEW.message_id);
+        SELECT 1 FROM responses r JOIN members m ON m.id = r.member_id
+        WHERE r.id = NEW.response_id AND r.status = 'in_progress'
+          AND r.current_question = NEW.question_id
+          AND (NEW.message_id IS NULL OR m.last_message_id < NEW.message_id));
     INSERT INTO answers (response_id, question_id, value, answered_at)
     VALUES (NEW.response_id, NEW.question_id, NEW.value, NEW.submitted_at)
     ON CONFLICT (response_id, question_id)
     DO UPDATE SET value = excluded.value, answered_at = excluded.answered_at;
     DELETE FROM answers
-    WHERE response_id = NEW.response_id
+    WHERE NEW.dropped <> '[]' AND response_id = NEW.response_id
       AND question_id IN (SELECT value FROM json_each(NEW.dropped));
+    -- Two updates rather than CASEs: the status and its indexes change only on completion.
     UPDATE responses
-    SET current_question = NEW.next_question,
-        pending_choices = '[]',
-        updated_at = NEW.submitted_at,
-        status = CASE WHEN NEW.next_question IS NULL THEN 'completed' ELSE 'in_progress' END,
-        completed_at = CASE WHEN NEW.next_question IS NULL THEN NEW.submitted_at END
-    WHERE id = NEW.response_id;
-    -- A completed response is no longer the member's active one; an answered one is.
+    SET current_question = NEW.next_question, pending_choices = '[]', updated_at = NEW.submitted_at
+    WHERE id = NEW.response_id AND NEW.next_question IS NOT NULL;
+    UPDATE responses
+    SET current_question = NULL, pending_choices = '[]', updated_at = NEW.submitted_at,
+        status = 'completed', completed_at = NEW.submitted_at
+    WHERE id = NEW.response_id AND NEW.next_question IS NULL;
+    -- The member's typed-message mark moves on; a completed response stops being the active
+    -- one, an answered one becomes it. Rows that would not change are not written.
     UPDATE members
-    SET last_message_id = MAX(last_message_id, COALESCE(NEW.message_id, 0)),
+    SET last_message_id = COALESCE(NEW.message_id, last_message_id),
         active_response_id = CASE WHEN NEW.next_question IS NULL
             THEN NULLIF(active_response_id, NEW.response_id) ELSE NEW.response_id END
-    WHERE id = (SELECT member_id FROM responses WHERE id = NEW.response_id);
+    WHERE id = (SELECT member_id FROM responses WHERE id = NEW.response_id)
+      AND (NEW.message_id IS NOT NULL OR NEW.next_question IS NULL
+           OR active_response_id IS NOT NEW.response_id);
 END;

@@ -125,7 +125,8 @@ def test_answering_forward_never_drops_and_ends_complete(data):
     survey = data.draw(surveys())
     answers: dict[str, Any] = {}
     on = current_question(survey, answers)
-    assert on is not None and on.id == survey.questions[0].id
+    assert on is not None
+    assert on.id == survey.questions[0].id
     for _ in survey.questions:
         if on is None:
             break
@@ -197,7 +198,9 @@ def test_changing_any_earlier_answer_drops_exactly_what_it_hides(data):
     after[changed] = step.value
     assert_consistent(survey, after)
     assert set(step.dropped) == {
-        question_id for question_id in answers if not is_visible(survey.question(question_id), after)
+        question_id
+        for question_id in answers
+        if not is_visible(survey.question(question_id), after)
     }
     assert step.next_question == current_question(survey, after)
 
@@ -253,9 +256,7 @@ def test_all_and_any_are_and_and_or(first, second, one, other):
     assert holds({"all": [left, right]}, answers) == (
         holds(left, answers) and holds(right, answers)
     )
-    assert holds({"any": [left, right]}, answers) == (
-        holds(left, answers) or holds(right, answers)
-    )
+    assert holds({"any": [left, right]}, answers) == (holds(left, answers) or holds(right, answers))
 
 
 # --- typed numbers -----------------------------------------------------------------------------
