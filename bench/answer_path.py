@@ -28,11 +28,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import aiosqlite  # noqa: E402
-from telegram import Update  # noqa: E402
-from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters  # noqa: E402
+import aiosqlite
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters
 
-from tests.support.harness import BotHarness  # noqa: E402
+from tests.support.harness import BotHarness
 
 QUESTIONS = 20
 
