@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers import callbacks
 from handlers.callbacks import AnswerOption, Move, OpenSurvey, QuestionMove, ToggleOption
-from surveys.engine import AnswerValue, Problem, Progress, Rejected, answer_text
+from surveys.engine import AnswerValue, Problem, Progress, Rejected, answer_text, format_number
 from surveys.model import (
     MultiQuestion,
     NumberQuestion,
@@ -92,12 +92,12 @@ SOMETHING_WENT_WRONG = (
 _PROBLEMS = {
     Problem.USE_BUTTONS: "Please answer with the buttons under the question.",
     Problem.EMPTY: "Please type your answer.",
-    Problem.TOO_LONG: "That is {actual:g} characters; please keep it to {limit:g}.",
+    Problem.TOO_LONG: "That is {actual} characters; please keep it to {limit}.",
     Problem.NOT_A_NUMBER: "Please type a number, like 3 or 12.5.",
-    Problem.TOO_SMALL: "Please type a number of at least {limit:g}.",
-    Problem.TOO_LARGE: "Please type a number of at most {limit:g}.",
+    Problem.TOO_SMALL: "Please type a number of at least {limit}.",
+    Problem.TOO_LARGE: "Please type a number of at most {limit}.",
     Problem.NOT_AN_OPTION: "That is not one of the options.",
-    Problem.TOO_MANY: "You can choose at most {limit:g}. Untick one first.",
+    Problem.TOO_MANY: "You can choose at most {limit}. Untick one first.",
     Problem.NONE_CHOSEN: "Please tick at least one option, then tap Done.",
     Problem.REQUIRED: "This question needs an answer; it cannot be skipped.",
 }
@@ -107,7 +107,11 @@ USE_BUTTONS = _PROBLEMS[Problem.USE_BUTTONS]
 
 def problem_text(rejected: Rejected) -> str:
     """The short explanation for an answer that was not accepted."""
-    return _PROBLEMS[rejected.problem].format(limit=rejected.limit, actual=rejected.actual)
+    limit, actual = (
+        None if number is None else format_number(number)
+        for number in (rejected.limit, rejected.actual)
+    )
+    return _PROBLEMS[rejected.problem].format(limit=limit, actual=actual)
 
 
 def notice_keyboard(survey_id: str | None) -> InlineKeyboardMarkup:
@@ -208,11 +212,11 @@ def _hint(question: Question) -> str:
 
 def _number_range(question: NumberQuestion) -> str:
     if question.min is not None and question.max is not None:
-        return f" from {question.min:g} to {question.max:g}"
+        return f" from {format_number(question.min)} to {format_number(question.max)}"
     if question.min is not None:
-        return f" of at least {question.min:g}"
+        return f" of at least {format_number(question.min)}"
     if question.max is not None:
-        return f" of at most {question.max:g}"
+        return f" of at most {format_number(question.max)}"
     return ""
 
 

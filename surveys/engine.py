@@ -12,10 +12,10 @@ refers back), so this is well defined, and after Back the member returns to wher
 from __future__ import annotations
 
 import enum
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 from surveys.model import (
     All,
@@ -57,14 +57,14 @@ def condition_holds(condition: Condition, answers: Answers) -> bool:
     raise TypeError(f"not a condition: {condition!r}")
 
 
-def _normal(value: object) -> object:
-    """Compare 3 and 3.0 alike, and choice values as strings."""
+def _normal(value: object) -> str:
+    """One comparable form: choice value "1" and number 1 alike, 3 and 3.0 alike."""
     if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+        value = int(value)
+    return str(value)
 
 
-def _as_set(value: AnswerValue) -> set[object]:
+def _as_set(value: AnswerValue) -> set[str]:
     if value is None:
         return set()
     if isinstance(value, list):
@@ -172,7 +172,9 @@ class Rejected:
 
 Verdict = Accepted | Rejected
 
-_NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+MAX_NUMBER_LENGTH = 30  # longer is a slip of the keyboard, not a count
+# 12, -3, 12.5, .5, 5., 1,000 and 1,000.25 (a comma only between thousands).
+_NUMBER = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d*)?")
 
 
 def typed_answer(question: Question, text: str) -> Verdict:
@@ -191,16 +193,19 @@ def typed_answer(question: Question, text: str) -> Verdict:
 
 def _number_answer(question: NumberQuestion, text: str) -> Verdict:
     compact = text.replace(" ", "").replace("\u00a0", "")
-    if not _NUMBER.match(compact):
+    if (
+        len(compact) > MAX_NUMBER_LENGTH
+        or not _NUMBER.fullmatch(compact)
+        or not any(c.isdigit() for c in compact)
+    ):
         return Rejected(Problem.NOT_A_NUMBER)
-    number = float(compact.replace(",", ""))
-    if not math.isfinite(number):
-        return Rejected(Problem.NOT_A_NUMBER)
+    exact = Decimal(compact.replace(",", ""))
+    number: int | float = int(exact) if exact == exact.to_integral_value() else float(exact)
     if question.min is not None and number < question.min:
         return Rejected(Problem.TOO_SMALL, limit=question.min, actual=number)
     if question.max is not None and number > question.max:
         return Rejected(Problem.TOO_LARGE, limit=question.max, actual=number)
-    return Accepted(int(number) if number.is_integer() else number)
+    return Accepted(number)
 
 
 def button_options(question: Question) -> list[str | int]:
@@ -245,9 +250,10 @@ def finish_multi(question: Question, selected: list[str]) -> Verdict:
     """Judge Done on a multi question: at least one option must be chosen."""
     if not isinstance(question, MultiQuestion):
         return Rejected(Problem.USE_BUTTONS)
-    if not selected:
+    chosen = [value for value in question.values() if value in selected]
+    if not chosen:
         return Rejected(Problem.NONE_CHOSEN)
-    return Accepted([value for value in question.values() if value in selected])
+    return Accepted(chosen)
 
 
 def skip(question: Question) -> Verdict:
@@ -289,6 +295,13 @@ def answer_text(question: Question, value: AnswerValue) -> str:
         return ", ".join(question.label_of(str(item)) for item in values)
     if isinstance(question, YesNoQuestion):
         return "Yes" if value == "yes" else "No"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+    return format_number(value) if isinstance(value, int | float) else str(value)
+
+
+def format_number(number: float) -> str:
+    """A number as a person writes it: 12, 12.5, 1234567.5 (never 1.23457e+06)."""
+    if isinstance(number, float) and number.is_integer():
+        number = int(number)
+    if isinstance(number, int):
+        return str(number)
+    return f"{Decimal(repr(number)):f}"

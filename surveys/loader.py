@@ -164,15 +164,16 @@ def _cross_question_problems(
 ) -> list[FileProblem]:
     """Check ids and show_if among the questions that are valid on their own."""
     valid = []
-    raw_ids = [raw.get("id") for raw in raw_questions if isinstance(raw, dict)]
+    raw_ids = [raw["id"] for raw in raw_questions if isinstance(raw, dict) and "id" in raw]
     for raw in raw_questions:
         try:
             valid.append(_QUESTION.validate_python(raw))
         except ValidationError:
             continue
-    problems = survey_problems(valid, {str(i) for i in raw_ids})
+    file_order = [str(i) for i in raw_ids]
+    problems = survey_problems(valid, file_order)
     # Also between questions that are invalid on their own (identical reports merge below).
-    for duplicate in sorted({str(i) for i in raw_ids if raw_ids.count(i) > 1}):
+    for duplicate in sorted({i for i in file_order if file_order.count(i) > 1}):
         problems.append(SurveyProblem(duplicate, "id", "duplicate question id"))
     opens, closes = data.get("opens"), data.get("closes")
     if opens and closes and type(opens) is type(closes) and closes < opens:

@@ -36,7 +36,9 @@ QuestionText = Annotated[
 def _scalar(value: Any) -> Any:
     """One clear error for a list or mapping where a single value belongs."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise ValueError("must be a single value: a choice value, yes/no, or a number")
+        raise ValueError(
+            'must be a single value: a choice value, "yes"/"no" or a number (not true/false)'
+        )
     return value
 
 
@@ -231,7 +233,7 @@ class ScaleQuestion(QuestionBase):
 
     type: Literal["scale"]
     min: int = 1
-    max: int = 5
+    max: Annotated[int, Field(validate_default=True)] = 5  # checked against min even if unset
     min_label: Label | None = None
     max_label: Label | None = None
 
@@ -350,17 +352,20 @@ class SurveyProblem:
 
 
 def survey_problems(
-    questions: list[Question], all_ids: set[str] | None = None
+    questions: list[Question], file_order: list[str] | None = None
 ) -> list[SurveyProblem]:
     """Rules spanning questions: unique ids, show_if pointing back to known values, breakdowns.
 
-    `all_ids` may name questions that are not in `questions` (because they are invalid on their
-    own), so that a reference to them reads as "later", not "unknown".
+    `file_order` lists every question id of the file, including questions left out of
+    `questions` because they are invalid on their own: a reference to one of those is reported
+    with that question, not as "later" or "unknown".
     """
     problems: list[SurveyProblem] = []
     earlier: dict[str, Question] = {}
-    all_ids = (all_ids or set()) | {question.id for question in questions}
+    file_order = file_order or [question.id for question in questions]
     for question in questions:
+        position = file_order.index(question.id) if question.id in file_order else 0
+        invalid_earlier = set(file_order[:position]) - set(earlier) - {question.id}
         if question.id in earlier:
             problems.append(SurveyProblem(question.id, "id", "duplicate question id"))
         if question.breakdown and not isinstance(question, ChoiceQuestion | YesNoQuestion):
@@ -368,17 +373,19 @@ def survey_problems(
                 SurveyProblem(question.id, "breakdown", "only choice and yesno questions can split")
             )
         if question.show_if is not None:
-            problems.extend(_show_if_problems(question, earlier, all_ids))
+            problems.extend(_show_if_problems(question, earlier, set(file_order), invalid_earlier))
         earlier.setdefault(question.id, question)
     return problems
 
 
 def _show_if_problems(
-    question: Question, earlier: dict[str, Question], all_ids: set[str]
+    question: Question, earlier: dict[str, Question], all_ids: set[str], invalid: set[str]
 ) -> list[SurveyProblem]:
     problems = []
     for leaf in condition_references(question.show_if):
         target = earlier.get(leaf.question)
+        if target is None and leaf.question in invalid:
+            continue  # an earlier question with problems of its own, reported there
         if target is None:
             where = "a later" if leaf.question in all_ids else "an unknown"
             message = f"refers to {where} question {leaf.question!r}; only earlier ones can be used"

@@ -366,11 +366,6 @@ def test_a_duplicate_id_is_reported_even_when_one_copy_is_invalid():
     assert FileProblem(FILE, "a", "id", "duplicate question id") in result.problems
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader._cross_question_problems counts raw.get('id'), None when missing, so two "
-    "questions without an id are reported as duplicates of the id 'None'",
-)
 def test_two_questions_without_an_id_are_not_called_duplicates():
     result = load(
         """
@@ -516,20 +511,10 @@ def test_a_scale_wider_than_eleven_points_is_reported():
     assert_problem(result, "a", "max", "at most 11 points")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model.ScaleQuestion._range is a validator on `max`, which pydantic skips when max "
-    "takes its default 5: `min: 7` alone loads as a scale 7..5 with no points",
-)
 def test_a_scale_min_above_the_default_max_is_reported():
     assert_problem(load("- {id: a, type: scale, text: A, min: 7}"), "a", "max", "greater than min")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model.ScaleQuestion._range does not run on the default max: `min: -10` alone "
-    "loads as a 16-point scale, above MAX_SCALE_POINTS",
-)
 def test_a_scale_made_too_wide_by_min_alone_is_reported():
     assert_problem(load("- {id: a, type: scale, text: A, min: -10}"), "a", "max", "at most 11")
 
@@ -603,11 +588,6 @@ def test_show_if_naming_a_later_invalid_question_calls_it_later():
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model.survey_problems only knows valid questions as `earlier`, so a reference to "
-    "an earlier question that has its own error is reported as 'a later question'",
-)
 def test_show_if_naming_an_earlier_invalid_question_is_not_called_later():
     result = load(
         """
