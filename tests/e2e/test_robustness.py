@@ -217,10 +217,7 @@ async def test_a_restart_resumes_at_the_same_question(database: Path) -> None:
     await chat.tap("I agree")
     await chat.tap(NORTH)
     await chat.tap("Yes")
-    await first.stop()
-    first.assert_no_errors()
-
-    second = await BotHarness.start(database, api=first.api, clock=first.clock)
+    second = await first.restart()
     chat = second.member()
     await chat.send("Central")  # typed straight after the restart: the active survey is kept
     assert "Your priorities?" in chat.latest().plain
@@ -231,28 +228,32 @@ async def test_a_restart_resumes_at_the_same_question(database: Path) -> None:
     second.assert_no_errors()
 
 
-async def test_an_edited_survey_file_keeps_the_version_an_answer_was_given_to(
-    database: Path, tmp_path: Path
-) -> None:
+async def begin_poll(database: Path, tmp_path: Path) -> tuple[BotHarness, Path]:
+    """A bot with one yes/no poll in its own folder, which a member has opened."""
     folder = tmp_path / "surveys"
     folder.mkdir()
     poll = folder / "poll.yaml"
     poll.write_text(_POLL.format(text="How are you?", extra=""))
-    first = await BotHarness.start(database, surveys=folder)
-    chat = first.member()
+    harness = await BotHarness.start(database, surveys=folder)
+    chat = harness.member()
     await chat.send("/start poll")
     await chat.tap("I agree")
-    await first.stop()
+    return harness, poll
 
+
+async def test_an_edited_survey_file_keeps_the_version_an_answer_was_given_to(
+    database: Path, tmp_path: Path
+) -> None:
+    first, poll = await begin_poll(database, tmp_path)
     poll.write_text(_POLL.format(text="How are you today?", extra=_EXTRA))
-    second = await BotHarness.start(database, surveys=folder, api=first.api, clock=first.clock)
+    second = await first.restart()
+
     chat = second.member()
     await chat.send("/start poll")
     assert "How are you?" in chat.latest().plain  # the old version, as begun
     assert "Question 1 of 1" in chat.latest().plain
     await chat.tap("Yes")
     assert chat.latest().plain.startswith("Thank you!")
-
     newcomer = second.member(5005)
     await newcomer.send("/start poll")
     await newcomer.tap("I agree")
@@ -265,22 +266,17 @@ async def test_an_edited_survey_file_keeps_the_version_an_answer_was_given_to(
 async def test_a_survey_closed_by_its_file_takes_no_more_answers(
     database: Path, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "surveys"
-    folder.mkdir()
-    (folder / "poll.yaml").write_text(_POLL.format(text="How are you?", extra=""))
-    first = await BotHarness.start(database, surveys=folder)
-    chat = first.member()
-    await chat.send("/start poll")
-    await chat.tap("I agree")
-    await first.stop()
+    first, poll = await begin_poll(database, tmp_path)
+    poll.write_text("closes: 2026-11-28\n" + _POLL.format(text="How?", extra=""))
+    second = await first.restart()
 
-    (folder / "poll.yaml").write_text("closes: 2026-11-28\n" + _POLL.format(text="How?", extra=""))
-    second = await BotHarness.start(database, surveys=folder, api=first.api, clock=first.clock)
     chat = second.member()
     await chat.tap("Yes")
     assert chat.callback_answers()[-1]["text"] == render.STALE_BUTTON
     await chat.send("/start poll")
     assert chat.latest().plain == render.SURVEY_NOT_OPEN
+    await chat.send("typed to a closed survey")
+    assert chat.latest().plain == render.SURVEY_CLOSED
     assert await answers_of(second, chat, "poll") == {}
     await second.stop()
     second.assert_no_errors()

@@ -57,6 +57,8 @@ class BotHarness:
     application: Application
     api: FakeBotApi
     clock: FakeClock
+    database: Path
+    surveys: Path
     errors: list[BaseException] = field(default_factory=list)
     expected_errors: int = 0
 
@@ -82,7 +84,7 @@ class BotHarness:
             rate_limiter=AIORateLimiter(overall_max_rate=0),
             clock=clock,
         )
-        harness = cls(application, api, clock)
+        harness = cls(application, api, clock, database, surveys)
         application.add_error_handler(harness._record_error)
         await application.initialize()
         await application.post_init(application)
@@ -97,6 +99,13 @@ class BotHarness:
         await self.application.stop()
         await self.application.shutdown()
         await self.application.post_shutdown(self.application)
+
+    async def restart(self) -> BotHarness:
+        """Stop (failing on any handler error so far) and start anew over the same database,
+        survey folder, Bot API and clock, as after a crash or a deployment."""
+        await self.stop()
+        self.assert_no_errors()
+        return await BotHarness.start(self.database, self.surveys, api=self.api, clock=self.clock)
 
     def assert_no_errors(self) -> None:
         """Fail on any handler exception not announced with `expected_errors`."""
