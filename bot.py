@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -145,7 +145,12 @@ def build_application(
         Application.builder()
         .token(settings.bot_token.get_secret_value())
         .base_url(settings.api_base_url)
-        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=None))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,  # render.py escapes for exactly this mode
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
         .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
         .concurrent_updates(ChatOrderedUpdateProcessor(CONCURRENT_UPDATES))
         .post_init(_started)

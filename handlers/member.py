@@ -156,11 +156,17 @@ async def _question_button(
     member = await _agreed_member(query, context)
     if member is None:
         return
-    found = await _current(context, member, pressed.response_id, pressed.question)
+    found = await _own_open_response(context, member, pressed.response_id)
     if found is None:
         await query.answer(render.STALE_BUTTON)
         return
     response, survey = found
+    if survey.index_of(response.current_question) != pressed.question:
+        # A button of an earlier question. If Telegram is redelivering a tap whose reply was
+        # lost (a crash after the commit), the member has not seen the question they are on.
+        await query.answer(render.STALE_BUTTON)
+        await _send_question(query.message, context, response, survey)
+        return
     question = survey.question(response.current_question)
     match pressed:
         case AnswerOption(option=option):
@@ -437,10 +443,10 @@ async def _active(
     return member, response, survey
 
 
-async def _current(
-    context: ContextTypes.DEFAULT_TYPE, member: Member, response_id: int, question_index: int
+async def _own_open_response(
+    context: ContextTypes.DEFAULT_TYPE, member: Member, response_id: int
 ) -> tuple[Response, Survey] | None:
-    """The member's response if its current question is the one the button belongs to."""
+    """The member's own unfinished response to a survey that still takes answers, or None."""
     service = services(context)
     response = await responses.get_response(service.db, response_id)
     if response is None or response.member_id != member.id or response.completed:
@@ -448,6 +454,4 @@ async def _current(
     if not service.catalogue.is_open(response.survey_id, service.today()):
         return None
     survey = await service.catalogue.version(service.db, response.version_id)
-    if survey.index_of(response.current_question) != question_index:
-        return None
     return response, survey

@@ -188,6 +188,23 @@ async def test_a_redelivered_button_tap_changes_nothing(
     assert "How hopeful are you?" in member.latest().plain
 
 
+async def test_a_tap_redelivered_after_a_crash_shows_the_question_the_member_is_on(
+    harness: BotHarness, member: MemberChat
+) -> None:
+    await member.send("/start all-types")
+    harness.api.fail_next("editMessageText", Failure(500, "Internal Server Error"))
+    await member.tap(NORTH)  # committed; then the reply fails, as if the process died
+    harness.expected_errors = 1
+    shown = len(member.messages())
+
+    await member.redeliver()
+
+    assert member.callback_answers()[-1]["text"] == render.STALE_BUTTON
+    assert len(member.messages()) == shown + 1
+    assert "Are you a member?" in member.latest().plain
+    assert await answers_of(harness, member) == {"area": "north"}
+
+
 async def test_a_redelivered_start_keeps_one_response(
     harness: BotHarness, member: MemberChat
 ) -> None:
