@@ -3,30 +3,34 @@
 Each callback parses its update, asks the engine (`surveys.engine`) what the answer means,
 commits through `storage`, then renders a reply (`handlers.render`). Progress lives in the
 database only: after a crash or restart the member continues at the same question.
+
+Telegram may deliver an update twice. A message is handled once: every message from a member
+moves their message mark (`storage.messages`), together with the change it causes, and a
+message at or below the mark only shows the member where they are. A button acts only on the
+current question of the member's active survey, or is recorded where that is not enough.
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
 
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from handlers import callbacks, render
 from handlers.callbacks import AnswerOption, Consent, Move, OpenSurvey, QuestionMove, ToggleOption
 from handlers.errors import ignore_harmless
 from handlers.services import services
-from storage import members, responses
+from storage import members, messages, responses
 from storage.members import Member
 from storage.responses import Response
 from surveys import engine
-from surveys.engine import Accepted, Rejected
-from surveys.model import BUTTON_TYPES, Survey
+from surveys.engine import Accepted, Rejected, Verdict
+from surveys.model import BUTTON_TYPES, Question, Survey
 
-log = logging.getLogger(__name__)
+Judge = Callable[[Question, str], Verdict]
 
-
-# --- commands ----------------------------------------------------------------------------------
+# --- commands and messages ---------------------------------------------------------------------
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -36,18 +40,19 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     member = await _consenting_member(update, context, survey_id)
     if member is None:
         return
-    if survey_id:
-        await _open_survey(message, context, member, survey_id)
+    if not survey_id:
+        await _welcome(message, context, member)
+    elif await _is_redelivered(message, context, member):
         return
-    await _welcome(message, context, member)
+    else:
+        await _open_survey(message, context, member, survey_id, message_id=message.message_id)
 
 
 async def list_surveys(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/surveys: the open surveys as buttons."""
     member = await _consenting_member(update, context, None)
-    if member is None:
-        return
-    await _send_survey_list(update.effective_message, context, member)
+    if member is not None:
+        await _send_survey_list(update.effective_message, context, member)
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -57,12 +62,18 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/cancel: pause the open survey; its answers are kept and it resumes where it stopped."""
+    message = update.effective_message
     member = await members.find_member(services(context).db, update.effective_user.id)
-    if member is None or member.active_response_id is None:
-        await update.effective_message.reply_text(render.NOTHING_TO_PAUSE)
+    if member is None or not member.agreed:
+        await message.reply_text(render.NOTHING_TO_PAUSE)
         return
-    await members.set_active_response(services(context).db, member.id, None)
-    await update.effective_message.reply_text(render.PAUSED)
+    if await _is_redelivered(message, context, member):
+        return
+    paused = member.active_response_id is not None
+    await members.set_active_response(
+        services(context).db, member.id, None, message_id=message.message_id
+    )
+    await message.reply_text(render.PAUSED if paused else render.NOTHING_TO_PAUSE)
 
 
 async def skip_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -70,18 +81,17 @@ async def skip_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await _typed_step(update, context, lambda question, _: engine.skip(question))
 
 
-async def back_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/back: return to the previous question."""
-    active = await _active(update, context)
-    if active is None:
-        return
-    _, response, survey = active
-    await _go_back(update.effective_message, context, response, survey, update.message.message_id)
-
-
 async def typed_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A text message in private chat: the answer to a text or number question."""
     await _typed_step(update, context, engine.typed_answer)
+
+
+async def back_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/back: return to the previous question."""
+    active = await _active(update, context)
+    if active is not None:
+        member, response, survey = active
+        await _go_back(update.effective_message, context, member, response, survey)
 
 
 async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -89,13 +99,10 @@ async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     active = await _active(update, context)
     if active is None:
         return
-    _, response, survey = active
-    question = survey.question(response.current_question)
-    wants_buttons = isinstance(question, BUTTON_TYPES)
-    await update.effective_message.reply_text(
-        render.USE_BUTTONS if wants_buttons else render.TYPE_YOUR_ANSWER
-    )
-    await _send_question(update.effective_message, context, response, survey)
+    member, response, survey = active
+    wants_buttons = isinstance(survey.question(response.current_question), BUTTON_TYPES)
+    hint = render.USE_BUTTONS if wants_buttons else render.TYPE_YOUR_ANSWER
+    await _refuse(update.effective_message, context, member, hint, response, survey)
 
 
 async def private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -109,40 +116,81 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await update.effective_message.reply_text(render.UNKNOWN_COMMAND)
 
 
+async def _typed_step(update: Update, context: ContextTypes.DEFAULT_TYPE, judge: Judge) -> None:
+    """A typed answer or /skip: judge it against the current question, save, move on."""
+    active = await _active(update, context)
+    if active is None:
+        return
+    member, response, survey = active
+    message = update.effective_message
+    verdict = judge(survey.question(response.current_question), message.text or "")
+    if isinstance(verdict, Rejected):
+        await _refuse(message, context, member, render.problem_text(verdict), response, survey)
+        return
+    saved = await _save(context, response, survey, verdict, message.message_id)
+    if saved is None:  # handled meanwhile; nothing changed
+        await _show_where(message, context)
+        return
+    await _after_answer(message, context, saved, survey)
+
+
+async def _refuse(
+    message: Message,
+    context: ContextTypes.DEFAULT_TYPE,
+    member: Member,
+    explanation: str,
+    response: Response,
+    survey: Survey,
+) -> None:
+    """Explain why a message was not taken, and ask again; only the message mark moves."""
+    await messages.claim_alone(services(context).db, member.id, message.message_id)
+    await message.reply_text(explanation)
+    await _send_question(message, context, response, survey)
+
+
 # --- buttons -----------------------------------------------------------------------------------
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Every inline button: decode strictly, act, and always answer the callback query."""
+    """Every inline button: decode strictly, act, and answer the callback query once."""
     query = update.callback_query
     match callbacks.decode(query.data):
         case Consent() as consent:
             await _decide_consent(query, context, consent)
         case OpenSurvey(survey_id):
-            await query.answer()
             member = await _agreed_member(query, context)
             if member is not None:
-                await _open_survey(query.message, context, member, survey_id)
+                await _answer(query)
+                await _open_survey(query.message, context, member, survey_id, query_id=query.id)
         case AnswerOption() | ToggleOption() | QuestionMove() as pressed:
             await _question_button(query, context, pressed)
         case None:
-            await query.answer(render.STALE_BUTTON)
+            await _answer(query, render.STALE_BUTTON)
 
 
 async def _decide_consent(
     query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, consent: Consent
 ) -> None:
-    now = services(context).clock()
+    service = services(context)
+    before = await members.find_member(service.db, query.from_user.id)
     member = await members.record_consent(
-        services(context).db, query.from_user.id, consent.agreed, render.NOTICE_VERSION, now
+        service.db,
+        query.from_user.id,
+        consent.agreed,
+        render.NOTICE_VERSION,
+        service.clock(),
+        callback_query_id=query.id,
     )
-    await query.answer()
+    await _answer(query)
     if not consent.agreed:
-        await ignore_harmless(query.edit_message_text(render.DECLINED))
+        had_agreed = before is not None and before.agreed
+        await ignore_harmless(
+            query.edit_message_text(render.WITHDRAWN if had_agreed else render.DECLINED)
+        )
         return
     await ignore_harmless(query.edit_message_text(render.AGREED))
     if consent.survey_id:
-        await _open_survey(query.message, context, member, consent.survey_id)
+        await _open_survey(query.message, context, member, consent.survey_id, query_id=query.id)
     else:
         await _send_survey_list(query.message, context, member)
 
@@ -152,19 +200,24 @@ async def _question_button(
     context: ContextTypes.DEFAULT_TYPE,
     pressed: AnswerOption | ToggleOption | QuestionMove,
 ) -> None:
-    """A button under a question: only the current question of the member's own response."""
-    member = await _agreed_member(query, context)
-    if member is None:
+    """A button under a question: it acts only on the current question of the active survey."""
+    service = services(context)
+    member, response = await members.find_member_and_active_response(service.db, query.from_user.id)
+    if member is None or not member.agreed:
+        await _answer(query, render.NEEDS_CONSENT, alert=True)
         return
-    found = await _own_open_response(context, member, pressed.response_id)
-    if found is None:
-        await query.answer(render.STALE_BUTTON)
+    if (
+        response is None
+        or response.id != pressed.response_id
+        or not _takes_answers(context, response)
+    ):
+        await _answer(query, render.STALE_BUTTON)
         return
-    response, survey = found
+    survey = await service.catalogue.version(service.db, response.version_id)
     if survey.index_of(response.current_question) != pressed.question:
         # A button of an earlier question. If Telegram is redelivering a tap whose reply was
         # lost (a crash after the commit), the member has not seen the question they are on.
-        await query.answer(render.STALE_BUTTON)
+        await _answer(query, render.STALE_BUTTON)
         await _send_question(query.message, context, response, survey)
         return
     question = survey.question(response.current_question)
@@ -180,8 +233,8 @@ async def _question_button(
         case QuestionMove(move=Move.SKIP):
             await _accept(query, context, response, survey, engine.skip(question))
         case QuestionMove(move=Move.BACK):
-            await query.answer()
-            await _go_back(query.message, context, response, survey, None)
+            await _answer(query)
+            await _go_back(query.message, context, member, response, survey, by_button=True)
 
 
 async def _accept(
@@ -189,18 +242,18 @@ async def _accept(
     context: ContextTypes.DEFAULT_TYPE,
     response: Response,
     survey: Survey,
-    verdict: engine.Verdict,
+    verdict: Verdict,
 ) -> None:
     if isinstance(verdict, Rejected):
-        await query.answer(render.problem_text(verdict))
+        await _answer(query, render.problem_text(verdict))
         return
     question = survey.question(response.current_question)
     step = engine.progress(survey, response.answers, question.id)
     saved = await _save(context, response, survey, verdict, None)
     if saved is None:
-        await query.answer(render.STALE_BUTTON)
+        await _answer(query, render.STALE_BUTTON)
         return
-    await query.answer()
+    await _answer(query)
     await ignore_harmless(
         query.edit_message_text(render.answered_text(survey, question, step, verdict.value))
     )
@@ -212,49 +265,30 @@ async def _toggle(
     context: ContextTypes.DEFAULT_TYPE,
     response: Response,
     survey: Survey,
-    verdict: engine.Verdict,
+    verdict: Verdict,
 ) -> None:
     if isinstance(verdict, Rejected):
-        await query.answer(render.problem_text(verdict))
+        await _answer(query, render.problem_text(verdict))
         return
+    service = services(context)
     question = survey.question(response.current_question)
-    stored = await responses.set_pending_choices(
-        services(context).db, response.id, question.id, verdict.value, services(context).clock()
-    )
-    if not stored:
-        await query.answer(render.STALE_BUTTON)
+    if not await responses.set_pending_choices(
+        service.db, response.id, question.id, verdict.value, service.clock()
+    ):
+        await _answer(query, render.STALE_BUTTON)
         return
-    await query.answer()
-    markup = _keyboard(response, survey, ticked=verdict.value)
-    await ignore_harmless(query.edit_message_reply_markup(markup))
+    await _answer(query)
+    await ignore_harmless(
+        query.edit_message_reply_markup(_keyboard(response, survey, verdict.value))
+    )
+
+
+async def _answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
+    """Answer a callback query; one that is too old to answer no longer matters."""
+    await ignore_harmless(query.answer(text, show_alert=alert))
 
 
 # --- shared steps ------------------------------------------------------------------------------
-
-
-async def _typed_step(update: Update, context: ContextTypes.DEFAULT_TYPE, judge) -> None:
-    """A typed answer or /skip: judge it against the current question, save, move on."""
-    active = await _active(update, context)
-    if active is None:
-        return
-    member, response, survey = active
-    message = update.effective_message
-    if message.message_id <= member.last_message_id:
-        # Telegram delivered this message again: it was handled, only the reply may be lost.
-        await _send_question(message, context, response, survey)
-        return
-    question = survey.question(response.current_question)
-    verdict = judge(question, message.text or "")
-    if isinstance(verdict, Rejected):
-        await message.reply_text(render.problem_text(verdict))
-        await _send_question(message, context, response, survey)
-        return
-    saved = await _save(context, response, survey, verdict, message.message_id)
-    if saved is None:  # handled meanwhile: show where the member is now
-        saved = await responses.get_response(services(context).db, response.id)
-        if saved.completed:
-            return
-    await _after_answer(message, context, saved, survey)
 
 
 async def _save(
@@ -291,28 +325,33 @@ async def _after_answer(
 async def _go_back(
     message: Message,
     context: ContextTypes.DEFAULT_TYPE,
+    member: Member,
     response: Response,
     survey: Survey,
-    message_id: int | None,
+    by_button: bool = False,
 ) -> None:
+    """Back to the previous question (by the Back button, or by /back in `message`)."""
+    message_id = None if by_button else message.message_id
     previous = engine.previous_question(survey, response.answers, response.current_question)
     if previous is None:
+        if message_id is not None:
+            await messages.claim_alone(services(context).db, member.id, message_id)
         await message.chat.send_message(render.CANNOT_GO_BACK)
         return
     earlier = response.answers.get(previous.id)
     moved = await responses.move_back(
         services(context).db,
-        response.id,
-        response.current_question,
+        response,
         previous.id,
         pending_choices=earlier if isinstance(earlier, list) else [],
         now=services(context).clock(),
         message_id=message_id,
     )
-    fresh = await responses.get_response(services(context).db, response.id)
-    if not moved and message_id is None:
-        return  # a stale Back button: the current question is already on screen
-    await _send_question(message, context, fresh, survey)
+    if moved:
+        fresh = await responses.get_response(services(context).db, response.id)
+        await _send_question(message, context, fresh, survey)
+    elif message_id is not None:
+        await _show_where(message, context)
 
 
 async def _send_question(
@@ -326,7 +365,7 @@ async def _send_question(
     )
 
 
-def _keyboard(response: Response, survey: Survey, ticked: list[str]):
+def _keyboard(response: Response, survey: Survey, ticked: list[str]) -> InlineKeyboardMarkup | None:
     question = survey.question(response.current_question)
     can_go_back = (
         engine.previous_question(survey, response.answers, response.current_question) is not None
@@ -337,30 +376,60 @@ def _keyboard(response: Response, survey: Survey, ticked: list[str]):
 
 
 async def _open_survey(
-    message: Message, context: ContextTypes.DEFAULT_TYPE, member: Member, survey_id: str
+    message: Message,
+    context: ContextTypes.DEFAULT_TYPE,
+    member: Member,
+    survey_id: str,
+    *,
+    message_id: int | None = None,
+    query_id: str | None = None,
 ) -> None:
-    """Resume the member's response to a survey, or start one if they may."""
+    """Resume the member's response to a survey, or start one if they may.
+
+    The update asking is a message (`message_id`) or a button tap (`query_id`), so that
+    Telegram delivering it again starts nothing twice.
+    """
     service = services(context)
     if not service.catalogue.is_open(survey_id, service.today()):
+        await _claim(context, member, message_id)
         await message.chat.send_message(render.SURVEY_NOT_OPEN)
         return
     existing = await responses.open_response(service.db, member.id, survey_id)
     if existing is not None:
+        await members.set_active_response(service.db, member.id, existing.id, message_id=message_id)
         survey = await service.catalogue.version(service.db, existing.version_id)
-        await members.set_active_response(service.db, member.id, existing.id)
         await message.chat.send_message(render.resuming(survey))
         await _send_question(message, context, existing, survey)
         return
     survey, version_id = service.catalogue.current[survey_id]
     if not survey.repeatable and await responses.has_completed(service.db, member.id, survey_id):
+        await _claim(context, member, message_id)
         await message.chat.send_message(render.already_taken(survey))
         return
     first = engine.current_question(survey, {})
     response = await responses.start_response(
-        service.db, member.id, survey_id, version_id, first.id, service.clock()
+        service.db,
+        member.id,
+        survey_id,
+        version_id,
+        first.id,
+        service.clock(),
+        message_id=message_id,
+        query_id=query_id,
     )
+    if response is None:  # this very update started a response before
+        await _show_where(message, context)
+        return
     await message.chat.send_message(render.survey_intro(survey))
     await _send_question(message, context, response, survey)
+
+
+async def _claim(
+    context: ContextTypes.DEFAULT_TYPE, member: Member, message_id: int | None
+) -> None:
+    """Mark a message that changes nothing else as handled (a button needs no mark)."""
+    if message_id is not None:
+        await messages.claim_alone(services(context).db, member.id, message_id)
 
 
 async def _welcome(message: Message, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
@@ -369,7 +438,7 @@ async def _welcome(message: Message, context: ContextTypes.DEFAULT_TYPE, member:
     unfinished = [
         service.catalogue.current[survey_id][0]
         for survey_id in unfinished_ids
-        if survey_id in service.catalogue.current
+        if service.catalogue.is_open(survey_id, service.today())
     ]
     text, markup = render.welcome(unfinished)
     await message.reply_text(text, reply_markup=markup)
@@ -388,6 +457,24 @@ async def _send_survey_list(
     }
     text, markup = render.survey_list(open_now, unfinished, done)
     await message.chat.send_message(text, reply_markup=markup)
+
+
+async def _show_where(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """For an update handled before: show the question the member is on, and change nothing."""
+    service = services(context)
+    # In a private chat the chat id is the member's Telegram id.
+    _, response = await members.find_member_and_active_response(service.db, message.chat.id)
+    if response is not None and _takes_answers(context, response):
+        survey = await service.catalogue.version(service.db, response.version_id)
+        await _send_question(message, context, response, survey)
+    else:
+        await message.chat.send_message(render.ALREADY_HANDLED)
+
+
+def _takes_answers(context: ContextTypes.DEFAULT_TYPE, response: Response) -> bool:
+    """An unfinished response to a survey that is still open."""
+    service = services(context)
+    return not response.completed and service.catalogue.is_open(response.survey_id, service.today())
 
 
 # --- who is asking -----------------------------------------------------------------------------
@@ -417,41 +504,40 @@ async def _agreed_member(query: CallbackQuery, context: ContextTypes.DEFAULT_TYP
     """The member behind a button, if they agreed; otherwise answer the query and stop."""
     member = await members.find_member(services(context).db, query.from_user.id)
     if member is None or not member.agreed:
-        await query.answer(render.NEEDS_CONSENT, show_alert=True)
+        await _answer(query, render.NEEDS_CONSENT, alert=True)
         return None
     return member
+
+
+async def _is_redelivered(
+    message: Message, context: ContextTypes.DEFAULT_TYPE, member: Member
+) -> bool:
+    """True (after showing the member where they are) for a message handled before."""
+    if message.message_id > member.last_message_id:
+        return False
+    await _show_where(message, context)
+    return True
 
 
 async def _active(
     update: Update, context: ContextTypes.DEFAULT_TYPE
 ) -> tuple[Member, Response, Survey] | None:
-    """The member's open question for a typed message, or None after replying why there is none."""
+    """The member and their open question for a new message; otherwise reply why not."""
     service = services(context)
+    message = update.effective_message
     member, response = await members.find_member_and_active_response(
         service.db, update.effective_user.id
     )
     if member is None or not member.agreed:
-        await update.effective_message.reply_text(render.NEEDS_CONSENT)
+        await message.reply_text(render.NEEDS_CONSENT)
         return None
-    if response is None:
-        await update.effective_message.reply_text(render.NO_OPEN_QUESTION)
+    if await _is_redelivered(message, context, member):
         return None
-    if not service.catalogue.is_open(response.survey_id, service.today()):
-        await update.effective_message.reply_text(render.SURVEY_CLOSED)
+    if response is None or not _takes_answers(context, response):
+        await _claim(context, member, message.message_id)
+        await message.reply_text(
+            render.NO_OPEN_QUESTION if response is None else render.SURVEY_CLOSED
+        )
         return None
     survey = await service.catalogue.version(service.db, response.version_id)
     return member, response, survey
-
-
-async def _own_open_response(
-    context: ContextTypes.DEFAULT_TYPE, member: Member, response_id: int
-) -> tuple[Response, Survey] | None:
-    """The member's own unfinished response to a survey that still takes answers, or None."""
-    service = services(context)
-    response = await responses.get_response(service.db, response_id)
-    if response is None or response.member_id != member.id or response.completed:
-        return None
-    if not service.catalogue.is_open(response.survey_id, service.today()):
-        return None
-    survey = await service.catalogue.version(service.db, response.version_id)
-    return response, survey

@@ -7,7 +7,8 @@ member text passes through `escape`. Button labels are plain text and are never 
 from __future__ import annotations
 
 import hashlib
-from html import escape
+import re
+from html import escape, unescape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -26,6 +27,9 @@ from surveys.model import (
 
 MAX_MESSAGE_LENGTH = 4096  # Telegram counts UTF-16 code units
 SCALE_BUTTONS_PER_ROW = 6
+# An answer repeated under its question is cut to this, so that a title (200), a question
+# (1500), its hint and a long typed answer always fit one message; the recap shows it whole.
+MAX_ECHO_LENGTH = 1000
 TICK = "✅ "
 
 PRIVACY_NOTICE = """\
@@ -73,7 +77,12 @@ DECLINED = (
     "No problem. Nothing about you is stored except this decision.\n"
     "If you change your mind, send /start."
 )
+WITHDRAWN = (
+    "Understood: I will not take any more answers from you. The answers you gave before are "
+    "still held. If you change your mind, send /start."
+)
 AGREED = "Thank you. You can change your mind at any time."
+ALREADY_HANDLED = "I have that already. Send /surveys to see what is open."
 PAUSED = "Paused. Your answers are kept: send /surveys or /start to carry on where you stopped."
 NOTHING_TO_PAUSE = "There is no survey open right now. Send /surveys to see what is open."
 NO_OPEN_QUESTION = "There is no question open right now. Send /surveys to see what is open."
@@ -181,14 +190,15 @@ def question_text(
     if hint:
         lines += ["", f"<i>{escape(hint)}</i>"]
     if previous is not None and not isinstance(question, MultiQuestion):
-        lines += ["", f"Your answer so far: {escape(answer_text(question, previous))}"]
+        so_far = shorten(answer_text(question, previous), MAX_ECHO_LENGTH)
+        lines += ["", f"Your answer so far: {escape(so_far)}"]
     return "\n".join(lines)
 
 
 def answered_text(survey: Survey, question: Question, step: Progress, value: AnswerValue) -> str:
     """A question's message after it was answered: the buttons go, the answer shows."""
     text = question_text(survey, question, step)
-    return f"{text}\n\n✔️ <b>{escape(answer_text(question, value))}</b>"
+    return f"{text}\n\n✔️ <b>{escape(shorten(answer_text(question, value), MAX_ECHO_LENGTH))}</b>"
 
 
 def _hint(question: Question) -> str:
@@ -293,49 +303,71 @@ def completion(survey: Survey, answers: dict[str, AnswerValue]) -> str:
 
 
 def utf16_length(text: str) -> int:
-    """Length as Telegram counts it."""
+    """Length as Telegram counts it: UTF-16 code units."""
     return len(text.encode("utf-16-le")) // 2
 
 
-def split_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
-    """Split a long text at line boundaries into messages within Telegram's limit.
+# An HTML text is a run of tags (shown as nothing), entities (shown as one character) and
+# characters; Telegram's limit counts what is shown.
+_HTML_TOKEN = re.compile(r"<[^<>\n]*>|&(?:[a-zA-Z]+|#[0-9]+|#x[0-9a-fA-F]+);|.", re.DOTALL)
 
-    Joining the parts with newlines gives the text back, less blank lines where one part ends
-    and the next begins (Telegram trims those, and refuses an empty message). A single line
-    longer than the limit is cut at the limit; that only happens to text without markup
-    (survey texts are bounded well below the limit, and no tag spans a line).
+
+def _shown_length(token: str) -> int:
+    if token.startswith("<") and len(token) > 1:
+        return 0
+    return utf16_length(unescape(token))
+
+
+def shown_length(html_text: str) -> int:
+    """How long Telegram counts an HTML text: after its markup is parsed away."""
+    return sum(_shown_length(token) for token in _HTML_TOKEN.findall(html_text))
+
+
+def split_message(html_text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
+    """Split a long HTML text at line boundaries into messages within Telegram's limit.
+
+    Lengths count what Telegram shows (markup parsed away). Joining the parts with newlines
+    gives the text back, less blank lines where one part ends and the next begins (Telegram
+    trims those, and refuses an empty message). A line longer than the limit is cut between
+    characters or entities, never inside one; Doorstep's tags never span or exceed a line.
     """
-    if utf16_length(text) <= limit:
-        return [text]
+    if shown_length(html_text) <= limit:
+        return [html_text]
     chunks: list[str] = []
     current: list[str] = []  # the lines of the chunk being filled
     size = 0
-    for line in text.split("\n"):
-        while utf16_length(line) > limit:
+    for line in html_text.split("\n"):
+        while shown_length(line) > limit:
             if current:
                 chunks.append("\n".join(current))
                 current, size = [], 0
-            head = _utf16_prefix(line, limit)
+            head = _shown_prefix(line, limit)
             chunks.append(head)
             line = line[len(head) :]
-        added = utf16_length(line) + (1 if current else 0)
+        added = shown_length(line) + (1 if current else 0)
         if current and size + added > limit:
             chunks.append("\n".join(current))
-            current, size, added = [], 0, utf16_length(line)
+            current, size, added = [], 0, shown_length(line)
         current.append(line)
         size += added
     chunks.append("\n".join(current))
     return [chunk for chunk in (part.strip("\n") for part in chunks) if chunk]
 
 
-def _utf16_prefix(text: str, limit: int) -> str:
-    """The longest prefix of `text` within `limit` UTF-16 code units."""
-    size = 0
-    for index, character in enumerate(text):
-        size += 2 if ord(character) > 0xFFFF else 1
+def _shown_prefix(html_line: str, limit: int) -> str:
+    """The longest prefix of a line, cut between tokens, that shows within `limit`."""
+    size, end = 0, 0
+    for match in _HTML_TOKEN.finditer(html_line):
+        size += _shown_length(match.group())
         if size > limit:
-            return text[:index]
-    return text
+            break
+        end = match.end()
+    return html_line[:end]
+
+
+def shorten(text: str, limit: int) -> str:
+    """Plain text cut to at most `limit` characters, marked with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _button(label: str, callback: callbacks.Callback) -> InlineKeyboardButton:

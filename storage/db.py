@@ -12,7 +12,7 @@ import asyncio
 import os
 import re
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from importlib import resources
 from pathlib import Path
 
@@ -20,6 +20,10 @@ import aiosqlite
 
 BUSY_TIMEOUT_MS = 5000
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class Stale(Exception):
+    """The update acts on a state that has moved on, or was handled before: change nothing."""
 
 
 class Database:
@@ -33,13 +37,21 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
         async with self._lock:
-            await self._connection.execute("BEGIN IMMEDIATE")
             try:
+                await self._connection.execute("BEGIN IMMEDIATE")
                 yield self._connection
             except BaseException:
                 await self._connection.rollback()
                 raise
             await self._connection.commit()
+
+    @asynccontextmanager
+    async def transaction_unless_stale(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A transaction that `Stale`, raised inside, rolls back quietly: the block is cut short
+        and the code after it runs (callers return "nothing changed" there)."""
+        with suppress(Stale):
+            async with self.transaction() as connection:
+                yield connection
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:

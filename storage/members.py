@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from storage import responses
+from storage import messages, responses
 from storage.db import Database
 from storage.responses import Response
 
@@ -63,40 +63,45 @@ async def find_member_and_active_response(
 
 
 async def record_consent(
-    db: Database, telegram_id: int, agreed: bool, notice_version: str, now: dt.datetime
+    db: Database,
+    telegram_id: int,
+    agreed: bool,
+    notice_version: str,
+    now: dt.datetime,
+    callback_query_id: str,
 ) -> Member:
-    """Record a decision on the privacy notice (creating the member on their first decision)."""
+    """Record a decision on the privacy notice, creating the member on their first decision.
+
+    The tap that made it is recorded, so Telegram redelivering it adds nothing to the history.
+    """
     async with db.transaction() as connection:
         await connection.execute(
             "INSERT INTO members (telegram_id, created_at) VALUES (?, ?)"
             " ON CONFLICT (telegram_id) DO NOTHING",
             (telegram_id, now.isoformat()),
         )
-        # A repeated decision (a redelivered tap) adds no row: the history lists changes only.
         await connection.execute(
-            """
-            INSERT INTO consents (member_id, agreed, notice_version, decided_at)
-            SELECT m.id, :agreed, :version, :now FROM members m
-            WHERE m.telegram_id = :telegram_id AND NOT EXISTS (
-                SELECT 1 FROM consents c
-                WHERE c.id = (SELECT MAX(id) FROM consents WHERE member_id = m.id)
-                  AND c.agreed = :agreed AND c.notice_version = :version)
-            """,
-            {
-                "agreed": int(agreed),
-                "version": notice_version,
-                "now": now.isoformat(),
-                "telegram_id": telegram_id,
-            },
+            "INSERT INTO consents (member_id, agreed, notice_version, decided_at,"
+            " callback_query_id) SELECT id, ?, ?, ?, ? FROM members WHERE telegram_id = ?"
+            " ON CONFLICT (callback_query_id) DO NOTHING",
+            (int(agreed), notice_version, now.isoformat(), callback_query_id, telegram_id),
         )
     member = await find_member(db, telegram_id)
     assert member is not None  # just written
     return member
 
 
-async def set_active_response(db: Database, member_id: int, response_id: int | None) -> None:
-    """Make `response_id` the survey that typed answers go to (None: pause)."""
-    async with db.transaction() as connection:
+async def set_active_response(
+    db: Database, member_id: int, response_id: int | None, *, message_id: int | None = None
+) -> bool:
+    """Make `response_id` the survey that typed answers go to (None: pause).
+
+    False, changing nothing, when `message_id` was handled before.
+    """
+    async with db.transaction_unless_stale() as connection:
+        await messages.claim(connection, member_id, message_id)
         await connection.execute(
             "UPDATE members SET active_response_id = ? WHERE id = ?", (response_id, member_id)
         )
+        return True
+    return False

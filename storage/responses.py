@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import aiosqlite
 
-from storage.db import Database
+from storage import messages
+from storage.db import Database, Stale
 
 # An answer as stored: the JSON of the value, None for a skipped question.
 AnswerValue = str | int | float | list[str] | None
@@ -117,28 +117,47 @@ async def start_response(
     version_id: int,
     first_question: str,
     now: dt.datetime,
-) -> Response:
+    *,
+    message_id: int | None = None,
+    query_id: str | None = None,
+) -> Response | None:
     """Start a response at its first question and make it the member's active survey.
 
-    If the member already has this survey open (a redelivered /start), that response is
-    returned instead: there is at most one open response per member and survey.
+    The update that asks is a message (`message_id`) or a button tap (`query_id`); if it was
+    handled before (Telegram redelivering it), nothing changes and the result is None. If the
+    member already has this survey open, that response is returned: there is at most one open
+    response per member and survey.
     """
-    async with db.transaction() as connection:
-        await connection.execute(
+    async with db.transaction_unless_stale() as connection:
+        await messages.claim(connection, member_id, message_id)
+        cursor = await connection.execute(
             "INSERT INTO responses (member_id, survey_id, survey_version_id, status,"
-            " current_question, started_at, updated_at)"
-            " VALUES (?, ?, ?, 'in_progress', ?, ?, ?)"
-            " ON CONFLICT (member_id, survey_id) WHERE status = 'in_progress' DO NOTHING",
-            (member_id, survey_id, version_id, first_question, now.isoformat(), now.isoformat()),
+            " current_question, started_at, updated_at, opened_by_query)"
+            " VALUES (?, ?, ?, 'in_progress', ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (
+                member_id,
+                survey_id,
+                version_id,
+                first_question,
+                now.isoformat(),
+                now.isoformat(),
+                query_id,
+            ),
         )
+        if cursor.rowcount == 0 and query_id is not None:
+            rows = await connection.execute_fetchall(
+                "SELECT 1 FROM responses WHERE opened_by_query = ?", (query_id,)
+            )
+            if rows:
+                raise Stale  # this very tap started a response before
         response = await _load(
             connection,
             "r.member_id = ? AND r.survey_id = ? AND r.status = 'in_progress'",
             (member_id, survey_id),
         )
-        assert response is not None  # inserted, or already there
-        await _make_active(connection, response.id)
-    return response
+        await _make_active(connection, member_id, response.id)
+        return response
+    return None
 
 
 async def record_answer(
@@ -186,21 +205,20 @@ async def record_answer(
 
 async def move_back(
     db: Database,
-    response_id: int,
-    from_question: str,
+    response: Response,
     to_question: str,
     *,
     pending_choices: Sequence[str] = (),
     now: dt.datetime,
     message_id: int | None = None,
 ) -> bool:
-    """Return the response from `from_question` to the earlier `to_question` (Back).
+    """Return the response from its current question to the earlier `to_question` (Back).
 
     The earlier answer stays until the member replaces it; `pending_choices` preloads a multi
     question's ticks. Returns False, changing nothing, for a stale or redelivered update.
     """
-    async with _unless_stale(db) as connection:
-        await _claim_message(connection, response_id, message_id)
+    async with db.transaction_unless_stale() as connection:
+        await messages.claim(connection, response.member_id, message_id)
         cursor = await connection.execute(
             "UPDATE responses SET current_question = ?, pending_choices = ?, updated_at = ?"
             " WHERE id = ? AND status = 'in_progress' AND current_question = ?",
@@ -208,13 +226,12 @@ async def move_back(
                 to_question,
                 json.dumps(list(pending_choices)),
                 now.isoformat(),
-                response_id,
-                from_question,
+                response.id,
+                response.current_question,
             ),
         )
         if cursor.rowcount != 1:
-            raise _Stale
-        await _make_active(connection, response_id)
+            raise Stale
         return True
     return False
 
@@ -229,44 +246,13 @@ async def set_pending_choices(
             " WHERE id = ? AND status = 'in_progress' AND current_question = ?",
             (json.dumps(list(choices)), now.isoformat(), response_id, question_id),
         )
-        if cursor.rowcount == 1:
-            await _make_active(connection, response_id)
         return cursor.rowcount == 1
 
 
-class _Stale(Exception):
-    """The update answered a state that has moved on: roll back and report False."""
-
-
-@asynccontextmanager
-async def _unless_stale(db: Database) -> AsyncIterator[aiosqlite.Connection]:
-    """A transaction that a `_Stale` inside rolls back quietly (the block then returns nothing)."""
-    with suppress(_Stale):
-        async with db.transaction() as connection:
-            yield connection
-
-
-async def _claim_message(
-    connection: aiosqlite.Connection, response_id: int, message_id: int | None
-) -> None:
-    """Mark a typed message as handled; stale if it (or a newer one) already was."""
-    if message_id is None:
-        return  # a button: the conditional update alone tells a stale tap
-    cursor = await connection.execute(
-        "UPDATE members SET last_message_id = ?"
-        " WHERE id = (SELECT member_id FROM responses WHERE id = ?) AND last_message_id < ?",
-        (message_id, response_id, message_id),
-    )
-    if cursor.rowcount != 1:
-        raise _Stale
-
-
-async def _make_active(connection: aiosqlite.Connection, response_id: int) -> None:
+async def _make_active(connection: aiosqlite.Connection, member_id: int, response_id: int) -> None:
     """The response a member works on is the one their typed answers go to."""
     await connection.execute(
-        "UPDATE members SET active_response_id = ?"
-        " WHERE id = (SELECT member_id FROM responses WHERE id = ?)",
-        (response_id, response_id),
+        "UPDATE members SET active_response_id = ? WHERE id = ?", (response_id, member_id)
     )
 
 

@@ -15,7 +15,9 @@ CREATE TABLE consents (
     member_id INTEGER NOT NULL REFERENCES members (id) ON DELETE CASCADE,
     agreed INTEGER NOT NULL CHECK (agreed IN (0, 1)),
     notice_version TEXT NOT NULL,
-    decided_at TEXT NOT NULL
+    decided_at TEXT NOT NULL,
+    -- the button tap that made the decision: a redelivered tap records nothing more
+    callback_query_id TEXT UNIQUE
 );
 CREATE INDEX consents_by_member ON consents (member_id, id);
 
@@ -42,6 +44,8 @@ CREATE TABLE responses (
     started_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     completed_at TEXT,
+    -- the button tap that started it, if any: a redelivered tap starts nothing more
+    opened_by_query TEXT UNIQUE,
     CHECK ((status = 'completed') = (current_question IS NULL))
 );
 CREATE UNIQUE INDEX one_open_response_per_survey

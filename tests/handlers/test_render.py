@@ -9,7 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handlers.callbacks import MAX_CALLBACK_BYTES
-from handlers.render import MAX_MESSAGE_LENGTH, question_keyboard, split_message, utf16_length
+from handlers.render import (
+    MAX_MESSAGE_LENGTH,
+    question_keyboard,
+    shown_length,
+    split_message,
+    utf16_length,
+)
 from surveys.model import (
     MAX_CHOICES,
     Choice,
@@ -105,22 +111,35 @@ def test_a_text_that_fits_is_kept_as_it_is(text, limit):
     assert split_message(text, limit) == [text]
 
 
+def test_lengths_count_what_telegram_shows_and_cuts_never_split_an_entity():
+    line = "&amp;" * 30  # 30 characters shown, 150 written
+    assert shown_length(line) == 30
+    chunks = split_message(line, limit=8)
+    assert chunks == ["&amp;" * 8, "&amp;" * 8, "&amp;" * 8, "&amp;" * 6]
+    assert shown_length("<b>bold</b> &lt;x&gt;") == 8
+
+
 def test_blank_lines_between_chunks_are_dropped_not_sent_as_empty_messages():
     assert split_message("abcde\n\nxy", 5) == ["abcde", "xy"]
 
 
-# Random texts: ASCII, accented letters, CJK and astral characters, plus newlines.
-characters = st.sampled_from(["a", "b", " ", "é", "中", EMOJI, CLEF]) | st.characters(
-    codec="utf-8", exclude_characters="\n"
-)
+# Random texts: ASCII, accented letters, CJK and astral characters, plus newlines, and the
+# markup an HTML message has ("<b>", "&amp;"): a split counts what Telegram shows.
+pieces = st.sampled_from(
+    ["a", "<b>", "</b>", "&amp;", "&", "<", " ", "é", "中", EMOJI, CLEF]
+) | st.characters(codec="utf-8", exclude_characters="\n")
 limits = st.integers(min_value=10, max_value=50)
 
 
+def texts(piece: st.SearchStrategy[str], **size: int) -> st.SearchStrategy[str]:
+    return st.lists(piece, **size).map("".join)
+
+
 @settings(max_examples=200, deadline=None)
-@given(st.text(characters | st.just("\n"), max_size=300), limits)
+@given(texts(pieces | st.just("\n"), max_size=300), limits)
 def test_any_text_splits_into_chunks_within_the_limit_keeping_every_character(text, limit):
     chunks = split_message(text, limit)
-    assert all(utf16_length(chunk) <= limit for chunk in chunks)
+    assert all(shown_length(chunk) <= limit for chunk in chunks)
     assert "".join(chunks).replace("\n", "") == text.replace("\n", "")
     if text.strip("\n"):
         assert "" not in chunks
@@ -129,8 +148,8 @@ def test_any_text_splits_into_chunks_within_the_limit_keeping_every_character(te
 @st.composite
 def texts_whose_lines_fit(draw):
     limit = draw(limits)
-    line = st.text(characters, min_size=1, max_size=limit // 2).filter(
-        lambda candidate: utf16_length(candidate) <= limit
+    line = texts(pieces, min_size=1, max_size=limit // 2).filter(
+        lambda candidate: shown_length(candidate) <= limit
     )
     # Non-empty lines: blank lines where chunks meet are dropped (see above).
     return "\n".join(draw(st.lists(line, max_size=40))), limit
@@ -142,10 +161,10 @@ def test_text_whose_lines_fit_splits_only_at_newlines(text_and_limit):
     text, limit = text_and_limit
     chunks = split_message(text, limit)
     assert "\n".join(chunks) == text
-    assert all(utf16_length(chunk) <= limit for chunk in chunks)
+    assert all(shown_length(chunk) <= limit for chunk in chunks)
     # Greedy: no chunk could have taken the next chunk's first line too.
     for chunk, following in pairwise(chunks):
-        assert utf16_length(f"{chunk}\n{following.partition(NEWLINE)[0]}") > limit
+        assert shown_length(f"{chunk}\n{following.partition(NEWLINE)[0]}") > limit
 
 
 # --- keyboards --------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import sqlite3
 import stat
 import threading
@@ -99,8 +100,28 @@ async def answer(
     )
 
 
+_taps = itertools.count(1)
+
+
+async def decide(
+    db: Database, telegram_id: int, agreed: bool, notice: str, when, tap: str | None = None
+) -> members.Member:
+    """A decision made by a button tap (a new tap unless `tap` names one)."""
+    tap = tap or f"tap-{next(_taps)}"
+    return await members.record_consent(db, telegram_id, agreed, notice, when, tap)
+
+
+async def back(db: Database, response_id: int, from_question: str, to_question: str, **kwargs):
+    """move_back as a handler calls it: with the response as it was read."""
+    seen = await responses.get_response(db, response_id)
+    assert seen is not None
+    return await responses.move_back(
+        db, replace(seen, current_question=from_question), to_question, **kwargs
+    )
+
+
 async def new_member(db: Database, telegram_id: int = TELEGRAM_ID) -> members.Member:
-    return await members.record_consent(db, telegram_id, True, NOTICE, NOW)
+    return await decide(db, telegram_id, True, NOTICE, NOW)
 
 
 async def version(db: Database, survey_id: str = "s") -> int:
@@ -199,8 +220,8 @@ async def test_find_member_is_none_before_any_decision(db):
 
 
 async def test_record_consent_creates_the_member_once(db):
-    first = await members.record_consent(db, TELEGRAM_ID, True, NOTICE, NOW)
-    again = await members.record_consent(db, TELEGRAM_ID, False, NOTICE, LATER)
+    first = await decide(db, TELEGRAM_ID, True, NOTICE, NOW)
+    again = await decide(db, TELEGRAM_ID, False, NOTICE, LATER)
     assert first.id == again.id
     assert await scalar(db, "SELECT COUNT(*) FROM members") == 1
     assert first == members.Member(first.id, True, None, 0)
@@ -208,39 +229,34 @@ async def test_record_consent_creates_the_member_once(db):
 
 
 async def test_a_declined_decision_creates_a_member_who_has_not_agreed(db):
-    member = await members.record_consent(db, TELEGRAM_ID, False, NOTICE, NOW)
+    member = await decide(db, TELEGRAM_ID, False, NOTICE, NOW)
     assert member.agreed is False
     assert await members.find_member(db, TELEGRAM_ID) == member
 
 
-async def test_repeated_identical_decisions_add_no_consent_row(db):
+async def test_a_redelivered_tap_adds_no_consent_row(db):
     for _ in range(3):
-        await members.record_consent(db, TELEGRAM_ID, True, NOTICE, NOW)
+        await decide(db, TELEGRAM_ID, True, NOTICE, NOW, tap="the-same-tap")
     assert await scalar(db, "SELECT COUNT(*) FROM consents") == 1
 
 
-async def test_a_changed_decision_adds_one_consent_row(db):
-    await members.record_consent(db, TELEGRAM_ID, True, NOTICE, NOW)
-    changed = await members.record_consent(db, TELEGRAM_ID, False, NOTICE, LATER)
-    await members.record_consent(db, TELEGRAM_ID, False, NOTICE, LATER)
+async def test_every_decision_tap_is_kept_in_order(db):
+    await decide(db, TELEGRAM_ID, True, NOTICE, NOW)
+    changed = await decide(db, TELEGRAM_ID, False, NOTICE, LATER)
     assert changed.agreed is False
+    again = await decide(db, TELEGRAM_ID, True, "notice-v2", LATER)
+    assert again.agreed is True
     history = await rows(db, "SELECT agreed, notice_version, decided_at FROM consents ORDER BY id")
-    assert history == [(1, NOTICE, NOW.isoformat()), (0, NOTICE, LATER.isoformat())]
-
-
-async def test_agreeing_to_a_new_notice_version_adds_one_consent_row(db):
-    await members.record_consent(db, TELEGRAM_ID, True, NOTICE, NOW)
-    await members.record_consent(db, TELEGRAM_ID, True, "notice-v2", LATER)
-    await members.record_consent(db, TELEGRAM_ID, True, "notice-v2", LATER)
-    assert await rows(db, "SELECT notice_version FROM consents ORDER BY id") == [
-        (NOTICE,),
-        ("notice-v2",),
+    assert history == [
+        (1, NOTICE, NOW.isoformat()),
+        (0, NOTICE, LATER.isoformat()),
+        (1, "notice-v2", LATER.isoformat()),
     ]
 
 
 async def test_consent_of_one_member_does_not_touch_another(db):
-    await members.record_consent(db, 1, True, NOTICE, NOW)
-    await members.record_consent(db, 2, False, NOTICE, NOW)
+    await decide(db, 1, True, NOTICE, NOW)
+    await decide(db, 2, False, NOTICE, NOW)
     assert (await members.find_member(db, 1)).agreed is True
     assert (await members.find_member(db, 2)).agreed is False
 
@@ -445,7 +461,7 @@ async def test_dropped_answers_are_removed(db):
     await answer(db, response.id, "q1", "yes", next_question="q2", now=NOW)
     await answer(db, response.id, "q2", "x", next_question="q3", now=NOW)
     await answer(db, response.id, "q3", "y", next_question="q4", now=NOW)
-    await responses.move_back(db, response.id, "q4", "q1", now=NOW)
+    await back(db, response.id, "q4", "q1", now=NOW)
     returned = await answer(
         db, response.id, "q1", "no", next_question="q4", dropped=["q2", "q3"], now=LATER
     )
@@ -476,7 +492,7 @@ async def test_recording_an_answer_clears_pending_choices(db):
 async def test_move_back_returns_to_the_earlier_question_keeping_its_answer(db):
     response = await started(db)
     await answer(db, response.id, "q1", ["a"], next_question="q2", now=NOW)
-    assert await responses.move_back(db, response.id, "q2", "q1", pending_choices=["a"], now=LATER)
+    assert await back(db, response.id, "q2", "q1", pending_choices=["a"], now=LATER)
     stored = await responses.get_response(db, response.id)
     assert stored.current_question == "q1"
     assert stored.pending_choices == ["a"]
@@ -486,10 +502,10 @@ async def test_move_back_returns_to_the_earlier_question_keeping_its_answer(db):
 async def test_move_back_from_a_question_the_response_is_not_at_returns_false(db):
     response = await started(db)
     await answer(db, response.id, "q1", "a", next_question="q2", now=NOW)
-    assert await responses.move_back(db, response.id, "q2", "q1", now=NOW)
+    assert await back(db, response.id, "q2", "q1", now=NOW)
     row_before = await response_row(db, response.id)
     # The redelivered Back tap: the response is no longer at q2.
-    assert not await responses.move_back(db, response.id, "q2", "q1", now=LATER)
+    assert not await back(db, response.id, "q2", "q1", now=LATER)
     assert await response_row(db, response.id) == row_before
 
 
@@ -497,16 +513,16 @@ async def test_move_back_with_a_stale_message_id_returns_false_and_changes_nothi
     response = await started(db)
     await answer(db, response.id, "q1", "a", next_question="q2", now=NOW, message_id=7)
     row_before = await response_row(db, response.id)
-    assert not await responses.move_back(db, response.id, "q2", "q1", now=LATER, message_id=7)
+    assert not await back(db, response.id, "q2", "q1", now=LATER, message_id=7)
     assert await response_row(db, response.id) == row_before
-    assert await responses.move_back(db, response.id, "q2", "q1", now=LATER, message_id=8)
+    assert await back(db, response.id, "q2", "q1", now=LATER, message_id=8)
     assert await member_row(db, response.member_id) == (response.id, 8)
 
 
 async def test_move_back_on_a_completed_response_returns_false(db):
     response = await started(db)
     await answer(db, response.id, "q1", "a", next_question=None, now=NOW)
-    assert not await responses.move_back(db, response.id, "q1", "q1", now=LATER)
+    assert not await back(db, response.id, "q1", "q1", now=LATER)
     assert (await responses.get_response(db, response.id)).completed
 
 

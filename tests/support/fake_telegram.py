@@ -95,6 +95,9 @@ class Failure:
 
 
 BLOCKED = Failure(403, "Forbidden: bot was blocked by the user")
+QUERY_TOO_OLD = Failure(
+    400, "Bad Request: query is too old and response timeout expired or query ID is invalid"
+)
 
 
 class FakeBotApi(BaseRequest):
@@ -105,6 +108,7 @@ class FakeBotApi(BaseRequest):
         self.chats: dict[int, list[ShownMessage]] = {}
         self._next_message_id: dict[int, itertools.count] = {}
         self._failures: dict[str, list[Failure]] = {}
+        self._answered_queries: set[str] = set()
 
     # --- BaseRequest ---
 
@@ -137,11 +141,27 @@ class FakeBotApi(BaseRequest):
         if queued:
             failure = queued.pop(0)
             return failure.status, failure.body()
-        refusal = _refusal(params)
+        refusal = _refusal(params) or self._refusal_by_state(api_method, params)
         if refusal is not None:
             return refusal.status, refusal.body()
         result = self._result(api_method, params)
         return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def _refusal_by_state(self, method: str, params: dict[str, Any]) -> Failure | None:
+        """What Telegram refuses given what happened before: a second answer, a void edit."""
+        if method == "answerCallbackQuery":
+            if params["callback_query_id"] in self._answered_queries:
+                return QUERY_TOO_OLD
+            self._answered_queries.add(params["callback_query_id"])
+        if method == "editMessageText":
+            shown = self._find(int(params["chat_id"]), int(params["message_id"]))
+            if shown.text == params["text"] and shown.keyboard == _keyboard(params):
+                return Failure(
+                    400,
+                    "Bad Request: message is not modified: specified new "
+                    "message content and reply markup are exactly the same",
+                )
+        return None
 
     # --- test controls ---
 
@@ -170,6 +190,9 @@ class FakeBotApi(BaseRequest):
 
     # --- answers ---
 
+    def _find(self, chat_id: int, message_id: int) -> ShownMessage:
+        return next(m for m in self.chats[chat_id] if m.message_id == message_id)
+
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return {
@@ -195,8 +218,7 @@ class FakeBotApi(BaseRequest):
         return message
 
     def _edit(self, method: str, params: dict[str, Any]) -> ShownMessage:
-        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
-        message = next(m for m in self.chats[chat_id] if m.message_id == message_id)
+        message = self._find(int(params["chat_id"]), int(params["message_id"]))
         if method == "editMessageText":
             message.text = params["text"]
         message.keyboard = _keyboard(params)

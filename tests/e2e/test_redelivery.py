@@ -1,0 +1,233 @@
+"""Updates that Telegram delivers again later, after the member has moved on, change nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from handlers import render
+from tests.e2e.test_answering import NORTH, answers_of
+from tests.support.fake_telegram import QUERY_TOO_OLD
+from tests.support.harness import BotHarness, MemberChat
+
+
+async def count(harness: BotHarness, table: str) -> int:
+    async with harness.db.read() as connection:
+        cursor = await connection.execute(f"SELECT count(*) FROM {table}")
+        return (await cursor.fetchone())[0]
+
+
+async def test_a_refused_message_delivered_again_later_is_not_taken_as_an_answer(
+    harness: BotHarness, member: MemberChat
+) -> None:
+    await member.send("/start all-types")
+    refused = await member.send("north")  # typed where buttons are expected
+    await member.tap(NORTH)
+    await member.tap("Yes")  # now on "Which branch?", a typed question
+
+    await harness.feed(refused)
+
+    assert "branch" not in await answers_of(harness, member)
+    assert "Which branch?" in member.latest().plain  # shown where they are
+
+
+async def test_a_message_sent_with_no_survey_open_is_not_taken_later(
+    harness: BotHarness, member: MemberChat
+) -> None:
+    early = await member.send("Central")
+    await member.send("/start all-types")
+    await member.tap(NORTH)
+    await member.tap("Yes")
+
+    await harness.feed(early)
+
+    assert "branch" not in await answers_of(harness, member)
+
+
+async def test_a_redelivered_final_answer_says_it_is_saved(
+    harness: BotHarness, member: MemberChat
+) -> None:
+    await member.send("/start quick-poll")
+    await member.tap("7")
+    final = await member.send("/start all-types")
+    await member.send("/cancel")
+
+    await harness.feed(final)
+
+    assert member.latest().plain == render.ALREADY_HANDLED
+    assert await count(harness, "responses") == 2
+
+
+async def test_a_redelivered_deep_link_after_completing_starts_nothing(
+    harness: BotHarness, member: MemberChat
+) -> None:
+    start = await member.send("/start quick-poll")
+    await member.tap("7")
+
+    await harness.feed(start)
+
+    assert await count(harness, "responses") == 1
+
+
+async def test_a_redelivered_open_tap_after_completing_starts_nothing(
+    harness: BotHarness, member: MemberChat
+) -> None:
+    await member.send("/surveys")
+    tap = await member.tap("Quick poll")
+    await member.tap("7")
+
+    await harness.feed(tap)
+
+    assert await count(harness, "responses") == 1
+
+
+async def test_redelivered_consent_taps_add_nothing_to_the_history(harness: BotHarness) -> None:
+    chat = harness.member(888)
+    await chat.send("/start")
+    refused = await chat.tap("No thanks")
+    await chat.send("/start")
+    agreed = await chat.tap("I agree")
+
+    await harness.feed(refused)
+    await harness.feed(agreed)
+
+    assert await count(harness, "consents") == 2
+    async with harness.db.read() as connection:
+        cursor = await connection.execute("SELECT agreed FROM consents ORDER BY id")
+        assert await cursor.fetchall() == [(0,), (1,)]
+
+
+async def test_a_redelivered_cancel_does_not_pause_the_survey_resumed_since(
+    harness: BotHarness, member: MemberChat
+) -> None:
+    await member.send("/start all-types")
+    cancel = await member.send("/cancel")
+    await member.send("/start all-types")
+
+    await harness.feed(cancel)
+    await member.tap(NORTH)
+
+    assert (await answers_of(harness, member))["area"] == "north"
+
+
+async def test_a_tap_too_old_to_answer_still_moves_the_member_on(
+    harness: BotHarness, member: MemberChat
+) -> None:
+    await member.send("/start all-types")
+    harness.api.fail_next("answerCallbackQuery", QUERY_TOO_OLD)
+    await member.tap(NORTH)
+
+    assert await answers_of(harness, member) == {"area": "north"}
+    assert "Are you a member?" in member.latest().plain
+
+
+async def test_a_consent_tap_too_old_to_answer_still_opens_the_survey(
+    harness: BotHarness,
+) -> None:
+    chat = harness.member(555)
+    await chat.send("/start all-types")
+    harness.api.fail_next("answerCallbackQuery", QUERY_TOO_OLD)
+    await chat.tap("I agree")
+
+    assert "Where do you live?" in chat.latest().plain
+
+
+async def test_a_button_of_a_paused_survey_changes_nothing(
+    harness: BotHarness, member: MemberChat
+) -> None:
+    await member.send("/start all-types")
+    paused_question = member.latest_with_buttons()
+    await member.send("/start quick-poll")  # quick-poll is now the open survey
+
+    await member.tap(NORTH, paused_question)
+
+    assert member.callback_answers()[-1]["text"] == render.STALE_BUTTON
+    assert await answers_of(harness, member) == {}
+    await member.tap("5")  # quick-poll still takes its answer
+    assert await answers_of(harness, member, "quick-poll") == {"mood": 5}
+
+
+async def test_a_button_tapped_before_agreeing_is_answered_once(harness: BotHarness) -> None:
+    chat = harness.member(999)
+    await chat.send("/start")
+    tap = await chat.press("o:all-types", chat.latest())
+
+    answers = [
+        a for a in chat.callback_answers() if a["callback_query_id"] == tap["callback_query"]["id"]
+    ]
+    assert answers == [
+        {
+            "callback_query_id": tap["callback_query"]["id"],
+            "text": render.NEEDS_CONSENT,
+            "show_alert": True,
+        }
+    ]
+
+
+async def test_declining_after_answering_does_not_claim_nothing_is_stored(
+    harness: BotHarness,
+) -> None:
+    chat = harness.member(777)
+    await chat.send("/start")
+    old_notice = chat.latest_with_buttons()
+    await chat.send("/start all-types")
+    await chat.tap("I agree")
+    await chat.tap(NORTH)
+
+    await chat.tap("No thanks", old_notice)
+
+    assert old_notice.plain == render.WITHDRAWN
+    await chat.tap("Yes")  # no more answers are taken
+    assert chat.callback_answers()[-1]["text"] == render.NEEDS_CONSENT
+    assert await answers_of(harness, chat) == {"area": "north"}
+
+
+async def test_welcome_offers_only_surveys_that_still_take_answers(
+    database: Path, tmp_path: Path
+) -> None:
+    from tests.e2e.test_robustness import _POLL, begin_poll
+
+    first, poll = await begin_poll(database, tmp_path)
+    poll.write_text("closes: 2026-11-28\n" + _POLL.format(text="How?", extra=""))
+    second = await first.restart()
+    chat = second.member()
+    await chat.send("/start")
+
+    assert "not finished" not in chat.latest().plain
+    assert chat.latest().keyboard == []
+    await second.stop()
+    second.assert_no_errors()
+
+
+LONG_SURVEY = """
+id: long
+title: "{title}"
+intro: Long.
+questions:
+  - {{id: first, type: yesno, text: "Ready?"}}
+  - {{id: story, type: text, max_length: 3000, text: "{text}"}}
+  - {{id: last, type: yesno, text: "Done?"}}
+"""
+
+
+async def test_the_longest_texts_the_format_allows_always_fit_a_message(
+    database: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "surveys"
+    folder.mkdir()
+    (folder / "long.yaml").write_text(LONG_SURVEY.format(title="T" * 200, text="Q" * 1500))
+    harness = await BotHarness.start(database, surveys=folder)
+    chat = harness.member()
+    await chat.send("/start long")
+    await chat.tap("I agree")
+    await chat.tap("Yes")
+    await chat.send("&" * 3000)  # the longest answer, each character escaped in HTML
+    await chat.send("/back")  # shown again with the answer so far
+    assert "Your answer so far: &&&" in chat.latest().plain
+    await chat.send("/start long")
+    await chat.send("&" * 3000)
+    await chat.tap("No")
+
+    recap = [m.plain for m in chat.messages() if "Your answers" in m.plain or "&&&&" in m.plain]
+    assert "&" * 3000 in "".join(recap[-2:]).replace("\n", "").replace("→ ", "")
+    await harness.stop()
+    harness.assert_no_errors()
