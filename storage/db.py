@@ -1,14 +1,16 @@
-"""The SQLite connection: opening, pragmas, migrations and the one lock around every use.
+"""The SQLite connection: opening, pragmas, migrations, and the lock around every use.
 
-Doorstep keeps one aiosqlite connection per process. Handlers, jobs and the error handler may
-interleave at every `await`, so all work goes through `Database.transaction()` or
-`Database.read()`, which serialise access: a transaction is never seen half-done by another
-task, and a commit happens before the caller replies to Telegram.
+Doorstep keeps one aiosqlite connection per process; its worker thread runs statements in the
+order they are sent. Handlers, jobs and the error handler interleave at every `await`, so access
+goes through a read-write lock. Single statements (`Database.statement()`: reads, and writes
+that are one statement and commit on their own) run side by side, queued back to back on the
+connection. A transaction of several statements (`Database.transaction()`) runs alone, so no
+other task's statement ever lands inside it. Either way a change is committed before the caller
+replies to Telegram.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 from collections.abc import AsyncIterator
@@ -17,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 import aiosqlite
+from aiorwlock import RWLock
 
 BUSY_TIMEOUT_MS = 5000
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -31,12 +34,12 @@ class Database:
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._connection = connection
-        self._lock = asyncio.Lock()
+        self._lock = RWLock()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
-        async with self._lock:
+        async with self._lock.writer:
             try:
                 await self._connection.execute("BEGIN IMMEDIATE")
                 yield self._connection
@@ -54,10 +57,11 @@ class Database:
                 yield connection
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Single statements (reads, or one self-contained write that commits on its own),
-        never run in the middle of another task's transaction."""
-        async with self._lock:
+    async def statement(self) -> AsyncIterator[aiosqlite.Connection]:
+        """For single statements (reads, or one write that commits on its own), never run in
+        the middle of another task's transaction. Use each statement's result in one round
+        trip (`execute_fetchall`), as other tasks' statements may run in between."""
+        async with self._lock.reader:
             yield self._connection
 
     async def close(self) -> None:

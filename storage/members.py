@@ -39,7 +39,7 @@ def _member(row: Sequence) -> Member:
 
 async def find_member(db: Database, telegram_id: int) -> Member | None:
     """The member with this Telegram id, or None if they never decided on the notice."""
-    async with db.read() as connection:
+    async with db.statement() as connection:
         rows = await connection.execute_fetchall(
             f"SELECT {_MEMBER_COLUMNS} FROM members m WHERE m.telegram_id = ?", (telegram_id,)
         )
@@ -50,7 +50,7 @@ async def find_member_and_active_response(
     db: Database, telegram_id: int
 ) -> tuple[Member | None, Response | None]:
     """The member and the response their typed answers go to, in one read (the answer path)."""
-    async with db.read() as connection:
+    async with db.statement() as connection:
         rows = await connection.execute_fetchall(
             f"SELECT {_MEMBER_COLUMNS}, {responses.RESPONSE_COLUMNS}"
             " FROM members m LEFT JOIN responses r ON r.id = m.active_response_id"

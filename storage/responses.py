@@ -74,13 +74,13 @@ async def _load(connection: aiosqlite.Connection, where: str, params: Sequence) 
 
 async def get_response(db: Database, response_id: int) -> Response | None:
     """A response with its answers, or None."""
-    async with db.read() as connection:
+    async with db.statement() as connection:
         return await _load(connection, "r.id = ?", (response_id,))
 
 
 async def open_response(db: Database, member_id: int, survey_id: str) -> Response | None:
     """The member's unfinished response to a survey, if any."""
-    async with db.read() as connection:
+    async with db.statement() as connection:
         return await _load(
             connection,
             "r.member_id = ? AND r.survey_id = ? AND r.status = 'in_progress'",
@@ -90,24 +90,24 @@ async def open_response(db: Database, member_id: int, survey_id: str) -> Respons
 
 async def unfinished_surveys(db: Database, member_id: int) -> list[str]:
     """Ids of the surveys the member has started and not finished, most recent first."""
-    async with db.read() as connection:
-        cursor = await connection.execute(
+    async with db.statement() as connection:
+        rows = await connection.execute_fetchall(
             "SELECT survey_id FROM responses WHERE member_id = ? AND status = 'in_progress'"
             " ORDER BY updated_at DESC, id DESC",
             (member_id,),
         )
-        return [survey_id for (survey_id,) in await cursor.fetchall()]
+    return [survey_id for (survey_id,) in rows]
 
 
 async def has_completed(db: Database, member_id: int, survey_id: str) -> bool:
     """Whether the member has completed this survey at least once."""
-    async with db.read() as connection:
-        cursor = await connection.execute(
+    async with db.statement() as connection:
+        rows = await connection.execute_fetchall(
             "SELECT 1 FROM responses WHERE member_id = ? AND survey_id = ?"
             " AND status = 'completed' LIMIT 1",
             (member_id, survey_id),
         )
-        return await cursor.fetchone() is not None
+    return bool(rows)
 
 
 async def start_response(
@@ -180,7 +180,7 @@ async def record_answer(
     """
     question_id = response.current_question
     try:
-        async with db.read() as connection:
+        async with db.statement() as connection:
             await connection.execute(
                 "INSERT INTO answer_submissions (response_id, question_id, value, next_question,"
                 " dropped, message_id, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",

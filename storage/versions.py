@@ -31,9 +31,8 @@ async def register_version(
 
 async def version_definition(db: Database, version_id: int) -> str | None:
     """The stored survey JSON of a version, or None if there is no such version."""
-    async with db.read() as connection:
-        cursor = await connection.execute(
+    async with db.statement() as connection:
+        rows = await connection.execute_fetchall(
             "SELECT definition FROM survey_versions WHERE id = ?", (version_id,)
         )
-        row = await cursor.fetchone()
-    return row[0] if row else None
+    return rows[0][0] if rows else None

@@ -14,7 +14,7 @@ NORTH = "North <b>&</b> *stars*"
 
 async def answers_of(harness: BotHarness, chat: MemberChat, survey_id: str = "all-types"):
     """The stored answers of the member's latest response to a survey."""
-    async with harness.db.read() as connection:
+    async with harness.db.statement() as connection:
         cursor = await connection.execute(
             "SELECT r.id FROM responses r JOIN members m ON m.id = r.member_id"
             " WHERE m.telegram_id = ? AND r.survey_id = ? ORDER BY r.id DESC LIMIT 1",
@@ -233,7 +233,7 @@ async def test_a_repeatable_survey_starts_afresh(harness: BotHarness, member: Me
     await member.send("/start quick-poll")
     await member.tap("3")
 
-    async with harness.db.read() as connection:
+    async with harness.db.statement() as connection:
         cursor = await connection.execute(
             "SELECT a.value FROM answers a JOIN responses r ON r.id = a.response_id"
             " WHERE r.survey_id = 'quick-poll' AND r.status = 'completed' ORDER BY r.id"

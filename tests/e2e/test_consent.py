@@ -7,7 +7,7 @@ from tests.support.harness import BotHarness
 
 
 async def rows(harness: BotHarness, sql: str) -> list[tuple]:
-    async with harness.db.read() as connection:
+    async with harness.db.statement() as connection:
         cursor = await connection.execute(sql)
         return await cursor.fetchall()
 

@@ -11,7 +11,7 @@ from tests.support.harness import BotHarness, MemberChat
 
 
 async def count(harness: BotHarness, table: str) -> int:
-    async with harness.db.read() as connection:
+    async with harness.db.statement() as connection:
         cursor = await connection.execute(f"SELECT count(*) FROM {table}")
         return (await cursor.fetchone())[0]
 
@@ -91,7 +91,7 @@ async def test_redelivered_consent_taps_add_nothing_to_the_history(harness: BotH
     await harness.feed(agreed)
 
     assert await count(harness, "consents") == 2
-    async with harness.db.read() as connection:
+    async with harness.db.statement() as connection:
         cursor = await connection.execute("SELECT agreed FROM consents ORDER BY id")
         assert await cursor.fetchall() == [(0,), (1,)]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from telegram import Update
 
 from handlers import render
 from tests.e2e.test_answering import NORTH, answer_up_to_priorities, answers_of
@@ -13,7 +14,7 @@ from tests.support.harness import BotHarness, MemberChat
 
 
 async def count(harness: BotHarness, table: str) -> int:
-    async with harness.db.read() as connection:
+    async with harness.db.statement() as connection:
         cursor = await connection.execute(f"SELECT count(*) FROM {table}")
         return (await cursor.fetchone())[0]
 
@@ -222,6 +223,30 @@ async def test_a_redelivered_back_goes_back_once(harness: BotHarness, member: Me
     assert "Which branch?" in member.latest().plain
     await member.send("North branch")
     assert "Your priorities?" in member.latest().plain
+
+
+async def test_members_answering_at_once_through_the_update_queue_keep_their_order(
+    harness: BotHarness,
+) -> None:
+    """As long polling delivers: many updates queued, handled concurrently across chats."""
+    chats = [harness.member(2000 + n) for n in range(6)]
+    for chat in chats:
+        await chat.send("/start all-types")
+        await chat.tap("I agree")
+        await chat.tap(NORTH)
+        await chat.tap("Yes")
+    queued = []
+    for chat in chats:  # each member quickly types a branch, goes back, types another
+        for text in (f"Branch {chat.user_id}", "/back", f"Second {chat.user_id}"):
+            message = harness.api.record_member_message(chat.user_id, text)
+            queued.append(chat.message_update(message.message_id, text))
+    for data in queued:
+        harness.application.update_queue.put_nowait(Update.de_json(data, harness.application.bot))
+    await harness.application.update_queue.join()
+
+    for chat in chats:  # in each chat: answer, back, answer again, in that order
+        assert (await answers_of(harness, chat))["branch"] == f"Second {chat.user_id}"
+        assert "Your priorities?" in chat.latest().plain
 
 
 # --- restarts ----------------------------------------------------------------------------------

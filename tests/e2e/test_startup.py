@@ -51,3 +51,4 @@ async def test_info_logs_carry_no_message_text_or_answers(
     assert "error while handling update" in logged  # the failure was logged...
     assert secret not in logged  # ...without what the member wrote
     assert "South_under" not in logged
+    assert str(member.user_id) not in logged  # ...or who they are

@@ -51,14 +51,14 @@ async def db(open_db, db_path: Path) -> Database:
 
 
 async def scalar(db: Database, sql: str, params: tuple = ()) -> object:
-    async with db.read() as connection:
+    async with db.statement() as connection:
         cursor = await connection.execute(sql, params)
         row = await cursor.fetchone()
     return None if row is None else row[0]
 
 
 async def rows(db: Database, sql: str, params: tuple = ()) -> list[tuple]:
-    async with db.read() as connection:
+    async with db.statement() as connection:
         cursor = await connection.execute(sql, params)
         return [tuple(row) for row in await cursor.fetchall()]
 

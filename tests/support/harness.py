@@ -145,12 +145,19 @@ class MemberChat:
     async def send(self, text: str) -> dict[str, Any]:
         """Send a text message (a command if it starts with /); returns the raw update."""
         message = self.harness.api.record_member_message(self.user_id, text)
-        payload = self._message_json(message.message_id)
+        update = self.message_update(message.message_id, text)
+        self.last_update = update
+        await self.harness.feed(update)
+        return update
+
+    def message_update(self, message_id: int, text: str) -> dict[str, Any]:
+        """The raw update of a text message (a command if it starts with /), not yet sent."""
+        payload = self._message_json(message_id)
         payload["text"] = text
         if text.startswith("/"):
             command = text.split()[0]
             payload["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        return await self._deliver({"message": payload})
+        return {"update_id": next(_update_ids), "message": payload}
 
     async def send_other(self, kind: str) -> dict[str, Any]:
         """Send a non-text message: sticker, photo, voice or location."""
