@@ -42,7 +42,8 @@ the law treats as specially protected, so here is exactly what happens:
 account number. We never store your name or username.
 • Organisers only ever see totals for groups of people, never your individual answers.
 • You can pause any survey, and skip optional questions.
-• You can ask what is held about you, and have it deleted, at any time.
+• You can ask to see what is held about you, or to have it deleted, at any time: \
+write to the team that runs this bot.
 
 Do you agree to us storing your answers on these terms?"""
 
