@@ -3,10 +3,12 @@
 Formats (always ASCII, at most 64 bytes; ids are numbers, never labels):
     c:1[:SURVEY]   agree to the privacy notice (then open SURVEY)     c:0  decline
     o:SURVEY       open (or continue) a survey
-    a:R:Q:O        answer option O to question Q (its position) of response R
-    t:R:Q:O:1|0    tick (1) or untick (0) option O of a multi question
-    d:R:Q          Done with a multi question
-    s:R:Q          Skip          b:R:Q  Back
+    a:R:S:O        answer option O of the question response R showed at step S
+    t:R:S:O:1|0    tick (1) or untick (0) option O of a multi question
+    d:R:S          Done with a multi question
+    s:R:S          Skip          b:R:S  Back
+A response's step counts its changes, so a button works only while its question is on screen
+as it was drawn: an older button, or one Telegram delivers again later, is stale.
 Decoding is strict: anything else is None, and the handler answers it as a stale button.
 """
 
@@ -46,11 +48,11 @@ class Move(StrEnum):
 
 @dataclass(frozen=True)
 class QuestionMove:
-    """Done, Skip or Back on question `question` (its position) of response `response_id`."""
+    """Done, Skip or Back on the question response `response_id` showed at `step`."""
 
     move: Move
     response_id: int
-    question: int
+    step: int
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class AnswerOption:
     """An answer button: option `option` of the question."""
 
     response_id: int
-    question: int
+    step: int
     option: int
 
 
@@ -67,7 +69,7 @@ class ToggleOption:
     """Tick (`chosen`) or untick an option of a multi question."""
 
     response_id: int
-    question: int
+    step: int
     option: int
     chosen: bool
 
@@ -77,9 +79,9 @@ Callback = Consent | OpenSurvey | QuestionMove | AnswerOption | ToggleOption
 _PATTERNS = {
     "c": re.compile(rf"c:(?P<agreed>[01])(?::(?P<survey>{_SLUG}))?"),
     "o": re.compile(rf"o:(?P<survey>{_SLUG})"),
-    "a": re.compile(rf"a:(?P<r>{_NUMBER}):(?P<q>{_NUMBER}):(?P<o>{_NUMBER})"),
-    "t": re.compile(rf"t:(?P<r>{_NUMBER}):(?P<q>{_NUMBER}):(?P<o>{_NUMBER}):(?P<on>[01])"),
-    "m": re.compile(rf"(?P<move>[dsb]):(?P<r>{_NUMBER}):(?P<q>{_NUMBER})"),
+    "a": re.compile(rf"a:(?P<r>{_NUMBER}):(?P<s>{_NUMBER}):(?P<o>{_NUMBER})"),
+    "t": re.compile(rf"t:(?P<r>{_NUMBER}):(?P<s>{_NUMBER}):(?P<o>{_NUMBER}):(?P<on>[01])"),
+    "m": re.compile(rf"(?P<move>[dsb]):(?P<r>{_NUMBER}):(?P<s>{_NUMBER})"),
 }
 
 
@@ -90,12 +92,12 @@ def encode(callback: Callback) -> str:
             data = f"c:{int(agreed)}" + (f":{survey_id}" if survey_id else "")
         case OpenSurvey(survey_id):
             data = f"o:{survey_id}"
-        case AnswerOption(response_id, question, option):
-            data = f"a:{response_id}:{question}:{option}"
-        case ToggleOption(response_id, question, option, chosen):
-            data = f"t:{response_id}:{question}:{option}:{int(chosen)}"
-        case QuestionMove(move, response_id, question):
-            data = f"{move.value}:{response_id}:{question}"
+        case AnswerOption(response_id, step, option):
+            data = f"a:{response_id}:{step}:{option}"
+        case ToggleOption(response_id, step, option, chosen):
+            data = f"t:{response_id}:{step}:{option}:{int(chosen)}"
+        case QuestionMove(move, response_id, step):
+            data = f"{move.value}:{response_id}:{step}"
     if len(data.encode()) > MAX_CALLBACK_BYTES:
         raise ValueError(f"callback data over {MAX_CALLBACK_BYTES} bytes: {data!r}")
     return data
@@ -114,9 +116,9 @@ def decode(data: object) -> Callback | None:
         return Consent(fields["agreed"] == "1", fields["survey"])
     if data[0] == "o":
         return OpenSurvey(fields["survey"])
-    response_id, question = int(fields["r"]), int(fields["q"])
+    response_id, step = int(fields["r"]), int(fields["s"])
     if data[0] == "a":
-        return AnswerOption(response_id, question, int(fields["o"]))
+        return AnswerOption(response_id, step, int(fields["o"]))
     if data[0] == "t":
-        return ToggleOption(response_id, question, int(fields["o"]), fields["on"] == "1")
-    return QuestionMove(Move(fields["move"]), response_id, question)
+        return ToggleOption(response_id, step, int(fields["o"]), fields["on"] == "1")
+    return QuestionMove(Move(fields["move"]), response_id, step)

@@ -21,7 +21,7 @@ from handlers import callbacks, render
 from handlers.callbacks import AnswerOption, Consent, Move, OpenSurvey, QuestionMove, ToggleOption
 from handlers.errors import ignore_harmless
 from handlers.services import services
-from storage import members, messages, responses
+from storage import handled, members, responses
 from storage.members import Member
 from storage.responses import Response
 from surveys import engine
@@ -71,7 +71,11 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     paused = member.active_response_id is not None
     await members.set_active_response(
-        services(context).db, member.id, None, message_id=message.message_id
+        services(context).db,
+        member.id,
+        None,
+        services(context).clock(),
+        message_id=message.message_id,
     )
     await message.reply_text(render.PAUSED if paused else render.NOTHING_TO_PAUSE)
 
@@ -127,7 +131,7 @@ async def _typed_step(update: Update, context: ContextTypes.DEFAULT_TYPE, judge:
     if isinstance(verdict, Rejected):
         await _refuse(message, context, member, render.problem_text(verdict), response, survey)
         return
-    saved = await _save(context, response, survey, verdict, message.message_id)
+    saved = await _save(context, response, survey, verdict, message_id=message.message_id)
     if saved is None:  # handled meanwhile; nothing changed
         await _show_where(message, context)
         return
@@ -143,7 +147,7 @@ async def _refuse(
     survey: Survey,
 ) -> None:
     """Explain why a message was not taken, and ask again; only the message mark moves."""
-    await messages.claim_alone(services(context).db, member.id, message.message_id)
+    await handled.claim_message_alone(services(context).db, member.id, message.message_id)
     await message.reply_text(explanation)
     await _send_question(message, context, response, survey)
 
@@ -179,9 +183,12 @@ async def _decide_consent(
         consent.agreed,
         render.NOTICE_VERSION,
         service.clock(),
-        callback_query_id=query.id,
+        query_id=query.id,
+        notice_message_id=query.message.message_id,
     )
     await _answer(query)
+    if member is None:
+        return  # this tap was handled before; the member may have decided otherwise since
     if not consent.agreed:
         had_agreed = before is not None and before.agreed
         await ignore_harmless(
@@ -189,10 +196,12 @@ async def _decide_consent(
         )
         return
     await ignore_harmless(query.edit_message_text(render.AGREED))
-    if consent.survey_id:
-        await _open_survey(query.message, context, member, consent.survey_id, query_id=query.id)
+    if consent.survey_id:  # the decision already records this tap
+        shown = await _open_survey(query.message, context, member, consent.survey_id)
     else:
-        await _send_survey_list(query.message, context, member)
+        shown = await _send_survey_list(query.message, context, member)
+    # Whatever the member sent before this reply was answered while they had not agreed.
+    await members.raise_message_mark_alone(service.db, member.id, shown.message_id)
 
 
 async def _question_button(
@@ -200,7 +209,7 @@ async def _question_button(
     context: ContextTypes.DEFAULT_TYPE,
     pressed: AnswerOption | ToggleOption | QuestionMove,
 ) -> None:
-    """A button under a question: it acts only on the current question of the active survey."""
+    """A button under a question: it acts only on the active survey's question as drawn."""
     service = services(context)
     member, response = await members.find_member_and_active_response(service.db, query.from_user.id)
     if member is None or not member.agreed:
@@ -214,9 +223,9 @@ async def _question_button(
         await _answer(query, render.STALE_BUTTON)
         return
     survey = await service.catalogue.version(service.db, response.version_id)
-    if survey.index_of(response.current_question) != pressed.question:
-        # A button of an earlier question. If Telegram is redelivering a tap whose reply was
-        # lost (a crash after the commit), the member has not seen the question they are on.
+    if response.step != pressed.step:
+        # A button drawn before the last move. If Telegram is delivering again a tap whose
+        # reply was lost (a crash after the commit), the member has not seen where they are.
         await _answer(query, render.STALE_BUTTON)
         await _send_question(query.message, context, response, survey)
         return
@@ -248,14 +257,14 @@ async def _accept(
         await _answer(query, render.problem_text(verdict))
         return
     question = survey.question(response.current_question)
-    step = engine.progress(survey, response.answers, question.id)
-    saved = await _save(context, response, survey, verdict, None)
+    progress = engine.progress(survey, response.answers, question.id)
+    saved = await _save(context, response, survey, verdict, step=response.step)
     if saved is None:
         await _answer(query, render.STALE_BUTTON)
         return
     await _answer(query)
     await ignore_harmless(
-        query.edit_message_text(render.answered_text(survey, question, step, verdict.value))
+        query.edit_message_text(render.answered_text(survey, question, progress, verdict.value))
     )
     await _after_answer(query.message, context, saved, survey)
 
@@ -271,9 +280,8 @@ async def _toggle(
         await _answer(query, render.problem_text(verdict))
         return
     service = services(context)
-    question = survey.question(response.current_question)
     if not await responses.set_pending_choices(
-        service.db, response.id, question.id, verdict.value, service.clock()
+        service.db, response, response.step, verdict.value, service.clock()
     ):
         await _answer(query, render.STALE_BUTTON)
         return
@@ -296,18 +304,23 @@ async def _save(
     response: Response,
     survey: Survey,
     verdict: Accepted,
-    message_id: int | None,
+    *,
+    message_id: int | None = None,
+    step: int | None = None,
 ) -> Response | None:
-    """Commit an accepted answer; the response as it is now, or None if the update was stale."""
-    step = engine.advance(survey, response.answers, response.current_question, verdict.value)
+    """Commit an accepted answer, from the message `message_id` or a button drawn at `step`.
+
+    The response as it is now, or None if the update was stale."""
+    outcome = engine.advance(survey, response.answers, response.current_question, verdict.value)
     return await responses.record_answer(
         services(context).db,
         response,
-        step.value,
-        next_question=step.next_question.id if step.next_question else None,
-        dropped=step.dropped,
+        outcome.value,
+        next_question=outcome.next_question.id if outcome.next_question else None,
+        dropped=outcome.dropped,
         now=services(context).clock(),
         message_id=message_id,
+        step=step,
     )
 
 
@@ -334,8 +347,7 @@ async def _go_back(
     message_id = None if by_button else message.message_id
     previous = engine.previous_question(survey, response.answers, response.current_question)
     if previous is None:
-        if message_id is not None:
-            await messages.claim_alone(services(context).db, member.id, message_id)
+        await _claim(context, member, message_id)
         await message.chat.send_message(render.CANNOT_GO_BACK)
         return
     earlier = response.answers.get(previous.id)
@@ -346,21 +358,21 @@ async def _go_back(
         pending_choices=earlier if isinstance(earlier, list) else [],
         now=services(context).clock(),
         message_id=message_id,
+        step=response.step if by_button else None,
     )
-    if moved:
-        fresh = await responses.get_response(services(context).db, response.id)
-        await _send_question(message, context, fresh, survey)
+    if moved is not None:
+        await _send_question(message, context, moved, survey)
     elif message_id is not None:
         await _show_where(message, context)
 
 
 async def _send_question(
     message: Message, context: ContextTypes.DEFAULT_TYPE, response: Response, survey: Survey
-) -> None:
+) -> Message:
     question = survey.question(response.current_question)
-    step = engine.progress(survey, response.answers, question.id)
-    text = render.question_text(survey, question, step, response.answers.get(question.id))
-    await message.chat.send_message(
+    progress = engine.progress(survey, response.answers, question.id)
+    text = render.question_text(survey, question, progress, response.answers.get(question.id))
+    return await message.chat.send_message(
         text, reply_markup=_keyboard(response, survey, response.pending_choices)
     )
 
@@ -370,9 +382,7 @@ def _keyboard(response: Response, survey: Survey, ticked: list[str]) -> InlineKe
     can_go_back = (
         engine.previous_question(survey, response.answers, response.current_question) is not None
     )
-    return render.question_keyboard(
-        response.id, survey.index_of(question.id), question, ticked, can_go_back
-    )
+    return render.question_keyboard(response.id, response.step, question, ticked, can_go_back)
 
 
 async def _open_survey(
@@ -383,29 +393,34 @@ async def _open_survey(
     *,
     message_id: int | None = None,
     query_id: str | None = None,
-) -> None:
+) -> Message:
     """Resume the member's response to a survey, or start one if they may.
 
     The update asking is a message (`message_id`) or a button tap (`query_id`), so that
-    Telegram delivering it again starts nothing twice.
+    Telegram delivering it again changes nothing. Returns the last message sent.
     """
     service = services(context)
     if not service.catalogue.is_open(survey_id, service.today()):
         await _claim(context, member, message_id)
-        await message.chat.send_message(render.SURVEY_NOT_OPEN)
-        return
+        return await message.chat.send_message(render.SURVEY_NOT_OPEN)
     existing = await responses.open_response(service.db, member.id, survey_id)
     if existing is not None:
-        await members.set_active_response(service.db, member.id, existing.id, message_id=message_id)
+        if not await members.set_active_response(
+            service.db,
+            member.id,
+            existing.id,
+            service.clock(),
+            message_id=message_id,
+            query_id=query_id,
+        ):
+            return await _show_where(message, context)
         survey = await service.catalogue.version(service.db, existing.version_id)
         await message.chat.send_message(render.resuming(survey))
-        await _send_question(message, context, existing, survey)
-        return
+        return await _send_question(message, context, existing, survey)
     survey, version_id = service.catalogue.current[survey_id]
     if not survey.repeatable and await responses.has_completed(service.db, member.id, survey_id):
         await _claim(context, member, message_id)
-        await message.chat.send_message(render.already_taken(survey))
-        return
+        return await message.chat.send_message(render.already_taken(survey))
     first = engine.current_question(survey, {})
     response = await responses.start_response(
         service.db,
@@ -417,11 +432,10 @@ async def _open_survey(
         message_id=message_id,
         query_id=query_id,
     )
-    if response is None:  # this very update started a response before
-        await _show_where(message, context)
-        return
+    if response is None:  # this very update was handled before
+        return await _show_where(message, context)
     await message.chat.send_message(render.survey_intro(survey))
-    await _send_question(message, context, response, survey)
+    return await _send_question(message, context, response, survey)
 
 
 async def _claim(
@@ -429,7 +443,7 @@ async def _claim(
 ) -> None:
     """Mark a message that changes nothing else as handled (a button needs no mark)."""
     if message_id is not None:
-        await messages.claim_alone(services(context).db, member.id, message_id)
+        await handled.claim_message_alone(services(context).db, member.id, message_id)
 
 
 async def _welcome(message: Message, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
@@ -446,7 +460,7 @@ async def _welcome(message: Message, context: ContextTypes.DEFAULT_TYPE, member:
 
 async def _send_survey_list(
     message: Message, context: ContextTypes.DEFAULT_TYPE, member: Member
-) -> None:
+) -> Message:
     service = services(context)
     open_now = service.catalogue.open_surveys(service.today())
     unfinished = set(await responses.unfinished_surveys(service.db, member.id))
@@ -456,19 +470,18 @@ async def _send_survey_list(
         if await responses.has_completed(service.db, member.id, survey.id)
     }
     text, markup = render.survey_list(open_now, unfinished, done)
-    await message.chat.send_message(text, reply_markup=markup)
+    return await message.chat.send_message(text, reply_markup=markup)
 
 
-async def _show_where(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _show_where(message: Message, context: ContextTypes.DEFAULT_TYPE) -> Message:
     """For an update handled before: show the question the member is on, and change nothing."""
     service = services(context)
     # In a private chat the chat id is the member's Telegram id.
     _, response = await members.find_member_and_active_response(service.db, message.chat.id)
     if response is not None and _takes_answers(context, response):
         survey = await service.catalogue.version(service.db, response.version_id)
-        await _send_question(message, context, response, survey)
-    else:
-        await message.chat.send_message(render.ALREADY_HANDLED)
+        return await _send_question(message, context, response, survey)
+    return await message.chat.send_message(render.ALREADY_HANDLED)
 
 
 def _takes_answers(context: ContextTypes.DEFAULT_TYPE, response: Response) -> bool:

@@ -179,11 +179,11 @@ def resuming(survey: Survey) -> str:
 
 
 def question_text(
-    survey: Survey, question: Question, step: Progress, previous: AnswerValue = None
+    survey: Survey, question: Question, progress: Progress, previous: AnswerValue = None
 ) -> str:
     """A question with its progress, a hint on how to answer, and any earlier answer."""
     lines = [
-        f"<b>{escape(survey.title)}</b> · Question {step.position} of {step.total}",
+        f"<b>{escape(survey.title)}</b> · Question {progress.position} of {progress.total}",
         "",
         escape(question.text),
     ]
@@ -196,9 +196,11 @@ def question_text(
     return "\n".join(lines)
 
 
-def answered_text(survey: Survey, question: Question, step: Progress, value: AnswerValue) -> str:
+def answered_text(
+    survey: Survey, question: Question, progress: Progress, value: AnswerValue
+) -> str:
     """A question's message after it was answered: the buttons go, the answer shows."""
-    text = question_text(survey, question, step)
+    text = question_text(survey, question, progress)
     return f"{text}\n\n✔️ <b>{escape(shorten(answer_text(question, value), MAX_ECHO_LENGTH))}</b>"
 
 
@@ -233,47 +235,47 @@ def _number_range(question: NumberQuestion) -> str:
 
 def question_keyboard(
     response_id: int,
-    index: int,
+    step: int,
     question: Question,
     ticked: list[str],
     can_go_back: bool,
 ) -> InlineKeyboardMarkup | None:
     """Answer buttons for the question, then Back and Skip where they apply."""
-    rows = _answer_rows(response_id, index, question, ticked)
+    rows = _answer_rows(response_id, step, question, ticked)
     moves = []
     if can_go_back:
-        moves.append(_button("« Back", QuestionMove(Move.BACK, response_id, index)))
+        moves.append(_button("« Back", QuestionMove(Move.BACK, response_id, step)))
     if not question.required:
-        moves.append(_button("Skip »", QuestionMove(Move.SKIP, response_id, index)))
+        moves.append(_button("Skip »", QuestionMove(Move.SKIP, response_id, step)))
     if moves:
         rows.append(moves)
     return InlineKeyboardMarkup(rows) if rows else None
 
 
 def _answer_rows(
-    response_id: int, index: int, question: Question, ticked: list[str]
+    response_id: int, step: int, question: Question, ticked: list[str]
 ) -> list[list[InlineKeyboardButton]]:
     if isinstance(question, MultiQuestion):
         rows = [
             [
                 _button(
                     f"{TICK if choice.value in ticked else ''}{choice.label}",
-                    ToggleOption(response_id, index, option, choice.value not in ticked),
+                    ToggleOption(response_id, step, option, choice.value not in ticked),
                 )
             ]
             for option, choice in enumerate(question.choices)
         ]
-        return [*rows, [_button("Done", QuestionMove(Move.DONE, response_id, index))]]
+        return [*rows, [_button("Done", QuestionMove(Move.DONE, response_id, step))]]
     if isinstance(question, YesNoQuestion):
         return [
             [
-                _button("Yes", AnswerOption(response_id, index, 0)),
-                _button("No", AnswerOption(response_id, index, 1)),
+                _button("Yes", AnswerOption(response_id, step, 0)),
+                _button("No", AnswerOption(response_id, step, 1)),
             ]
         ]
     if isinstance(question, ScaleQuestion):
         buttons = [
-            _button(str(point), AnswerOption(response_id, index, option))
+            _button(str(point), AnswerOption(response_id, step, option))
             for option, point in enumerate(question.points())
         ]
         return [
@@ -283,7 +285,7 @@ def _answer_rows(
     if isinstance(question, TextQuestion | NumberQuestion):
         return []
     return [
-        [_button(choice.label, AnswerOption(response_id, index, option))]
+        [_button(choice.label, AnswerOption(response_id, step, option))]
         for option, choice in enumerate(question.choices)
     ]
 

@@ -43,10 +43,12 @@ class Database:
             try:
                 await self._connection.execute("BEGIN IMMEDIATE")
                 yield self._connection
+                await self._connection.commit()
             except BaseException:
+                # Also when COMMIT itself fails: the shared connection must not stay inside
+                # an open transaction, or every later statement would join it.
                 await self._connection.rollback()
                 raise
-            await self._connection.commit()
 
     @asynccontextmanager
     async def transaction_unless_stale(self) -> AsyncIterator[aiosqlite.Connection]:

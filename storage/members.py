@@ -10,7 +10,9 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from storage import messages, responses
+import aiosqlite
+
+from storage import handled, responses
 from storage.db import Database
 from storage.responses import Response
 
@@ -68,38 +70,74 @@ async def record_consent(
     agreed: bool,
     notice_version: str,
     now: dt.datetime,
-    callback_query_id: str,
-) -> Member:
+    *,
+    query_id: str,
+    notice_message_id: int,
+) -> Member | None:
     """Record a decision on the privacy notice, creating the member on their first decision.
 
-    The tap that made it is recorded, so Telegram redelivering it adds nothing to the history.
+    The decision is the tap `query_id` on the notice `notice_message_id`. None, recording
+    nothing, if that tap was handled before. The member's message mark moves up to the
+    notice: what they sent before it, answered while they had not agreed, must never count as
+    new if Telegram delivers it again.
     """
-    async with db.transaction() as connection:
+    recorded = False
+    async with db.transaction_unless_stale() as connection:
         await connection.execute(
             "INSERT INTO members (telegram_id, created_at) VALUES (?, ?)"
             " ON CONFLICT (telegram_id) DO NOTHING",
             (telegram_id, now.isoformat()),
         )
-        await connection.execute(
-            "INSERT INTO consents (member_id, agreed, notice_version, decided_at,"
-            " callback_query_id) SELECT id, ?, ?, ?, ? FROM members WHERE telegram_id = ?"
-            " ON CONFLICT (callback_query_id) DO NOTHING",
-            (int(agreed), notice_version, now.isoformat(), callback_query_id, telegram_id),
+        rows = await connection.execute_fetchall(
+            "SELECT id FROM members WHERE telegram_id = ?", (telegram_id,)
         )
-    member = await find_member(db, telegram_id)
-    assert member is not None  # just written
-    return member
+        member_id = rows[0][0]
+        await handled.claim_tap(connection, member_id, query_id, now)
+        await connection.execute(
+            "INSERT INTO consents (member_id, agreed, notice_version, decided_at)"
+            " VALUES (?, ?, ?, ?)",
+            (member_id, int(agreed), notice_version, now.isoformat()),
+        )
+        await raise_message_mark(connection, member_id, notice_message_id)
+        recorded = True
+    if not recorded:
+        return None
+    return await find_member(db, telegram_id)
+
+
+async def raise_message_mark(
+    connection: aiosqlite.Connection, member_id: int, message_id: int
+) -> None:
+    """Treat every message up to `message_id` as handled (the mark never moves down)."""
+    await connection.execute(
+        "UPDATE members SET last_message_id = MAX(last_message_id, ?) WHERE id = ?",
+        (message_id, member_id),
+    )
+
+
+async def raise_message_mark_alone(db: Database, member_id: int, message_id: int) -> None:
+    """`raise_message_mark` on its own: after the bot's reply to a decision."""
+    async with db.statement() as connection:
+        await raise_message_mark(connection, member_id, message_id)
 
 
 async def set_active_response(
-    db: Database, member_id: int, response_id: int | None, *, message_id: int | None = None
+    db: Database,
+    member_id: int,
+    response_id: int | None,
+    now: dt.datetime,
+    *,
+    message_id: int | None = None,
+    query_id: str | None = None,
 ) -> bool:
     """Make `response_id` the survey that typed answers go to (None: pause).
 
-    False, changing nothing, when `message_id` was handled before.
+    Asked by the message `message_id` or the tap `query_id`; False, changing nothing, when that
+    update was handled before.
     """
     async with db.transaction_unless_stale() as connection:
-        await messages.claim(connection, member_id, message_id)
+        await handled.claim_message(connection, member_id, message_id)
+        await handled.claim_tap(connection, member_id, query_id, now)
         await connection.execute(
             "UPDATE members SET active_response_id = ? WHERE id = ?", (response_id, member_id)
         )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 import aiosqlite
 
-from storage import messages
+from storage import handled
 from storage.db import Database, Stale
 
 # An answer as stored: the JSON of the value, None for a skipped question.
@@ -34,6 +34,7 @@ class Response:
     current_question: str | None
     pending_choices: list[str]
     answers: dict[str, AnswerValue] = field(default_factory=dict)
+    step: int = 0  # counts moves between questions; buttons carry the step they were drawn at
 
     @property
     def completed(self) -> bool:
@@ -44,7 +45,7 @@ class Response:
 # A response in one row: its columns, then every answer as one JSON object (question -> value).
 RESPONSE_COLUMNS = """
     r.id, r.member_id, r.survey_id, r.survey_version_id, r.current_question, r.pending_choices,
-    (SELECT json_group_object(a.question_id, json(a.value)) FROM answers a
+    r.step, (SELECT json_group_object(a.question_id, json(a.value)) FROM answers a
      WHERE a.response_id = r.id)
 """
 
@@ -53,7 +54,7 @@ def assemble(row: Sequence) -> Response | None:
     """A response from a row of RESPONSE_COLUMNS (None when the row has no response)."""
     if row[0] is None:
         return None
-    response_id, member_id, survey_id, version_id, current, pending, answers = row
+    response_id, member_id, survey_id, version_id, current, pending, step, answers = row
     return Response(
         response_id,
         member_id,
@@ -62,6 +63,7 @@ def assemble(row: Sequence) -> Response | None:
         current,
         json.loads(pending),
         json.loads(answers),
+        step,
     )
 
 
@@ -124,38 +126,27 @@ async def start_response(
     """Start a response at its first question and make it the member's active survey.
 
     The update that asks is a message (`message_id`) or a button tap (`query_id`); if it was
-    handled before (Telegram redelivering it), nothing changes and the result is None. If the
-    member already has this survey open, that response is returned: there is at most one open
-    response per member and survey.
+    handled before (Telegram delivering it again), nothing changes and the result is None. If
+    the member already has this survey open, that response is returned: there is at most one
+    open response per member and survey.
     """
     async with db.transaction_unless_stale() as connection:
-        await messages.claim(connection, member_id, message_id)
-        cursor = await connection.execute(
+        await handled.claim_message(connection, member_id, message_id)
+        await handled.claim_tap(connection, member_id, query_id, now)
+        await connection.execute(
             "INSERT INTO responses (member_id, survey_id, survey_version_id, status,"
-            " current_question, started_at, updated_at, opened_by_query)"
-            " VALUES (?, ?, ?, 'in_progress', ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (
-                member_id,
-                survey_id,
-                version_id,
-                first_question,
-                now.isoformat(),
-                now.isoformat(),
-                query_id,
-            ),
+            " current_question, started_at, updated_at) VALUES (?, ?, ?, 'in_progress', ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (member_id, survey_id, version_id, first_question, now.isoformat(), now.isoformat()),
         )
-        if cursor.rowcount == 0 and query_id is not None:
-            rows = await connection.execute_fetchall(
-                "SELECT 1 FROM responses WHERE opened_by_query = ?", (query_id,)
-            )
-            if rows:
-                raise Stale  # this very tap started a response before
         response = await _load(
             connection,
             "r.member_id = ? AND r.survey_id = ? AND r.status = 'in_progress'",
             (member_id, survey_id),
         )
-        await _make_active(connection, member_id, response.id)
+        await connection.execute(
+            "UPDATE members SET active_response_id = ? WHERE id = ?", (response.id, member_id)
+        )
         return response
     return None
 
@@ -169,13 +160,14 @@ async def record_answer(
     dropped: Sequence[str] = (),
     now: dt.datetime,
     message_id: int | None = None,
+    step: int | None = None,
 ) -> Response | None:
     """Store the answer to the response's current question and move to `next_question`.
 
-    `next_question` None completes the response; `dropped` are answers the new one hides.
-    Returns the response as it is now, or None, changing nothing, when the response is no
-    longer at that question or when `message_id` (a typed answer) is not newer than the
-    member's last handled message: both mean a stale or redelivered update.
+    `next_question` None completes the response; `dropped` are answers the new one hides. The
+    answer came from a button drawn at `step`, or from the message `message_id`. Returns the
+    response as it is now, or None, changing nothing, when the response has moved on since the
+    button was drawn, or the message was handled before: both mean a stale or repeated update.
     One statement (see the `accept_answer` trigger), so one round trip and one commit.
     """
     question_id = response.current_question
@@ -183,7 +175,7 @@ async def record_answer(
         async with db.statement() as connection:
             await connection.execute(
                 "INSERT INTO answer_submissions (response_id, question_id, value, next_question,"
-                " dropped, message_id, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " dropped, message_id, step, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     response.id,
                     question_id,
@@ -191,6 +183,7 @@ async def record_answer(
                     next_question,
                     json.dumps(list(dropped)),
                     message_id,
+                    step,
                     now.isoformat(),
                 ),
             )
@@ -200,7 +193,13 @@ async def record_answer(
         return None
     answers = {k: v for k, v in response.answers.items() if k not in dropped}
     answers[question_id] = value
-    return replace(response, current_question=next_question, pending_choices=[], answers=answers)
+    return replace(
+        response,
+        current_question=next_question,
+        pending_choices=[],
+        answers=answers,
+        step=response.step + 1,
+    )
 
 
 async def move_back(
@@ -211,49 +210,62 @@ async def move_back(
     pending_choices: Sequence[str] = (),
     now: dt.datetime,
     message_id: int | None = None,
-) -> bool:
+    step: int | None = None,
+) -> Response | None:
     """Return the response from its current question to the earlier `to_question` (Back).
 
     The earlier answer stays until the member replaces it; `pending_choices` preloads a multi
-    question's ticks. Returns False, changing nothing, for a stale or redelivered update.
+    question's ticks. Asked by the Back button drawn at `step`, or by the message `message_id`.
+    Returns the response as it is now, or None, changing nothing, for a stale or repeated
+    update.
     """
     async with db.transaction_unless_stale() as connection:
-        await messages.claim(connection, response.member_id, message_id)
+        await handled.claim_message(connection, response.member_id, message_id)
         cursor = await connection.execute(
-            "UPDATE responses SET current_question = ?, pending_choices = ?, updated_at = ?"
-            " WHERE id = ? AND status = 'in_progress' AND current_question = ?",
+            "UPDATE responses SET current_question = ?, pending_choices = ?, step = step + 1,"
+            " updated_at = ? WHERE id = ? AND status = 'in_progress' AND current_question = ?"
+            " AND (? IS NULL OR step = ?)",
             (
                 to_question,
                 json.dumps(list(pending_choices)),
                 now.isoformat(),
                 response.id,
                 response.current_question,
+                step,
+                step,
             ),
         )
         if cursor.rowcount != 1:
             raise Stale
-        return True
-    return False
+        return replace(
+            response,
+            current_question=to_question,
+            pending_choices=list(pending_choices),
+            step=response.step + 1,
+        )
+    return None
 
 
 async def set_pending_choices(
-    db: Database, response_id: int, question_id: str, choices: Sequence[str], now: dt.datetime
+    db: Database, response: Response, step: int, choices: Sequence[str], now: dt.datetime
 ) -> bool:
-    """Keep a multi question's ticks until Done; False if the response moved on."""
-    async with db.transaction() as connection:
+    """Keep a multi question's ticks until Done; False if the response moved on since `step`.
+
+    Ticking does not move the step: quick taps on several options all count.
+    """
+    async with db.statement() as connection:
         cursor = await connection.execute(
             "UPDATE responses SET pending_choices = ?, updated_at = ?"
-            " WHERE id = ? AND status = 'in_progress' AND current_question = ?",
-            (json.dumps(list(choices)), now.isoformat(), response_id, question_id),
+            " WHERE id = ? AND status = 'in_progress' AND current_question = ? AND step = ?",
+            (
+                json.dumps(list(choices)),
+                now.isoformat(),
+                response.id,
+                response.current_question,
+                step,
+            ),
         )
-        return cursor.rowcount == 1
-
-
-async def _make_active(connection: aiosqlite.Connection, member_id: int, response_id: int) -> None:
-    """The response a member works on is the one their typed answers go to."""
-    await connection.execute(
-        "UPDATE members SET active_response_id = ? WHERE id = ?", (response_id, member_id)
-    )
+    return cursor.rowcount == 1
 
 
 def _encode(value: AnswerValue) -> str | None:

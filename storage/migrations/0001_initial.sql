@@ -15,9 +15,7 @@ CREATE TABLE consents (
     member_id INTEGER NOT NULL REFERENCES members (id) ON DELETE CASCADE,
     agreed INTEGER NOT NULL CHECK (agreed IN (0, 1)),
     notice_version TEXT NOT NULL,
-    decided_at TEXT NOT NULL,
-    -- the button tap that made the decision: a redelivered tap records nothing more
-    callback_query_id TEXT UNIQUE
+    decided_at TEXT NOT NULL
 );
 CREATE INDEX consents_by_member ON consents (member_id, id);
 
@@ -41,16 +39,25 @@ CREATE TABLE responses (
     current_question TEXT,
     -- a multi question's options ticked so far, as a JSON list, until Done
     pending_choices TEXT NOT NULL DEFAULT '[]',
+    -- counts the moves between questions; buttons carry the step they were drawn at
+    step INTEGER NOT NULL DEFAULT 0,
     started_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     completed_at TEXT,
-    -- the button tap that started it, if any: a redelivered tap starts nothing more
-    opened_by_query TEXT UNIQUE,
     CHECK ((status = 'completed') = (current_question IS NULL))
 );
 CREATE UNIQUE INDEX one_open_response_per_survey
     ON responses (member_id, survey_id) WHERE status = 'in_progress';
 CREATE INDEX responses_by_survey ON responses (survey_id, status);
+
+-- Button taps whose effect is not guarded by the state they act on (a consent decision,
+-- opening a survey): recorded with that effect, so a tap delivered again does nothing.
+CREATE TABLE handled_taps (
+    callback_query_id TEXT PRIMARY KEY,
+    member_id INTEGER NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    handled_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX handled_taps_by_member ON handled_taps (member_id);
 
 CREATE TABLE answers (
     response_id INTEGER NOT NULL REFERENCES responses (id) ON DELETE CASCADE,
@@ -63,14 +70,14 @@ CREATE TABLE answers (
 
 -- Accepting an answer is one statement, `INSERT INTO answer_submissions (...) VALUES (...)`,
 -- atomic and committed on its own. The trigger refuses it whole (RAISE 'stale') unless the
--- response is still at the question that was answered and, for a typed answer, the message is
--- newer than the member's last handled one (a redelivered message never is). Then it stores
+-- response is still at the question that was answered and, for a button, at the step the
+-- button was drawn at, or for a typed answer, the message is newer than the member's mark. Then it stores
 -- the answer, removes the answers it hides (`dropped`, a JSON list of question ids), moves the
 -- response on (`next_question` NULL completes it) and updates the member's state.
 CREATE VIEW answer_submissions AS
 SELECT
     NULL AS response_id, NULL AS question_id, NULL AS value, NULL AS next_question,
-    NULL AS dropped, NULL AS message_id, NULL AS submitted_at;
+    NULL AS dropped, NULL AS message_id, NULL AS step, NULL AS submitted_at;
 
 CREATE TRIGGER accept_answer INSTEAD OF INSERT ON answer_submissions
 BEGIN
@@ -78,6 +85,7 @@ BEGIN
         SELECT 1 FROM responses r JOIN members m ON m.id = r.member_id
         WHERE r.id = NEW.response_id AND r.status = 'in_progress'
           AND r.current_question = NEW.question_id
+          AND (NEW.step IS NULL OR r.step = NEW.step)
           AND (NEW.message_id IS NULL OR m.last_message_id < NEW.message_id));
     INSERT INTO answers (response_id, question_id, value, answered_at)
     VALUES (NEW.response_id, NEW.question_id, NEW.value, NEW.submitted_at)
@@ -88,11 +96,12 @@ BEGIN
       AND question_id IN (SELECT value FROM json_each(NEW.dropped));
     -- Two updates rather than CASEs: the status and its indexes change only on completion.
     UPDATE responses
-    SET current_question = NEW.next_question, pending_choices = '[]', updated_at = NEW.submitted_at
+    SET current_question = NEW.next_question, pending_choices = '[]', step = step + 1,
+        updated_at = NEW.submitted_at
     WHERE id = NEW.response_id AND NEW.next_question IS NOT NULL;
     UPDATE responses
-    SET current_question = NULL, pending_choices = '[]', updated_at = NEW.submitted_at,
-        status = 'completed', completed_at = NEW.submitted_at
+    SET current_question = NULL, pending_choices = '[]', step = step + 1,
+        updated_at = NEW.submitted_at, status = 'completed', completed_at = NEW.submitted_at
     WHERE id = NEW.response_id AND NEW.next_question IS NULL;
     -- The member's typed-message mark moves on; a completed response stops being the active
     -- one, an answered one becomes it. Rows that would not change are not written.

@@ -231,3 +231,158 @@ async def test_the_longest_texts_the_format_allows_always_fit_a_message(
     assert "&" * 3000 in "".join(recap[-2:]).replace("\n", "").replace("→ ", "")
     await harness.stop()
     harness.assert_no_errors()
+
+
+async def scalar(harness: BotHarness, sql: str, *params):
+    async with harness.db.statement() as connection:
+        rows = await connection.execute_fetchall(sql, params)
+    return rows[0][0] if rows else None
+
+
+async def current_question(harness: BotHarness, chat: MemberChat, survey_id: str = "all-types"):
+    return await scalar(
+        harness,
+        "SELECT r.current_question FROM responses r JOIN members m ON m.id = r.member_id"
+        " WHERE m.telegram_id = ? AND r.survey_id = ? ORDER BY r.id DESC LIMIT 1",
+        chat.user_id,
+        survey_id,
+    )
+
+
+async def active_survey(harness: BotHarness, chat: MemberChat):
+    return await scalar(
+        harness,
+        "SELECT r.survey_id FROM members m LEFT JOIN responses r ON r.id = m.active_response_id"
+        " WHERE m.telegram_id = ?",
+        chat.user_id,
+    )
+
+
+# --- messages sent before agreeing are never marked -----------------------------------------------
+
+
+async def test_a_text_sent_before_agreeing_and_delivered_again_is_not_an_answer(
+    harness: BotHarness,
+) -> None:
+    chat = harness.member(31)
+    early = await chat.send("north")  # before agreeing: "send /start first"
+    await chat.send("/start all-types")
+    await chat.tap("I agree")  # opens the survey by a tap: the mark stays at 0
+    await chat.tap(NORTH)
+    await chat.tap("Yes")  # now on "Which branch?", a typed question
+
+    await harness.feed(early)  # Telegram redelivers the first message
+
+    assert "branch" not in await answers_of(harness, chat)
+
+
+async def test_a_deep_link_sent_before_agreeing_and_delivered_again_starts_nothing(
+    harness: BotHarness,
+) -> None:
+    chat = harness.member(32)
+    deep_link = await chat.send("/start quick-poll")
+    await chat.tap("I agree")  # opens quick-poll
+    await chat.tap("7")  # completes it (repeatable)
+
+    await harness.feed(deep_link)
+
+    assert await scalar(harness, "SELECT count(*) FROM responses") == 1
+
+
+# --- a redelivered open tap re-opens what the member paused or left -------------------------------
+
+
+async def test_a_redelivered_open_tap_does_not_undo_a_later_cancel(
+    harness: BotHarness, member: MemberChat
+) -> None:
+    await member.send("/surveys")
+    tap = await member.tap("Test <all> & *types*")
+    await member.send("/cancel")
+    assert await active_survey(harness, member) is None
+
+    await harness.feed(tap)
+
+    assert await active_survey(harness, member) is None  # still paused
+
+
+async def test_a_redelivered_open_tap_does_not_switch_back_from_a_later_survey(
+    harness: BotHarness, member: MemberChat
+) -> None:
+    await member.send("/surveys")
+    await member.tap("Test <all> & *types*")
+    tap = member.last_update
+    await member.send("/start quick-poll")
+    poll_question = member.latest_with_buttons()
+
+    await harness.feed(tap)
+    await member.tap("7", poll_question)  # the question the member was looking at
+
+    assert await answers_of(harness, member, "quick-poll") == {"mood": 7}
+
+
+# --- redelivered consent taps show (and do) the opposite of the member's decision -----------------
+
+
+async def test_a_redelivered_agreement_after_withdrawing_neither_says_agreed_nor_reopens(
+    harness: BotHarness,
+) -> None:
+    chat = harness.member(33)
+    await chat.send("/start")
+    old_notice = chat.latest_with_buttons()
+    await chat.send("/start all-types")
+    agree = await chat.tap("I agree")
+    await chat.tap(NORTH)
+    await chat.send("/cancel")
+    await chat.tap("No thanks", old_notice)  # withdraws
+    shown = len(chat.messages())
+
+    await harness.feed(agree)
+
+    assert chat.texts_since(shown) == []  # no "welcome back" and no question with buttons
+    assert await active_survey(harness, chat) is None
+
+
+async def test_a_redelivered_refusal_after_agreeing_does_not_say_withdrawn(
+    harness: BotHarness,
+) -> None:
+    chat = harness.member(34)
+    await chat.send("/start")
+    first_notice = chat.latest_with_buttons()
+    decline = await chat.tap("No thanks")
+    await chat.send("/start")
+    await chat.tap("I agree")
+
+    await harness.feed(decline)
+
+    assert first_notice.plain != render.WITHDRAWN  # the member has not withdrawn
+
+
+# --- a redelivered answer tap re-answers a question the member went back to -----------------------
+
+
+async def test_a_redelivered_answer_tap_after_back_does_not_move_the_member_on(
+    harness: BotHarness, member: MemberChat
+) -> None:
+    await member.send("/start all-types")
+    await member.tap(NORTH)
+    yes = await member.tap("Yes")  # -> "Which branch?"
+    await member.send("/back")  # back on "Are you a member?", about to change the answer
+    assert await current_question(harness, member) == "member"
+
+    await harness.feed(yes)  # Telegram delivers the tap again
+    assert await current_question(harness, member) == "member"
+
+
+async def test_replaying_a_batch_ends_where_the_member_was(
+    harness: BotHarness, member: MemberChat
+) -> None:
+    """Crash before the offset was confirmed: the whole batch comes again, in order."""
+    await member.send("/start all-types")
+    await member.tap(NORTH)
+    batch = [await member.tap("Yes"), await member.send("/back")]
+    before = await current_question(harness, member)
+
+    for update in batch:
+        await harness.feed(update)
+
+    assert await current_question(harness, member) == before == "member"

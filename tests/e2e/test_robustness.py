@@ -140,12 +140,12 @@ async def test_a_button_of_another_members_response_is_refused(harness: BotHarne
     assert await answers_of(harness, mallory) == {}
 
 
-async def test_a_button_for_another_question_position_is_stale(
+async def test_a_forged_button_for_a_later_step_is_stale(
     harness: BotHarness, member: MemberChat
 ) -> None:
     await member.send("/start all-types")
     response_id = member.latest().buttons()[0]["callback_data"].split(":")[1]
-    await member.press(f"a:{response_id}:1:0")  # question 2 while question 1 is open
+    await member.press(f"a:{response_id}:1:0")  # step 1 while the response is at step 0
 
     assert member.callback_answers()[-1]["text"] == render.STALE_BUTTON
     assert await answers_of(harness, member) == {}

@@ -184,9 +184,9 @@ slugs = st.from_regex(r"\A[a-z0-9][a-z0-9-]{0,31}\Z")
 callbacks = st.one_of(
     st.builds(Consent, agreed=st.booleans(), survey_id=st.none() | slugs),
     st.builds(OpenSurvey, survey_id=slugs),
-    st.builds(AnswerOption, response_id=ids, question=ids, option=options),
-    st.builds(ToggleOption, response_id=ids, question=ids, option=options, chosen=st.booleans()),
-    st.builds(QuestionMove, move=st.sampled_from(Move), response_id=ids, question=ids),
+    st.builds(AnswerOption, response_id=ids, step=ids, option=options),
+    st.builds(ToggleOption, response_id=ids, step=ids, option=options, chosen=st.booleans()),
+    st.builds(QuestionMove, move=st.sampled_from(Move), response_id=ids, step=ids),
 )
 
 

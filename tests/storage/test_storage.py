@@ -108,7 +108,9 @@ async def decide(
 ) -> members.Member:
     """A decision made by a button tap (a new tap unless `tap` names one)."""
     tap = tap or f"tap-{next(_taps)}"
-    return await members.record_consent(db, telegram_id, agreed, notice, when, tap)
+    return await members.record_consent(
+        db, telegram_id, agreed, notice, when, query_id=tap, notice_message_id=0
+    )
 
 
 async def back(db: Database, response_id: int, from_question: str, to_question: str, **kwargs):
@@ -118,6 +120,14 @@ async def back(db: Database, response_id: int, from_question: str, to_question: 
     return await responses.move_back(
         db, replace(seen, current_question=from_question), to_question, **kwargs
     )
+
+
+async def tick(db: Database, response_id: int, question_id: str, choices, when) -> bool:
+    """set_pending_choices as a handler calls it: at the step its keyboard was drawn."""
+    seen = await responses.get_response(db, response_id)
+    assert seen is not None
+    shown = replace(seen, current_question=question_id)
+    return await responses.set_pending_choices(db, shown, seen.step, choices, when)
 
 
 async def new_member(db: Database, telegram_id: int = TELEGRAM_ID) -> members.Member:
@@ -346,7 +356,7 @@ async def test_record_answer_stores_the_value_and_moves_on(db):
 
 async def test_record_answer_returns_the_response_as_stored(db):
     response = await started(db)
-    await responses.set_pending_choices(db, response.id, "q1", ["a"], NOW)
+    await tick(db, response.id, "q1", ["a"], NOW)
     first = await answer(db, response.id, "q1", ["a"], next_question="q2", now=NOW)
     assert first == await responses.get_response(db, response.id)
     last = await answer(db, response.id, "q2", 4, next_question=None, now=LATER)
@@ -481,7 +491,7 @@ async def test_answers_of_other_responses_are_not_dropped(db):
 
 async def test_recording_an_answer_clears_pending_choices(db):
     response = await started(db)
-    await responses.set_pending_choices(db, response.id, "q1", ["a", "b"], NOW)
+    await tick(db, response.id, "q1", ["a", "b"], NOW)
     await answer(db, response.id, "q1", ["a", "b"], next_question="q2", now=NOW)
     assert (await responses.get_response(db, response.id)).pending_choices == []
 
@@ -531,21 +541,21 @@ async def test_move_back_on_a_completed_response_returns_false(db):
 
 async def test_set_pending_choices_at_the_current_question(db):
     response = await started(db)
-    assert await responses.set_pending_choices(db, response.id, "q1", ["b", "a"], LATER)
+    assert await tick(db, response.id, "q1", ["b", "a"], LATER)
     assert (await responses.get_response(db, response.id)).pending_choices == ["b", "a"]
 
 
 async def test_set_pending_choices_at_another_question_returns_false_and_changes_nothing(db):
     response = await started(db)
-    await responses.set_pending_choices(db, response.id, "q1", ["a"], NOW)
-    assert not await responses.set_pending_choices(db, response.id, "q2", ["b"], LATER)
+    await tick(db, response.id, "q1", ["a"], NOW)
+    assert not await tick(db, response.id, "q2", ["b"], LATER)
     assert (await responses.get_response(db, response.id)).pending_choices == ["a"]
 
 
 async def test_set_pending_choices_on_a_completed_response_returns_false(db):
     response = await started(db)
     await answer(db, response.id, "q1", "a", next_question=None, now=NOW)
-    assert not await responses.set_pending_choices(db, response.id, "q1", ["a"], LATER)
+    assert not await tick(db, response.id, "q1", ["a"], LATER)
 
 
 # --- listings ---------------------------------------------------------------------------------
@@ -594,3 +604,72 @@ async def test_has_completed_stays_true_while_a_repeat_is_in_progress(db):
     await responses.start_response(db, response.member_id, "s", response.version_id, "q1", LATER)
     assert await responses.has_completed(db, response.member_id, "s")
     assert await responses.unfinished_surveys(db, response.member_id) == ["s"]
+
+
+# --- failures and repeats ---------------------------------------------------------------------
+
+
+async def test_a_failed_commit_leaves_no_transaction_open_on_the_shared_connection(db):
+    connection = db._connection
+    real_commit = connection.commit
+
+    async def busy_once() -> None:
+        connection.commit = real_commit
+        raise sqlite3.OperationalError("database is locked")
+
+    connection.commit = busy_once
+    with pytest.raises(sqlite3.OperationalError):
+        async with db.transaction() as open_transaction:
+            await open_transaction.execute(
+                "INSERT INTO members (telegram_id, created_at) VALUES (1, 'x')"
+            )
+
+    assert not connection.in_transaction
+    assert await scalar(db, "SELECT COUNT(*) FROM members") == 0
+
+
+async def test_a_consent_tap_is_recorded_once_and_raises_the_message_mark(db):
+    first = await members.record_consent(
+        db, TELEGRAM_ID, True, NOTICE, NOW, query_id="tap-1", notice_message_id=9
+    )
+    again = await members.record_consent(
+        db, TELEGRAM_ID, True, NOTICE, LATER, query_id="tap-1", notice_message_id=9
+    )
+
+    assert first is not None
+    assert first.last_message_id == 9
+    assert again is None
+    assert await scalar(db, "SELECT COUNT(*) FROM consents") == 1
+
+
+async def test_a_survey_opened_by_a_tap_is_not_opened_again_by_the_same_tap(db):
+    member = await new_member(db)
+    version_id = await version(db)
+    first = await responses.start_response(db, member.id, "s", version_id, "q1", NOW, query_id="t")
+    await answer(db, first.id, "q1", "a", next_question=None, now=NOW)
+
+    again = await responses.start_response(db, member.id, "s", version_id, "q1", NOW, query_id="t")
+
+    assert again is None
+    assert await scalar(db, "SELECT COUNT(*) FROM responses") == 1
+
+
+async def test_a_button_drawn_before_the_last_move_is_stale(db):
+    response = await started(db)
+    drawn_at = response.step
+    await answer(db, response.id, "q1", "a", next_question="q2", now=NOW)
+    await back(db, response.id, "q2", "q1", now=NOW)  # back on q1, one step later
+
+    fresh = await responses.get_response(db, response.id)
+    assert fresh.step == drawn_at + 2
+    assert (
+        await responses.record_answer(db, fresh, "b", next_question="q2", now=LATER, step=drawn_at)
+        is None
+    )
+    assert not await responses.set_pending_choices(db, fresh, drawn_at, ["x"], LATER)
+    assert (
+        await responses.record_answer(
+            db, fresh, "b", next_question="q2", now=LATER, step=fresh.step
+        )
+        is not None
+    )
