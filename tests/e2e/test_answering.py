@@ -5,24 +5,10 @@ from __future__ import annotations
 import pytest
 
 from handlers import render
-from storage import responses
 from surveys.engine import Problem, Rejected
 from tests.support.harness import BotHarness, MemberChat
 
 NORTH = "North <b>&</b> *stars*"
-
-
-async def answers_of(harness: BotHarness, chat: MemberChat, survey_id: str = "all-types"):
-    """The stored answers of the member's latest response to a survey."""
-    async with harness.db.statement() as connection:
-        cursor = await connection.execute(
-            "SELECT r.id FROM responses r JOIN members m ON m.id = r.member_id"
-            " WHERE m.telegram_id = ? AND r.survey_id = ? ORDER BY r.id DESC LIMIT 1",
-            (chat.user_id, survey_id),
-        )
-        (response_id,) = await cursor.fetchone()
-    response = await responses.get_response(harness.db, response_id)
-    return response.answers
 
 
 async def answer_up_to_priorities(member: MemberChat) -> None:
@@ -43,7 +29,7 @@ async def test_every_question_type_is_answered_and_recapped(
     await member.send("34")
     await member.send("More buses, please & <soon>")
 
-    assert await answers_of(harness, member) == {
+    assert await harness.answers_of(member) == {
         "area": "north",
         "member": "yes",
         "branch": "Central branch",
@@ -94,7 +80,7 @@ async def test_multi_toggles_ticks_and_respects_max_choices(
     await member.tap("Schools")
     await member.tap("Done")
 
-    assert (await answers_of(harness, member))["priorities"] == ["NHS", "Schools"]
+    assert (await harness.answers_of(member))["priorities"] == ["NHS", "Schools"]
 
 
 async def test_done_with_nothing_ticked_is_refused(member: MemberChat) -> None:
@@ -111,7 +97,7 @@ async def test_skip_logic_hides_the_follow_up(harness: BotHarness, member: Membe
     await member.tap("No")
 
     assert "Your priorities?" in member.latest().plain
-    assert "branch" not in await answers_of(harness, member)
+    assert "branch" not in await harness.answers_of(member)
 
 
 async def test_back_with_a_changed_answer_removes_the_hidden_answer(
@@ -128,7 +114,7 @@ async def test_back_with_a_changed_answer_removes_the_hidden_answer(
     await member.tap("No")
 
     assert "Your priorities?" in member.latest().plain
-    stored = await answers_of(harness, member)
+    stored = await harness.answers_of(member)
     assert stored == {"area": "north", "member": "no"}
 
 
@@ -141,7 +127,7 @@ async def test_back_then_same_answer_returns_to_where_the_member_was(
     await member.tap("Yes")
 
     assert "Your priorities?" in member.latest().plain  # the branch answer is kept
-    assert (await answers_of(harness, member))["branch"] == "Central branch"
+    assert (await harness.answers_of(member))["branch"] == "Central branch"
 
 
 async def test_back_on_the_first_question_says_so(member: MemberChat) -> None:
@@ -162,7 +148,7 @@ async def test_skip_button_and_command_leave_optional_questions_out(
     assert member.latest().labels() == ["« Back", "Skip »"]
     await member.send("/skip")
 
-    assert (await answers_of(harness, member))["comment"] is None
+    assert (await harness.answers_of(member))["comment"] is None
     assert "→ (skipped)" in member.latest().plain
 
 
@@ -174,7 +160,7 @@ async def test_a_required_question_cannot_be_skipped(
 
     assert member.messages()[-2].plain == render.problem_text(_rejected("REQUIRED"))
     assert "Where do you live?" in member.latest().plain
-    assert await answers_of(harness, member) == {}
+    assert await harness.answers_of(member) == {}
 
 
 async def test_cancel_pauses_and_the_survey_resumes_at_the_same_question(
@@ -192,7 +178,7 @@ async def test_cancel_pauses_and_the_survey_resumes_at_the_same_question(
 
     assert "Welcome back" in member.messages()[-2].plain
     assert "Your priorities?" in member.latest().plain
-    assert len(await answers_of(harness, member)) == 3
+    assert len(await harness.answers_of(member)) == 3
 
 
 async def test_cancel_with_nothing_open(member: MemberChat) -> None:

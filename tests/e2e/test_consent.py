@@ -6,19 +6,13 @@ from handlers import render
 from tests.support.harness import BotHarness
 
 
-async def rows(harness: BotHarness, sql: str) -> list[tuple]:
-    async with harness.db.statement() as connection:
-        cursor = await connection.execute(sql)
-        return await cursor.fetchall()
-
-
 async def test_start_shows_the_notice_and_stores_nothing(harness: BotHarness) -> None:
     chat = harness.member()
     await chat.send("/start")
 
     assert "your privacy" in chat.latest().plain
     assert chat.latest().labels() == ["I agree", "No thanks"]
-    assert await rows(harness, "SELECT * FROM members") == []
+    assert await harness.rows("SELECT * FROM members") == []
 
 
 async def test_agreeing_records_time_and_notice_version(harness: BotHarness) -> None:
@@ -26,7 +20,7 @@ async def test_agreeing_records_time_and_notice_version(harness: BotHarness) -> 
     await chat.send("/start")
     await chat.tap("I agree")
 
-    consents = await rows(harness, "SELECT agreed, notice_version, decided_at FROM consents")
+    consents = await harness.rows("SELECT agreed, notice_version, decided_at FROM consents")
     assert consents == [(1, render.NOTICE_VERSION, harness.clock().isoformat())]
     assert chat.messages()[0].plain == render.AGREED  # the notice was replaced, buttons gone
     assert chat.messages()[0].keyboard == []
@@ -38,8 +32,8 @@ async def test_refusing_stores_only_the_decision(harness: BotHarness) -> None:
     await chat.send("/start")
     await chat.tap("No thanks")
 
-    assert await rows(harness, "SELECT agreed FROM consents") == [(0,)]
-    assert await rows(harness, "SELECT count(*) FROM responses") == [(0,)]
+    assert await harness.rows("SELECT agreed FROM consents") == [(0,)]
+    assert await harness.rows("SELECT count(*) FROM responses") == [(0,)]
     assert "Nothing about you is stored" in chat.latest().plain
 
 
@@ -54,7 +48,7 @@ async def test_a_member_who_refused_cannot_answer(harness: BotHarness) -> None:
     assert chat.latest().plain == render.NEEDS_CONSENT
     await chat.press("o:all-types")
     assert chat.callback_answers()[-1]["text"] == render.NEEDS_CONSENT
-    assert await rows(harness, "SELECT count(*) FROM responses") == [(0,)]
+    assert await harness.rows("SELECT count(*) FROM responses") == [(0,)]
 
 
 async def test_the_deep_link_survey_opens_after_agreeing(harness: BotHarness) -> None:
@@ -81,7 +75,7 @@ async def test_changing_ones_mind_adds_a_decision(harness: BotHarness) -> None:
     await chat.send("/start")
     await chat.tap("I agree")
 
-    assert await rows(harness, "SELECT agreed FROM consents ORDER BY id") == [(0,), (1,)]
+    assert await harness.rows("SELECT agreed FROM consents ORDER BY id") == [(0,), (1,)]
     await chat.send("/surveys")
     assert chat.latest().labels() == ["Test <all> & *types*", "Quick poll"]
 
@@ -92,4 +86,4 @@ async def test_a_redelivered_agreement_adds_no_row(harness: BotHarness) -> None:
     await chat.tap("I agree")
     await chat.redeliver()
 
-    assert await rows(harness, "SELECT count(*) FROM consents") == [(1,)]
+    assert await harness.rows("SELECT count(*) FROM consents") == [(1,)]

@@ -5,15 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from handlers import render
-from tests.e2e.test_answering import NORTH, answers_of
+from tests.e2e.test_answering import NORTH
 from tests.support.fake_telegram import QUERY_TOO_OLD
 from tests.support.harness import BotHarness, MemberChat
-
-
-async def count(harness: BotHarness, table: str) -> int:
-    async with harness.db.statement() as connection:
-        cursor = await connection.execute(f"SELECT count(*) FROM {table}")
-        return (await cursor.fetchone())[0]
 
 
 async def test_a_refused_message_delivered_again_later_is_not_taken_as_an_answer(
@@ -26,7 +20,7 @@ async def test_a_refused_message_delivered_again_later_is_not_taken_as_an_answer
 
     await harness.feed(refused)
 
-    assert "branch" not in await answers_of(harness, member)
+    assert "branch" not in await harness.answers_of(member)
     assert "Which branch?" in member.latest().plain  # shown where they are
 
 
@@ -40,7 +34,7 @@ async def test_a_message_sent_with_no_survey_open_is_not_taken_later(
 
     await harness.feed(early)
 
-    assert "branch" not in await answers_of(harness, member)
+    assert "branch" not in await harness.answers_of(member)
 
 
 async def test_a_redelivered_final_answer_says_it_is_saved(
@@ -54,7 +48,7 @@ async def test_a_redelivered_final_answer_says_it_is_saved(
     await harness.feed(final)
 
     assert member.latest().plain == render.ALREADY_HANDLED
-    assert await count(harness, "responses") == 2
+    assert await harness.count("responses") == 2
 
 
 async def test_a_redelivered_deep_link_after_completing_starts_nothing(
@@ -65,7 +59,7 @@ async def test_a_redelivered_deep_link_after_completing_starts_nothing(
 
     await harness.feed(start)
 
-    assert await count(harness, "responses") == 1
+    assert await harness.count("responses") == 1
 
 
 async def test_a_redelivered_open_tap_after_completing_starts_nothing(
@@ -77,7 +71,7 @@ async def test_a_redelivered_open_tap_after_completing_starts_nothing(
 
     await harness.feed(tap)
 
-    assert await count(harness, "responses") == 1
+    assert await harness.count("responses") == 1
 
 
 async def test_redelivered_consent_taps_add_nothing_to_the_history(harness: BotHarness) -> None:
@@ -90,7 +84,7 @@ async def test_redelivered_consent_taps_add_nothing_to_the_history(harness: BotH
     await harness.feed(refused)
     await harness.feed(agreed)
 
-    assert await count(harness, "consents") == 2
+    assert await harness.count("consents") == 2
     async with harness.db.statement() as connection:
         cursor = await connection.execute("SELECT agreed FROM consents ORDER BY id")
         assert await cursor.fetchall() == [(0,), (1,)]
@@ -106,7 +100,7 @@ async def test_a_redelivered_cancel_does_not_pause_the_survey_resumed_since(
     await harness.feed(cancel)
     await member.tap(NORTH)
 
-    assert (await answers_of(harness, member))["area"] == "north"
+    assert (await harness.answers_of(member))["area"] == "north"
 
 
 async def test_a_tap_too_old_to_answer_still_moves_the_member_on(
@@ -116,7 +110,7 @@ async def test_a_tap_too_old_to_answer_still_moves_the_member_on(
     harness.api.fail_next("answerCallbackQuery", QUERY_TOO_OLD)
     await member.tap(NORTH)
 
-    assert await answers_of(harness, member) == {"area": "north"}
+    assert await harness.answers_of(member) == {"area": "north"}
     assert "Are you a member?" in member.latest().plain
 
 
@@ -141,9 +135,9 @@ async def test_a_button_of_a_paused_survey_changes_nothing(
     await member.tap(NORTH, paused_question)
 
     assert member.callback_answers()[-1]["text"] == render.STALE_BUTTON
-    assert await answers_of(harness, member) == {}
+    assert await harness.answers_of(member) == {}
     await member.tap("5")  # quick-poll still takes its answer
-    assert await answers_of(harness, member, "quick-poll") == {"mood": 5}
+    assert await harness.answers_of(member, "quick-poll") == {"mood": 5}
 
 
 async def test_a_button_tapped_before_agreeing_is_answered_once(harness: BotHarness) -> None:
@@ -178,24 +172,7 @@ async def test_declining_after_answering_does_not_claim_nothing_is_stored(
     assert old_notice.plain == render.WITHDRAWN
     await chat.tap("Yes")  # no more answers are taken
     assert chat.callback_answers()[-1]["text"] == render.NEEDS_CONSENT
-    assert await answers_of(harness, chat) == {"area": "north"}
-
-
-async def test_welcome_offers_only_surveys_that_still_take_answers(
-    database: Path, tmp_path: Path
-) -> None:
-    from tests.e2e.test_robustness import _POLL, begin_poll
-
-    first, poll = await begin_poll(database, tmp_path)
-    poll.write_text("closes: 2026-11-28\n" + _POLL.format(text="How?", extra=""))
-    second = await first.restart()
-    chat = second.member()
-    await chat.send("/start")
-
-    assert "not finished" not in chat.latest().plain
-    assert chat.latest().keyboard == []
-    await second.stop()
-    second.assert_no_errors()
+    assert await harness.answers_of(chat) == {"area": "north"}
 
 
 LONG_SURVEY = """
@@ -233,15 +210,8 @@ async def test_the_longest_texts_the_format_allows_always_fit_a_message(
     harness.assert_no_errors()
 
 
-async def scalar(harness: BotHarness, sql: str, *params):
-    async with harness.db.statement() as connection:
-        rows = await connection.execute_fetchall(sql, params)
-    return rows[0][0] if rows else None
-
-
 async def current_question(harness: BotHarness, chat: MemberChat, survey_id: str = "all-types"):
-    return await scalar(
-        harness,
+    return await harness.scalar(
         "SELECT r.current_question FROM responses r JOIN members m ON m.id = r.member_id"
         " WHERE m.telegram_id = ? AND r.survey_id = ? ORDER BY r.id DESC LIMIT 1",
         chat.user_id,
@@ -250,15 +220,14 @@ async def current_question(harness: BotHarness, chat: MemberChat, survey_id: str
 
 
 async def active_survey(harness: BotHarness, chat: MemberChat):
-    return await scalar(
-        harness,
+    return await harness.scalar(
         "SELECT r.survey_id FROM members m LEFT JOIN responses r ON r.id = m.active_response_id"
         " WHERE m.telegram_id = ?",
         chat.user_id,
     )
 
 
-# --- messages sent before agreeing are never marked -----------------------------------------------
+# --- messages sent before agreeing ------------------------------------------------------------
 
 
 async def test_a_text_sent_before_agreeing_and_delivered_again_is_not_an_answer(
@@ -273,7 +242,7 @@ async def test_a_text_sent_before_agreeing_and_delivered_again_is_not_an_answer(
 
     await harness.feed(early)  # Telegram redelivers the first message
 
-    assert "branch" not in await answers_of(harness, chat)
+    assert "branch" not in await harness.answers_of(chat)
 
 
 async def test_a_deep_link_sent_before_agreeing_and_delivered_again_starts_nothing(
@@ -286,10 +255,10 @@ async def test_a_deep_link_sent_before_agreeing_and_delivered_again_starts_nothi
 
     await harness.feed(deep_link)
 
-    assert await scalar(harness, "SELECT count(*) FROM responses") == 1
+    assert await harness.scalar("SELECT count(*) FROM responses") == 1
 
 
-# --- a redelivered open tap re-opens what the member paused or left -------------------------------
+# --- taps that open a survey ------------------------------------------------------------------
 
 
 async def test_a_redelivered_open_tap_does_not_undo_a_later_cancel(
@@ -317,10 +286,10 @@ async def test_a_redelivered_open_tap_does_not_switch_back_from_a_later_survey(
     await harness.feed(tap)
     await member.tap("7", poll_question)  # the question the member was looking at
 
-    assert await answers_of(harness, member, "quick-poll") == {"mood": 7}
+    assert await harness.answers_of(member, "quick-poll") == {"mood": 7}
 
 
-# --- redelivered consent taps show (and do) the opposite of the member's decision -----------------
+# --- consent taps -----------------------------------------------------------------------------
 
 
 async def test_a_redelivered_agreement_after_withdrawing_neither_says_agreed_nor_reopens(
@@ -357,7 +326,7 @@ async def test_a_redelivered_refusal_after_agreeing_does_not_say_withdrawn(
     assert first_notice.plain != render.WITHDRAWN  # the member has not withdrawn
 
 
-# --- a redelivered answer tap re-answers a question the member went back to -----------------------
+# --- answer taps after Back -------------------------------------------------------------------
 
 
 async def test_a_redelivered_answer_tap_after_back_does_not_move_the_member_on(

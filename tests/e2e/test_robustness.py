@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 from telegram import Update
 
 from handlers import render
-from tests.e2e.test_answering import NORTH, answer_up_to_priorities, answers_of
+from tests.e2e.test_answering import NORTH, answer_up_to_priorities
 from tests.support.fake_telegram import BLOCKED, Failure
 from tests.support.harness import BotHarness, MemberChat
-
-
-async def count(harness: BotHarness, table: str) -> int:
-    async with harness.db.statement() as connection:
-        cursor = await connection.execute(f"SELECT count(*) FROM {table}")
-        return (await cursor.fetchone())[0]
-
 
 # --- wrong input -------------------------------------------------------------------------------
 
@@ -40,13 +34,13 @@ async def test_a_wrong_number_is_explained_and_asked_again(
     await member.tap("NHS")
     await member.tap("Done")
     await member.tap("2")
-    before = await answers_of(harness, member)
+    before = await harness.answers_of(member)
 
     await member.send(typed)
 
     assert member.messages()[-2].plain == explanation
     assert "How old are you?" in member.latest().plain
-    assert await answers_of(harness, member) == before
+    assert await harness.answers_of(member) == before
 
 
 async def test_text_over_max_length_is_refused(harness: BotHarness, member: MemberChat) -> None:
@@ -57,7 +51,7 @@ async def test_text_over_max_length_is_refused(harness: BotHarness, member: Memb
 
     assert member.messages()[-2].plain == "That is 21 characters; please keep it to 20."
     assert "Which branch?" in member.latest().plain
-    assert "branch" not in await answers_of(harness, member)
+    assert "branch" not in await harness.answers_of(member)
 
 
 async def test_text_where_buttons_are_expected(harness: BotHarness, member: MemberChat) -> None:
@@ -66,7 +60,7 @@ async def test_text_where_buttons_are_expected(harness: BotHarness, member: Memb
 
     assert member.messages()[-2].plain == render.USE_BUTTONS
     assert "Where do you live?" in member.latest().plain
-    assert await answers_of(harness, member) == {}
+    assert await harness.answers_of(member) == {}
 
 
 @pytest.mark.parametrize("kind", ["sticker", "photo", "voice", "location"])
@@ -79,7 +73,7 @@ async def test_non_text_messages_change_nothing(
 
     assert member.messages()[-2].plain == render.TYPE_YOUR_ANSWER
     assert "Which branch?" in member.latest().plain
-    assert (await answers_of(harness, member))["branch"] == "Central branch"
+    assert (await harness.answers_of(member))["branch"] == "Central branch"
 
 
 async def test_a_sticker_on_a_button_question_points_to_the_buttons(member: MemberChat) -> None:
@@ -107,7 +101,7 @@ async def test_a_button_of_an_answered_question_is_stale(
     await member.press(stale_data, first)  # "South", pressed from the old message
 
     assert member.callback_answers()[-1]["text"] == render.STALE_BUTTON
-    assert (await answers_of(harness, member))["area"] == "north"
+    assert (await harness.answers_of(member))["area"] == "north"
 
 
 @pytest.mark.parametrize(
@@ -123,7 +117,7 @@ async def test_malformed_callback_data_is_answered_and_ignored(
 
     new_calls = [call.method for call in harness.api.calls[calls_before:]]
     assert new_calls == ["answerCallbackQuery"]
-    assert await answers_of(harness, member) == {}
+    assert await harness.answers_of(member) == {}
 
 
 async def test_a_button_of_another_members_response_is_refused(harness: BotHarness) -> None:
@@ -136,8 +130,8 @@ async def test_a_button_of_another_members_response_is_refused(harness: BotHarne
     await mallory.press(forged, mallory.latest())
 
     assert mallory.callback_answers()[-1]["text"] == render.STALE_BUTTON
-    assert await answers_of(harness, alice) == {}
-    assert await answers_of(harness, mallory) == {}
+    assert await harness.answers_of(alice) == {}
+    assert await harness.answers_of(mallory) == {}
 
 
 async def test_a_forged_button_for_a_later_step_is_stale(
@@ -148,7 +142,7 @@ async def test_a_forged_button_for_a_later_step_is_stale(
     await member.press(f"a:{response_id}:1:0")  # step 1 while the response is at step 0
 
     assert member.callback_answers()[-1]["text"] == render.STALE_BUTTON
-    assert await answers_of(harness, member) == {}
+    assert await harness.answers_of(member) == {}
 
 
 # --- redelivery --------------------------------------------------------------------------------
@@ -169,7 +163,7 @@ async def test_a_redelivered_text_answer_is_not_taken_for_the_next_question(
 
     await member.redeliver()
 
-    stored = await answers_of(harness, member)
+    stored = await harness.answers_of(member)
     assert "comment" not in stored
     assert stored["age"] == 45
     assert "Anything else?" in member.messages()[-1].plain  # shown again, nothing stored
@@ -185,7 +179,7 @@ async def test_a_redelivered_button_tap_changes_nothing(
     await member.tap("Done")
     await member.redeliver()
 
-    assert (await answers_of(harness, member))["priorities"] == ["NHS"]
+    assert (await harness.answers_of(member))["priorities"] == ["NHS"]
     assert "How hopeful are you?" in member.latest().plain
 
 
@@ -203,7 +197,7 @@ async def test_a_tap_redelivered_after_a_crash_shows_the_question_the_member_is_
     assert member.callback_answers()[-1]["text"] == render.STALE_BUTTON
     assert len(member.messages()) == shown + 1
     assert "Are you a member?" in member.latest().plain
-    assert await answers_of(harness, member) == {"area": "north"}
+    assert await harness.answers_of(member) == {"area": "north"}
 
 
 async def test_a_redelivered_start_keeps_one_response(
@@ -212,7 +206,7 @@ async def test_a_redelivered_start_keeps_one_response(
     await member.send("/start all-types")
     await member.redeliver()
 
-    assert await count(harness, "responses") == 1
+    assert await harness.count("responses") == 1
 
 
 async def test_a_redelivered_back_goes_back_once(harness: BotHarness, member: MemberChat) -> None:
@@ -245,7 +239,7 @@ async def test_members_answering_at_once_through_the_update_queue_keep_their_ord
     await harness.application.update_queue.join()
 
     for chat in chats:  # in each chat: answer, back, answer again, in that order
-        assert (await answers_of(harness, chat))["branch"] == f"Second {chat.user_id}"
+        assert (await harness.answers_of(chat))["branch"] == f"Second {chat.user_id}"
         assert "Your priorities?" in chat.latest().plain
 
 
@@ -265,7 +259,7 @@ async def test_a_restart_resumes_at_the_same_question(database: Path) -> None:
     assert "Your priorities?" in chat.latest().plain
     await chat.send("/start")
     assert "You have not finished" in chat.latest().plain
-    assert await answers_of(second, chat) == {"area": "north", "member": "yes", "branch": "Central"}
+    assert await second.answers_of(chat) == {"area": "north", "member": "yes", "branch": "Central"}
     await second.stop()
     second.assert_no_errors()
 
@@ -305,12 +299,17 @@ async def test_an_edited_survey_file_keeps_the_version_an_answer_was_given_to(
     second.assert_no_errors()
 
 
+async def close_poll_and_restart(first: BotHarness, poll: Path) -> BotHarness:
+    """The operator closes the poll (yesterday) in its file and restarts the bot."""
+    closed = "closes: 2026-11-28\n" + _POLL.format(text="How?", extra="")
+    await asyncio.to_thread(poll.write_text, closed)
+    return await first.restart()
+
+
 async def test_a_survey_closed_by_its_file_takes_no_more_answers(
     database: Path, tmp_path: Path
 ) -> None:
-    first, poll = await begin_poll(database, tmp_path)
-    poll.write_text("closes: 2026-11-28\n" + _POLL.format(text="How?", extra=""))
-    second = await first.restart()
+    second = await close_poll_and_restart(*await begin_poll(database, tmp_path))
 
     chat = second.member()
     await chat.tap("Yes")
@@ -319,7 +318,20 @@ async def test_a_survey_closed_by_its_file_takes_no_more_answers(
     assert chat.latest().plain == render.SURVEY_NOT_OPEN
     await chat.send("typed to a closed survey")
     assert chat.latest().plain == render.SURVEY_CLOSED
-    assert await answers_of(second, chat, "poll") == {}
+    assert await second.answers_of(chat, "poll") == {}
+    await second.stop()
+    second.assert_no_errors()
+
+
+async def test_welcome_offers_only_surveys_that_still_take_answers(
+    database: Path, tmp_path: Path
+) -> None:
+    second = await close_poll_and_restart(*await begin_poll(database, tmp_path))
+    chat = second.member()
+    await chat.send("/start")
+
+    assert "not finished" not in chat.latest().plain
+    assert chat.latest().keyboard == []
     await second.stop()
     second.assert_no_errors()
 
@@ -345,7 +357,7 @@ async def test_a_member_who_blocked_the_bot_is_not_a_crash(
     await member.tap(NORTH)  # saved, then the next question cannot be sent
 
     harness.expected_errors = 1  # our error handler saw it and logged it at INFO
-    assert (await answers_of(harness, member))["area"] == "north"
+    assert (await harness.answers_of(member))["area"] == "north"
     assert len(harness.api.calls_of("sendMessage")) == len(member.messages()) + 1
 
 
@@ -358,7 +370,7 @@ async def test_an_unexpected_failure_tells_the_member_their_answers_are_safe(
 
     harness.expected_errors = 1
     assert member.latest().plain == render.SOMETHING_WENT_WRONG
-    assert (await answers_of(harness, member))["area"] == "north"
+    assert (await harness.answers_of(member))["area"] == "north"
 
 
 async def test_hostile_text_reaches_the_member_intact(
@@ -392,4 +404,4 @@ async def test_member_commands_in_a_group_point_to_the_private_chat(harness: Bot
     sent = harness.api.calls_of("sendMessage")[-1].params
     assert sent["chat_id"] == -100123
     assert render.PRIVATE_ONLY in sent["text"]
-    assert await count(harness, "members") == 0
+    assert await harness.count("members") == 0

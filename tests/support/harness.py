@@ -18,6 +18,8 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ContextTypes
 
 import bot
+from storage import responses
+from storage.db import Database
 from tests.support.fake_telegram import BOT_USER, FakeBotApi, ShownMessage
 
 TEST_TOKEN = "123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQ"
@@ -123,9 +125,34 @@ class BotHarness:
         return MemberChat(self, user_id, first_name)
 
     @property
-    def db(self):
+    def db(self) -> Database:
         """The running bot's database (for checks the chat cannot show)."""
         return self.application.bot_data[bot.SERVICES_KEY].db
+
+    async def rows(self, sql: str, *params: object) -> list[tuple]:
+        """Rows of a query on the bot's database."""
+        async with self.db.statement() as connection:
+            return [tuple(row) for row in await connection.execute_fetchall(sql, params)]
+
+    async def scalar(self, sql: str, *params: object) -> object:
+        """The first value of a query's first row (None when there is no row)."""
+        found = await self.rows(sql, *params)
+        return found[0][0] if found else None
+
+    async def count(self, table: str) -> int:
+        """Rows in a table."""
+        return await self.scalar(f"SELECT count(*) FROM {table}")
+
+    async def answers_of(self, chat: MemberChat, survey_id: str = "all-types") -> dict:
+        """The stored answers of a member's latest response to a survey."""
+        response_id = await self.scalar(
+            "SELECT r.id FROM responses r JOIN members m ON m.id = r.member_id"
+            " WHERE m.telegram_id = ? AND r.survey_id = ? ORDER BY r.id DESC LIMIT 1",
+            chat.user_id,
+            survey_id,
+        )
+        response = await responses.get_response(self.db, response_id)
+        return response.answers
 
 
 @dataclass
