@@ -212,7 +212,6 @@ async def _started(application: Application) -> None:
         catalogue=catalogue,
         timezone=ZoneInfo(settings.timezone),
         clock=clock,
-        admins=settings.admins,
     )
     await application.bot.set_my_commands(
         [BotCommand(name, text) for name, text in render.PRIVATE_COMMANDS],

@@ -74,7 +74,6 @@ class Services:
     catalogue: Catalogue
     timezone: ZoneInfo
     clock: Clock = utc_now
-    admins: frozenset[int] = frozenset()
 
     def today(self) -> dt.date:
         """Today's date where the movement is (opens/closes are local dates)."""

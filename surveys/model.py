@@ -290,7 +290,6 @@ Question = Annotated[
     Field(discriminator="type"),
 ]
 BUTTON_TYPES = (ChoiceQuestion, MultiQuestion, ScaleQuestion, YesNoQuestion)
-TYPED_TYPES = (TextQuestion, NumberQuestion)
 
 
 # --- the survey --------------------------------------------------------------------------------
@@ -321,13 +320,6 @@ class Survey(StrictModel):
         for question in self.questions:
             if question.id == question_id:
                 return question
-        raise KeyError(question_id)
-
-    def index_of(self, question_id: str) -> int:
-        """Position of a question in the survey (KeyError if there is none)."""
-        for index, question in enumerate(self.questions):
-            if question.id == question_id:
-                return index
         raise KeyError(question_id)
 
     def is_open(self, today: dt.date) -> bool:
