@@ -102,7 +102,9 @@ def _explain(error: ValidationError, data: dict[str, Any], file: str) -> list[Fi
                 location = location[1:]  # pydantic names the union member; the file does not
             elif not location:
                 location = ["type"]  # the question as a whole: its type selects its fields
-        field_name = ".".join(str(part) for part in _without_condition_tags(location))
+        # "[key]": pydantic's mark for a mapping's key (a theme name) rather than its value.
+        parts = [part for part in _without_condition_tags(location) if part != "[key]"]
+        field_name = ".".join(str(part) for part in parts)
         problems.append(FileProblem(file, question, field_name, _message(item)))
     problems.extend(_cross_question_problems(data, raw_questions, file))
     return _unique(problems)

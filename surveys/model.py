@@ -262,11 +262,27 @@ class YesNoQuestion(QuestionBase):
         return [YES, NO]
 
 
+Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+OTHER_THEME = "other"
+
+
 class TextQuestion(QuestionBase):
     """Free text, typed by the member."""
 
     type: Literal["text"]
     max_length: Annotated[int, Field(ge=1, le=3000)] = 1000
+    themes: dict[Slug, Annotated[list[Phrase], Field(min_length=1)]] | None = Field(
+        default=None,
+        description="A codebook for reports: theme -> words and phrases that mark it "
+        "(whole words, any case). Reports count themes, never quote the text.",
+    )
+
+    @field_validator("themes")
+    @classmethod
+    def _other_is_reserved(cls, themes: dict[str, list[str]] | None) -> dict[str, list[str]] | None:
+        if themes and OTHER_THEME in themes:
+            raise ValueError(f"{OTHER_THEME!r} is the name reports give to text with no theme")
+        return themes
 
 
 class NumberQuestion(QuestionBase):

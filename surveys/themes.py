@@ -1,0 +1,40 @@
+"""Theme coding of free-text answers: which themes of a question's codebook an answer carries.
+
+A codebook (`themes:` on a text question) maps a theme to words and phrases. An answer carries
+a theme when it contains one of them as whole words, in any case ("rent" matches "Rent is too
+high" but not "parent"; "council house" matches across any spacing). An answer may carry several
+themes; one with none counts as "other". Reports publish only these counts. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from surveys.model import OTHER_THEME
+
+
+class Codebook:
+    """A question's themes, compiled once for matching many answers."""
+
+    def __init__(self, themes: Mapping[str, list[str]]) -> None:
+        self.names = list(themes)
+        self._patterns = {name: _pattern(phrases) for name, phrases in themes.items()}
+
+    def themes_of(self, answer: str) -> set[str]:
+        """The themes an answer carries (empty when none)."""
+        return {name for name, pattern in self._patterns.items() if pattern.search(answer)}
+
+    def counts(self, answers: Iterable[str]) -> dict[str, int]:
+        """How many answers carry each theme, in codebook order, then "other"."""
+        tally: Counter[str] = Counter()
+        for answer in answers:
+            tally.update(self.themes_of(answer) or {OTHER_THEME})
+        return {name: tally[name] for name in [*self.names, OTHER_THEME]}
+
+
+def _pattern(phrases: list[str]) -> re.Pattern[str]:
+    """Any of the phrases, as whole words, any case, any whitespace between words."""
+    alternatives = (r"\s+".join(map(re.escape, phrase.split())) for phrase in phrases)
+    return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)", re.IGNORECASE)

@@ -1,0 +1,85 @@
+"""Theme coding of free text: whole words and phrases, any case, several themes, "other"."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from surveys.loader import parse_survey
+from surveys.themes import Codebook
+
+CODEBOOK = Codebook(
+    {
+        "housing": ["rent", "landlord", "housing", "council house"],
+        "nhs": ["nhs", "hospital", "gp"],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "themes"),
+    [
+        ("The RENT is too high", {"housing"}),
+        ("my landlord, and the GP waiting list", {"housing", "nhs"}),
+        ("we need a council   house", {"housing"}),
+        ("my parent works at the hospital", {"nhs"}),  # "rent" inside "parent" is not rent
+        ("rental prices", set()),  # nor "rent" inside "rental"
+        ("NHS!", {"nhs"}),
+        ("buses", set()),
+    ],
+)
+def test_an_answer_carries_the_themes_whose_words_it_contains(answer, themes) -> None:
+    assert CODEBOOK.themes_of(answer) == themes
+
+
+def test_counts_give_each_theme_and_other_in_codebook_order() -> None:
+    answers = ["rent", "GP and rent", "buses", "hospital", "nothing"]
+
+    assert CODEBOOK.counts(answers) == {"housing": 2, "nhs": 2, "other": 2}
+
+
+def test_phrases_with_regex_characters_are_plain_text() -> None:
+    assert Codebook({"money": ["£5.00", "c++"]}).themes_of("it costs £5.00") == {"money"}
+    assert Codebook({"money": ["£5.00"]}).themes_of("it costs £5x00") == set()
+
+
+@given(st.lists(st.text(max_size=40), max_size=20))
+def test_every_answer_is_counted_under_a_theme_or_other(answers) -> None:
+    counts = CODEBOOK.counts(answers)
+    themed = sum(1 for answer in answers if CODEBOOK.themes_of(answer))
+
+    assert counts["other"] == len(answers) - themed
+    assert max(counts["housing"], counts["nhs"]) <= themed
+
+
+def test_a_survey_file_declares_a_codebook_on_a_text_question() -> None:
+    result = parse_survey(
+        "id: s\ntitle: T\nintro: I\nquestions:\n"
+        "  - id: heard\n    type: text\n    text: What do you hear?\n"
+        "    themes: {housing: [rent, landlord], nhs: [gp]}\n",
+        "s.yaml",
+    )
+
+    assert result.problems == []
+    assert result.surveys[0].questions[0].themes == {"housing": ["rent", "landlord"], "nhs": ["gp"]}
+
+
+@pytest.mark.parametrize(
+    ("themes", "field", "message"),
+    [
+        ("{other: [x]}", "themes", "'other' is the name reports give"),
+        ("{housing: []}", "themes.housing", "at least 1 item"),
+        ("{Housing: [rent]}", "themes.Housing", "a-z, 0-9"),
+    ],
+)
+def test_a_bad_codebook_is_reported_with_its_field(themes, field, message) -> None:
+    result = parse_survey(
+        "id: s\ntitle: T\nintro: I\nquestions:\n"
+        f"  - id: heard\n    type: text\n    text: Heard?\n    themes: {themes}\n",
+        "s.yaml",
+    )
+
+    (problem,) = result.problems
+    assert (problem.question, problem.field) == ("heard", field)
+    assert message in problem.message
