@@ -1,0 +1,90 @@
+"""Report maths: the figures a summary shows for each kind of question. Pure.
+
+Inputs are counts and values already aggregated from storage; outputs are small records that
+the organiser rendering turns into text. Which figures may be shown at all is decided by the
+group-size rule (`enough`) and, for breakdown tables, by `surveys.disclosure`.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+BAR_WIDTH = 10
+
+
+def enough(respondents: int, k: int) -> bool:
+    """Whether a figure about this many respondents may be published (at least k)."""
+    return respondents >= k
+
+
+@dataclass(frozen=True)
+class OptionShare:
+    """One option of a choice, yes/no or multi question: how many chose it, of how many."""
+
+    label: str
+    count: int
+    share: float  # of those who answered the question (for multi: of respondents)
+
+
+def option_shares(counts: Sequence[tuple[str, int]], answered: int) -> list[OptionShare]:
+    """Each option's count and share, in the survey's order.
+
+    For a multi question, `answered` is the number of respondents, so shares may add up to
+    more than 1 (each respondent may choose several options).
+    """
+    return [
+        OptionShare(label, count, count / answered if answered else 0.0) for label, count in counts
+    ]
+
+
+def bar(share: float, width: int = BAR_WIDTH) -> str:
+    """A share as a text bar, e.g. 0.42 -> '████░░░░░░'."""
+    filled = int(min(max(share, 0.0), 1.0) * width + 0.5)  # halves round up, always
+    return "█" * filled + "░" * (width - filled)
+
+
+@dataclass(frozen=True)
+class ScaleSummary:
+    """A scale question: how many answered, their mean, and the count at every point."""
+
+    answered: int
+    mean: float | None
+    distribution: list[tuple[int, int]]
+
+
+def scale_summary(points: Sequence[int], counts: Mapping[int, int]) -> ScaleSummary:
+    """Mean and distribution over the scale's points (points nobody chose count 0)."""
+    answered = sum(counts.get(point, 0) for point in points)
+    total = sum(point * counts.get(point, 0) for point in points)
+    return ScaleSummary(
+        answered,
+        total / answered if answered else None,
+        [(point, counts.get(point, 0)) for point in points],
+    )
+
+
+@dataclass(frozen=True)
+class NumberSummary:
+    """A number question: how many answered, and the quartiles of their answers."""
+
+    answered: int
+    lower_quartile: float | None
+    median: float | None
+    upper_quartile: float | None
+
+
+def number_summary(values: Sequence[float]) -> NumberSummary:
+    """Median and quartiles (inclusive method: the quartiles lie within the answers)."""
+    if not values:
+        return NumberSummary(0, None, None, None)
+    if len(values) == 1:
+        return NumberSummary(1, values[0], values[0], values[0])
+    lower, median, upper = statistics.quantiles(values, n=4, method="inclusive")
+    return NumberSummary(len(values), lower, median, upper)
+
+
+def completion_rate(started: int, completed: int) -> float | None:
+    """Completed responses as a share of started ones (None before any started)."""
+    return completed / started if started else None

@@ -1,0 +1,88 @@
+"""Report maths: shares, bars, scale means, number quartiles, completion."""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from surveys.report import (
+    NumberSummary,
+    OptionShare,
+    ScaleSummary,
+    bar,
+    completion_rate,
+    enough,
+    number_summary,
+    option_shares,
+    scale_summary,
+)
+
+
+def test_shares_keep_the_surveys_order_and_divide_by_those_who_answered() -> None:
+    shares = option_shares([("Yes", 6), ("No", 2)], answered=8)
+
+    assert shares == [OptionShare("Yes", 6, 0.75), OptionShare("No", 2, 0.25)]
+
+
+def test_multi_shares_are_of_respondents_and_may_add_up_to_more_than_one() -> None:
+    shares = option_shares([("Housing", 8), ("NHS", 6), ("Schools", 0)], answered=10)
+
+    assert [s.share for s in shares] == [0.8, 0.6, 0.0]
+
+
+def test_no_answers_give_zero_shares_not_an_error() -> None:
+    assert option_shares([("Yes", 0)], answered=0) == [OptionShare("Yes", 0, 0.0)]
+
+
+@pytest.mark.parametrize(
+    ("share", "drawn"),
+    [
+        (0.0, "░░░░░░░░░░"),
+        (0.42, "████░░░░░░"),
+        (0.45, "█████░░░░░"),
+        (0.65, "███████░░░"),
+        (1.0, "██████████"),
+    ],
+)
+def test_a_bar_draws_the_share_in_tenths(share, drawn) -> None:
+    assert bar(share) == drawn
+
+
+@given(st.floats(min_value=-1, max_value=2, allow_nan=False), st.integers(1, 40))
+def test_a_bar_is_always_its_width(share, width) -> None:
+    assert len(bar(share, width)) == width
+
+
+def test_scale_mean_and_every_point_in_order() -> None:
+    summary = scale_summary([1, 2, 3, 4, 5], {1: 2, 4: 3, 5: 5})
+
+    assert summary == ScaleSummary(10, (2 + 12 + 25) / 10, [(1, 2), (2, 0), (3, 0), (4, 3), (5, 5)])
+
+
+def test_a_scale_nobody_answered_has_no_mean() -> None:
+    assert scale_summary([0, 1], {}).mean is None
+
+
+def test_number_quartiles_use_the_inclusive_method() -> None:
+    assert number_summary([1, 2, 3, 4, 5, 6, 7, 8, 9]) == NumberSummary(9, 3, 5, 7)
+    assert number_summary([10]) == NumberSummary(1, 10, 10, 10)
+    assert number_summary([]) == NumberSummary(0, None, None, None)
+
+
+@given(st.lists(st.integers(-1000, 1000), min_size=1, max_size=60))
+def test_quartiles_are_ordered_within_the_answers_and_the_median_is_the_median(values) -> None:
+    summary = number_summary(values)
+
+    assert min(values) <= summary.lower_quartile <= summary.median
+    assert summary.median <= summary.upper_quartile <= max(values)
+    assert summary.median == statistics.median(values)
+
+
+def test_completion_rate_and_group_size() -> None:
+    assert completion_rate(8, 6) == 0.75
+    assert completion_rate(0, 0) is None
+    assert enough(5, 5)
+    assert not enough(4, 5)
