@@ -197,11 +197,9 @@ async def _decide_consent(
         return
     await ignore_harmless(query.edit_message_text(render.AGREED))
     if consent.survey_id:  # the decision already records this tap
-        shown = await _open_survey(query.message, context, member, consent.survey_id)
+        await _open_survey(query.message, context, member, consent.survey_id)
     else:
-        shown = await _send_survey_list(query.message, context, member)
-    # Whatever the member sent before this reply was answered while they had not agreed.
-    await members.raise_message_mark_alone(service.db, member.id, shown.message_id)
+        await _send_survey_list(query.message, context, member)
 
 
 async def _question_button(
@@ -368,11 +366,11 @@ async def _go_back(
 
 async def _send_question(
     message: Message, context: ContextTypes.DEFAULT_TYPE, response: Response, survey: Survey
-) -> Message:
+) -> None:
     question = survey.question(response.current_question)
     progress = engine.progress(survey, response.answers, question.id)
     text = render.question_text(survey, question, progress, response.answers.get(question.id))
-    return await message.chat.send_message(
+    await message.chat.send_message(
         text, reply_markup=_keyboard(response, survey, response.pending_choices)
     )
 
@@ -393,16 +391,17 @@ async def _open_survey(
     *,
     message_id: int | None = None,
     query_id: str | None = None,
-) -> Message:
+) -> None:
     """Resume the member's response to a survey, or start one if they may.
 
     The update asking is a message (`message_id`) or a button tap (`query_id`), so that
-    Telegram delivering it again changes nothing. Returns the last message sent.
+    Telegram delivering it again changes nothing.
     """
     service = services(context)
     if not service.catalogue.is_open(survey_id, service.today()):
         await _claim(context, member, message_id)
-        return await message.chat.send_message(render.SURVEY_NOT_OPEN)
+        await message.chat.send_message(render.SURVEY_NOT_OPEN)
+        return
     existing = await responses.open_response(service.db, member.id, survey_id)
     if existing is not None:
         if not await members.set_active_response(
@@ -413,14 +412,17 @@ async def _open_survey(
             message_id=message_id,
             query_id=query_id,
         ):
-            return await _show_where(message, context)
+            await _show_where(message, context)
+            return
         survey = await service.catalogue.version(service.db, existing.version_id)
         await message.chat.send_message(render.resuming(survey))
-        return await _send_question(message, context, existing, survey)
+        await _send_question(message, context, existing, survey)
+        return
     survey, version_id = service.catalogue.current[survey_id]
     if not survey.repeatable and await responses.has_completed(service.db, member.id, survey_id):
         await _claim(context, member, message_id)
-        return await message.chat.send_message(render.already_taken(survey))
+        await message.chat.send_message(render.already_taken(survey))
+        return
     first = engine.current_question(survey, {})
     response = await responses.start_response(
         service.db,
@@ -433,9 +435,10 @@ async def _open_survey(
         query_id=query_id,
     )
     if response is None:  # this very update was handled before
-        return await _show_where(message, context)
+        await _show_where(message, context)
+        return
     await message.chat.send_message(render.survey_intro(survey))
-    return await _send_question(message, context, response, survey)
+    await _send_question(message, context, response, survey)
 
 
 async def _claim(
@@ -460,7 +463,7 @@ async def _welcome(message: Message, context: ContextTypes.DEFAULT_TYPE, member:
 
 async def _send_survey_list(
     message: Message, context: ContextTypes.DEFAULT_TYPE, member: Member
-) -> Message:
+) -> None:
     service = services(context)
     open_now = service.catalogue.open_surveys(service.today())
     unfinished = set(await responses.unfinished_surveys(service.db, member.id))
@@ -470,18 +473,19 @@ async def _send_survey_list(
         if await responses.has_completed(service.db, member.id, survey.id)
     }
     text, markup = render.survey_list(open_now, unfinished, done)
-    return await message.chat.send_message(text, reply_markup=markup)
+    await message.chat.send_message(text, reply_markup=markup)
 
 
-async def _show_where(message: Message, context: ContextTypes.DEFAULT_TYPE) -> Message:
+async def _show_where(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
     """For an update handled before: show the question the member is on, and change nothing."""
     service = services(context)
     # In a private chat the chat id is the member's Telegram id.
     _, response = await members.find_member_and_active_response(service.db, message.chat.id)
     if response is not None and _takes_answers(context, response):
         survey = await service.catalogue.version(service.db, response.version_id)
-        return await _send_question(message, context, response, survey)
-    return await message.chat.send_message(render.ALREADY_HANDLED)
+        await _send_question(message, context, response, survey)
+    else:
+        await message.chat.send_message(render.ALREADY_HANDLED)
 
 
 def _takes_answers(context: ContextTypes.DEFAULT_TYPE, response: Response) -> bool:

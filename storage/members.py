@@ -115,12 +115,6 @@ async def raise_message_mark(
     )
 
 
-async def raise_message_mark_alone(db: Database, member_id: int, message_id: int) -> None:
-    """`raise_message_mark` on its own: after the bot's reply to a decision."""
-    async with db.statement() as connection:
-        await raise_message_mark(connection, member_id, message_id)
-
-
 async def set_active_response(
     db: Database,
     member_id: int,

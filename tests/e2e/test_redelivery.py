@@ -355,3 +355,54 @@ async def test_replaying_a_batch_ends_where_the_member_was(
         await harness.feed(update)
 
     assert await current_question(harness, member) == before == "member"
+
+
+# --- messages typed while the bot answers a consent tap ------------------------------------------
+
+
+def member_types_while_bot_replies(harness: BotHarness, chat_id: int, text: str, after: str):
+    """The member sends `text` once the bot has made the Bot API call `after` (e.g. the toast of
+    their tap), before the bot's next message: Telegram numbers it then. Returns a holder."""
+    api = harness.api
+    original = api.do_request
+    typed: dict = {}
+
+    async def do_request(url, method, request_data=None, *args, **kwargs):
+        result = await original(url, method, request_data, *args, **kwargs)
+        if url.rsplit("/", 1)[-1] == after and "message" not in typed:
+            typed["message"] = api.record_member_message(chat_id, text)
+        return result
+
+    api.do_request = do_request
+    return typed
+
+
+async def test_a_command_typed_right_after_agreeing_is_not_dropped(harness: BotHarness) -> None:
+    chat = harness.member(4101)
+    await chat.send("/start")
+    typed = member_types_while_bot_replies(
+        harness, chat.user_id, "/start quick-poll", "answerCallbackQuery"
+    )
+    await chat.tap("I agree")  # the bot answers the tap, edits the notice, sends the list
+    update = chat.message_update(typed["message"].message_id, "/start quick-poll")
+
+    await harness.feed(update)  # Telegram delivers the member's message after the tap
+
+    assert chat.latest().plain != render.ALREADY_HANDLED
+    assert await harness.count("responses") == 1  # quick-poll opened
+
+
+async def test_a_cancel_typed_right_after_agreeing_pauses_the_survey(harness: BotHarness) -> None:
+    chat = harness.member(4102)
+    await chat.send("/start all-types")
+    typed = member_types_while_bot_replies(harness, chat.user_id, "/cancel", "answerCallbackQuery")
+    await chat.tap("I agree")  # opens all-types: intro + first question
+    await harness.feed(chat.message_update(typed["message"].message_id, "/cancel"))
+
+    assert chat.latest().plain == render.PAUSED
+    assert (
+        await harness.scalar(
+            "SELECT active_response_id FROM members WHERE telegram_id = ?", chat.user_id
+        )
+        is None
+    )
