@@ -1,7 +1,7 @@
 """Callback data: the one codec for every inline button Doorstep sends.
 
 Formats (always ASCII, at most 64 bytes; ids are numbers, never labels):
-    c:1[:SURVEY]   agree to the privacy notice (then open SURVEY)     c:0  decline
+    c:1:V[:SURVEY] agree to version V of the privacy notice (then open SURVEY); c:0:V decline
     o:SURVEY       open (or continue) a survey
     a:R:S:O        answer option O of the question response R showed at step S
     t:R:S:O:1|0    tick (1) or untick (0) option O of a multi question
@@ -25,9 +25,11 @@ _NUMBER = r"0|[1-9][0-9]{0,11}"
 
 @dataclass(frozen=True)
 class Consent:
-    """A decision on the privacy notice, and the survey the member was heading for."""
+    """A decision on the version of the privacy notice the member read, and the survey they
+    were heading for."""
 
     agreed: bool
+    version: str
     survey_id: str | None = None
 
 
@@ -77,7 +79,7 @@ class ToggleOption:
 Callback = Consent | OpenSurvey | QuestionMove | AnswerOption | ToggleOption
 
 _PATTERNS = {
-    "c": re.compile(rf"c:(?P<agreed>[01])(?::(?P<survey>{_SLUG}))?"),
+    "c": re.compile(rf"c:(?P<agreed>[01]):(?P<version>[0-9a-f]{{12}})(?::(?P<survey>{_SLUG}))?"),
     "o": re.compile(rf"o:(?P<survey>{_SLUG})"),
     "a": re.compile(rf"a:(?P<r>{_NUMBER}):(?P<s>{_NUMBER}):(?P<o>{_NUMBER})"),
     "t": re.compile(rf"t:(?P<r>{_NUMBER}):(?P<s>{_NUMBER}):(?P<o>{_NUMBER}):(?P<on>[01])"),
@@ -88,8 +90,8 @@ _PATTERNS = {
 def encode(callback: Callback) -> str:
     """The callback data for a button."""
     match callback:
-        case Consent(agreed, survey_id):
-            data = f"c:{int(agreed)}" + (f":{survey_id}" if survey_id else "")
+        case Consent(agreed, version, survey_id):
+            data = f"c:{int(agreed)}:{version}" + (f":{survey_id}" if survey_id else "")
         case OpenSurvey(survey_id):
             data = f"o:{survey_id}"
         case AnswerOption(response_id, step, option):
@@ -113,7 +115,7 @@ def decode(data: object) -> Callback | None:
         return None
     fields = match.groupdict()
     if data[0] == "c":
-        return Consent(fields["agreed"] == "1", fields["survey"])
+        return Consent(fields["agreed"] == "1", fields["version"], fields["survey"])
     if data[0] == "o":
         return OpenSurvey(fields["survey"])
     response_id, step = int(fields["r"]), int(fields["s"])

@@ -176,12 +176,19 @@ async def _decide_consent(
     query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, consent: Consent
 ) -> None:
     service = services(context)
+    if consent.agreed and consent.version != render.NOTICE_VERSION:
+        # Agreement counts only to the text the member read: show them the current one.
+        await _answer(query, render.NOTICE_CHANGED, alert=True)
+        await query.message.chat.send_message(
+            render.PRIVACY_NOTICE, reply_markup=render.notice_keyboard(consent.survey_id)
+        )
+        return
     before = await members.find_member(service.db, query.from_user.id)
     member = await members.record_consent(
         service.db,
         query.from_user.id,
         consent.agreed,
-        render.NOTICE_VERSION,
+        consent.version,
         service.clock(),
         query_id=query.id,
         notice_message_id=query.message.message_id,

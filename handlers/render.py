@@ -47,7 +47,9 @@ write to the team that runs this bot.
 
 Do you agree to us storing your answers on these terms?"""
 
+# Agreement is to a text: the buttons carry the version they were shown with.
 NOTICE_VERSION = hashlib.sha256(PRIVACY_NOTICE.encode()).hexdigest()[:12]
+NOTICE_CHANGED = "The privacy notice has changed since you saw it: please read it again."
 
 WELCOME = (
     "<b>Welcome to Doorstep.</b>\n"
@@ -129,8 +131,8 @@ def notice_keyboard(survey_id: str | None) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                _button("I agree", callbacks.Consent(agreed=True, survey_id=survey_id)),
-                _button("No thanks", callbacks.Consent(agreed=False)),
+                _button("I agree", callbacks.Consent(True, NOTICE_VERSION, survey_id)),
+                _button("No thanks", callbacks.Consent(False, NOTICE_VERSION)),
             ]
         ]
     )

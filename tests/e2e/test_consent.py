@@ -87,3 +87,22 @@ async def test_a_redelivered_agreement_adds_no_row(harness: BotHarness) -> None:
     await chat.redeliver()
 
     assert await harness.rows("SELECT count(*) FROM consents") == [(1,)]
+
+
+async def test_agreeing_to_a_notice_whose_text_has_since_changed_shows_the_new_text(
+    harness: BotHarness, monkeypatch
+) -> None:
+    chat = harness.member()
+    await chat.send("/start all-types")
+    old_notice = chat.latest_with_buttons()
+    monkeypatch.setattr(render, "NOTICE_VERSION", "0123456789ab")  # a deployment changed it
+
+    await chat.tap("I agree", old_notice)
+
+    assert chat.callback_answers()[-1]["text"] == render.NOTICE_CHANGED
+    assert await harness.count("consents") == 0
+    await chat.tap("I agree")  # on the notice just sent, carrying the new version
+    assert await harness.rows("SELECT agreed, notice_version FROM consents") == [
+        (1, "0123456789ab")
+    ]
+    assert "Where do you live?" in chat.latest().plain

@@ -21,9 +21,9 @@ from handlers.callbacks import (
 BIGGEST_ID = 10**12 - 1
 
 EVERY_KIND = [
-    (Consent(agreed=True), "c:1"),
-    (Consent(agreed=False), "c:0"),
-    (Consent(agreed=True, survey_id="your-community"), "c:1:your-community"),
+    (Consent(True, "0123456789ab"), "c:1:0123456789ab"),
+    (Consent(False, "0123456789ab"), "c:0:0123456789ab"),
+    (Consent(True, "0123456789ab", "your-community"), "c:1:0123456789ab:your-community"),
     (OpenSurvey("quick-poll"), "o:quick-poll"),
     (AnswerOption(7, 2, 3), "a:7:2:3"),
     (AnswerOption(0, 0, 0), "a:0:0:0"),
@@ -182,7 +182,12 @@ options = st.integers(min_value=0, max_value=99)
 slugs = st.from_regex(r"\A[a-z0-9][a-z0-9-]{0,31}\Z")
 
 callbacks = st.one_of(
-    st.builds(Consent, agreed=st.booleans(), survey_id=st.none() | slugs),
+    st.builds(
+        Consent,
+        agreed=st.booleans(),
+        version=st.text("0123456789abcdef", min_size=12, max_size=12),
+        survey_id=st.none() | slugs,
+    ),
     st.builds(OpenSurvey, survey_id=slugs),
     st.builds(AnswerOption, response_id=ids, step=ids, option=options),
     st.builds(ToggleOption, response_id=ids, step=ids, option=options, chosen=st.booleans()),
