@@ -2,13 +2,15 @@
 
 A codebook (`themes:` on a text question) maps a theme to words and phrases. An answer carries
 a theme when it contains one of them as whole words, in any case ("rent" matches "Rent is too
-high" but not "parent"; "council house" matches across any spacing). An answer may carry several
-themes; one with none counts as "other". Reports publish only these counts. Pure.
+high" but not "parent"); within a phrase, spaces and hyphens are alike ("zero hours" matches
+"zero-hours"), and so are typographic and plain apostrophes. An answer may carry several themes;
+one with none counts as "other". Reports publish only these counts. Pure.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
@@ -24,7 +26,8 @@ class Codebook:
 
     def themes_of(self, answer: str) -> set[str]:
         """The themes an answer carries (empty when none)."""
-        return {name for name, pattern in self._patterns.items() if pattern.search(answer)}
+        text = _normal(answer)
+        return {name for name, pattern in self._patterns.items() if pattern.search(text)}
 
     def counts(self, answers: Iterable[str]) -> dict[str, int]:
         """How many answers carry each theme, in codebook order, then "other"."""
@@ -34,7 +37,19 @@ class Codebook:
         return {name: tally[name] for name in [*self.names, OTHER_THEME]}
 
 
+_SEPARATOR = re.compile(r"[\s\-\u2010-\u2015]+")  # spaces, hyphens and dashes between words
+_APOSTROPHES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'"})
+
+
+def _normal(text: str) -> str:
+    """One form for what looks alike: composed characters, plain apostrophes."""
+    return unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+
+
 def _pattern(phrases: list[str]) -> re.Pattern[str]:
-    """Any of the phrases, as whole words, any case, any whitespace between words."""
-    alternatives = (r"\s+".join(map(re.escape, phrase.split())) for phrase in phrases)
+    """Any of the phrases, as whole words, any case, spaces or hyphens between words."""
+    alternatives = (
+        _SEPARATOR.pattern.join(map(re.escape, _SEPARATOR.split(_normal(phrase).strip())))
+        for phrase in phrases
+    )
     return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)", re.IGNORECASE)

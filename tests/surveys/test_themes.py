@@ -26,6 +26,9 @@ CODEBOOK = Codebook(
         ("my parent works at the hospital", {"nhs"}),  # "rent" inside "parent" is not rent
         ("rental prices", set()),  # nor "rent" inside "rental"
         ("NHS!", {"nhs"}),
+        ("a council-house waiting list", {"housing"}),  # hyphen or space, alike
+        ("my landlord\u2019s agent", {"housing"}),  # a typographic apostrophe
+        ("cafe\u0301 closed", set()),
         ("buses", set()),
     ],
 )
@@ -37,6 +40,15 @@ def test_counts_give_each_theme_and_other_in_codebook_order() -> None:
     answers = ["rent", "GP and rent", "buses", "hospital", "nothing"]
 
     assert CODEBOOK.counts(answers) == {"housing": 2, "nhs": 2, "other": 2}
+
+
+def test_apostrophes_hyphens_and_composed_letters_match_alike() -> None:
+    codebook = Codebook({"work": ["zero-hours", "don't"], "food": ["food bank", "caf\u00e9"]})
+
+    assert codebook.themes_of("on zero hours contracts") == {"work"}
+    assert codebook.themes_of("I don\u2019t know") == {"work"}
+    assert codebook.themes_of("the food-bank") == {"food"}
+    assert codebook.themes_of("the cafe\u0301") == {"food"}  # e + combining accent
 
 
 def test_phrases_with_regex_characters_are_plain_text() -> None:
