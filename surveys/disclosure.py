@@ -59,10 +59,10 @@ def suppress(
     hidden |= {(r, c) for r in hidden_rows for c in range(columns) if table[r][c]}
     hidden |= {(r, c) for c in hidden_columns for r in range(rows) if table[r][c]}
     while True:
-        equations = _equations(
-            rows, columns, hidden, hidden_rows, hidden_columns, rows_sum_to_totals
-        )
-        exposed_cells = _determined(hidden, equations)
+        published_rows = [r for r in range(rows) if rows_sum_to_totals and r not in hidden_rows]
+        published_columns = [c for c in range(columns) if c not in hidden_columns]
+        equations = _equations(hidden, published_rows, published_columns)
+        exposed_cells = _determined(hidden, [cells for _, _, cells in equations])
         if not exposed_cells:
             return Suppressed(frozenset(hidden), frozenset(hidden_rows), frozenset(hidden_columns))
         exposed = exposed_cells[0]
@@ -77,39 +77,20 @@ def suppress(
         elif exposed[1] not in hidden_columns:
             hidden_columns.add(exposed[1])
         else:
-            line = _published_line_with_hidden(
-                rows, columns, hidden, hidden_rows, hidden_columns, rows_sum_to_totals
-            )
-            # With the grand total at least k, some such line exists (see the tests).
-            kind, index = line
+            # With the grand total at least k, a row or column equation is left (see the tests).
+            kind, index, _ = next(line for line in equations if line[0] != "grand")
             (hidden_rows if kind == "row" else hidden_columns).add(index)
 
 
 def _equations(
-    rows: int,
-    columns: int,
-    hidden: set[Cell],
-    hidden_rows: set[int],
-    hidden_columns: set[int],
-    rows_sum_to_totals: bool,
-) -> list[set[Cell]]:
-    """For each published total, the hidden cells it adds up (their sum is then known).
-
-    The grand total (all respondents) is always published.
-    """
-    lines: list[set[Cell]] = [set(hidden)]
-    if rows_sum_to_totals:
-        lines += [
-            {(r, c) for c in range(columns) if (r, c) in hidden}
-            for r in range(rows)
-            if r not in hidden_rows
-        ]
-    lines += [
-        {(r, c) for r in range(rows) if (r, c) in hidden}
-        for c in range(columns)
-        if c not in hidden_columns
-    ]
-    return [line for line in lines if line]
+    hidden: set[Cell], published_rows: list[int], published_columns: list[int]
+) -> list[tuple[str, int, set[Cell]]]:
+    """For each published total, the hidden cells it adds up (their sum is then known):
+    ("grand", 0, cells) first (the grand total is always published), then rows and columns."""
+    lines = [("grand", 0, set(hidden))]
+    lines += [("row", r, {cell for cell in hidden if cell[0] == r}) for r in published_rows]
+    lines += [("column", c, {cell for cell in hidden if cell[1] == c}) for c in published_columns]
+    return [line for line in lines if line[2]]
 
 
 def _determined(hidden: set[Cell], equations: list[set[Cell]]) -> list[Cell]:
@@ -172,20 +153,3 @@ def _companion(
         if shown:
             return min(shown)[2]
     return None
-
-
-def _published_line_with_hidden(
-    rows: int,
-    columns: int,
-    hidden: set[Cell],
-    hidden_rows: set[int],
-    hidden_columns: set[int],
-    rows_sum_to_totals: bool,
-) -> tuple[str, int]:
-    """A row or column whose published total covers a hidden cell."""
-    for r, c in sorted(hidden):
-        if rows_sum_to_totals and r not in hidden_rows:
-            return "row", r
-        if c not in hidden_columns:
-            return "column", c
-    raise AssertionError("only the grand total is left, and it is at least k")
