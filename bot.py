@@ -16,6 +16,7 @@ import re
 import signal
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -47,6 +48,7 @@ from surveys.loader import (
     parse_files,
     survey_json_schema,
 )
+from surveys.model import Survey
 
 log = logging.getLogger("doorstep")
 
@@ -153,15 +155,12 @@ def build_application(
         )
         .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
         .concurrent_updates(ChatOrderedUpdateProcessor(CONCURRENT_UPDATES))
-        .post_init(_started)
+        .post_init(partial(_started, settings=settings, loaded=surveys.surveys, clock=clock))
         .post_shutdown(_stopped)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
-    application.bot_data["settings"] = settings
-    application.bot_data["loaded_surveys"] = surveys.surveys
-    application.bot_data["clock"] = clock
     register_handlers(application)
     return application
 
@@ -200,13 +199,13 @@ def register_handlers(application: Application) -> None:
     application.add_error_handler(errors.on_error)
 
 
-async def _started(application: Application) -> None:
+async def _started(
+    application: Application, *, settings: Settings, loaded: list[Survey], clock: Clock
+) -> None:
     """Open the database, record survey versions, set the command menu."""
-    settings: Settings = application.bot_data["settings"]
-    clock: Clock = application.bot_data["clock"]
     db = await open_database(settings.database)
     catalogue = Catalogue()
-    await catalogue.register(db, application.bot_data["loaded_surveys"], clock())
+    await catalogue.register(db, loaded, clock())
     application.bot_data[SERVICES_KEY] = Services(
         db=db,
         catalogue=catalogue,

@@ -34,7 +34,7 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters
 
 import bot
-from tests.support.harness import BotHarness
+from tests.support.harness import BotHarness, text_update
 
 QUESTIONS = 20
 
@@ -46,20 +46,6 @@ def survey_yaml() -> str:
         for n in range(1, QUESTIONS + 1)
     )
     return f"id: bench\ntitle: Bench\nintro: Numbers.\nrepeatable: true\nquestions:\n{questions}\n"
-
-
-def text_update(update_id: int, user_id: int, message_id: int, text: str) -> dict[str, Any]:
-    """A private text message as Telegram sends it."""
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": message_id,
-            "date": 0,
-            "chat": {"id": user_id, "type": "private", "first_name": "M"},
-            "from": {"id": user_id, "is_bot": False, "first_name": "M"},
-            "text": text,
-        },
-    }
 
 
 async def push(application: Application, updates: list[dict[str, Any]]) -> float:
@@ -86,9 +72,7 @@ async def run_doorstep(workdir: Path, answers: int) -> float:
     for round_number in range(QUESTIONS):
         for chat in members:
             message = harness.api.record_member_message(chat.user_id, "")
-            updates.append(
-                text_update(len(updates) + 1, chat.user_id, message.message_id, str(round_number))
-            )
+            updates.append(text_update(chat.user_id, message.message_id, str(round_number)))
     elapsed = await push(harness.application, updates)
     await harness.stop()
     harness.assert_no_errors()
@@ -127,7 +111,7 @@ async def run_bare(workdir: Path, answers: int, concurrent_updates: int = 1) -> 
     application.add_handler(MessageHandler(filters.TEXT, store_and_reply))
     await application.initialize()
     await application.start()
-    updates = [text_update(n + 1, 100000 + n % 250, n + 1, str(n)) for n in range(answers)]
+    updates = [text_update(100000 + n % 250, n + 1, str(n)) for n in range(answers)]
     elapsed = await push(application, updates)
     await application.stop()
     await application.shutdown()

@@ -426,7 +426,9 @@ async def _open_survey(
         await _send_question(message, context, existing, survey)
         return
     survey, version_id = service.catalogue.current[survey_id]
-    if not survey.repeatable and await responses.has_completed(service.db, member.id, survey_id):
+    if not survey.repeatable and survey_id in await responses.completed_surveys(
+        service.db, member.id
+    ):
         await _claim(context, member, message_id)
         await message.chat.send_message(render.already_taken(survey))
         return
@@ -474,11 +476,7 @@ async def _send_survey_list(
     service = services(context)
     open_now = service.catalogue.open_surveys(service.today())
     unfinished = set(await responses.unfinished_surveys(service.db, member.id))
-    done = {
-        survey.id
-        for survey in open_now
-        if await responses.has_completed(service.db, member.id, survey.id)
-    }
+    done = await responses.completed_surveys(service.db, member.id)
     text, markup = render.survey_list(open_now, unfinished, done)
     await message.chat.send_message(text, reply_markup=markup)
 

@@ -35,10 +35,22 @@ async def claim_message(
 
 async def claim_message_alone(db: Database, member_id: int, message_id: int) -> bool:
     """Mark a message that changes nothing else (a refused answer) as handled; False if it was."""
-    async with db.transaction_unless_stale() as connection:
-        await claim_message(connection, member_id, message_id)
-        return True
-    return False
+    async with db.statement() as connection:  # one UPDATE: nothing to roll back if stale
+        try:
+            await claim_message(connection, member_id, message_id)
+        except Stale:
+            return False
+    return True
+
+
+async def raise_message_mark(
+    connection: aiosqlite.Connection, member_id: int, message_id: int
+) -> None:
+    """Treat every message up to `message_id` as handled (the mark never moves down)."""
+    await connection.execute(
+        "UPDATE members SET last_message_id = MAX(last_message_id, ?) WHERE id = ?",
+        (message_id, member_id),
+    )
 
 
 async def claim_tap(

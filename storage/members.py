@@ -10,8 +10,6 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import aiosqlite
-
 from storage import handled, responses
 from storage.db import Database
 from storage.responses import Response
@@ -98,21 +96,11 @@ async def record_consent(
             " VALUES (?, ?, ?, ?)",
             (member_id, int(agreed), notice_version, now.isoformat()),
         )
-        await raise_message_mark(connection, member_id, notice_message_id)
+        await handled.raise_message_mark(connection, member_id, notice_message_id)
         recorded = True
     if not recorded:
         return None
     return await find_member(db, telegram_id)
-
-
-async def raise_message_mark(
-    connection: aiosqlite.Connection, member_id: int, message_id: int
-) -> None:
-    """Treat every message up to `message_id` as handled (the mark never moves down)."""
-    await connection.execute(
-        "UPDATE members SET last_message_id = MAX(last_message_id, ?) WHERE id = ?",
-        (message_id, member_id),
-    )
 
 
 async def set_active_response(

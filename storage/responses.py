@@ -101,15 +101,14 @@ async def unfinished_surveys(db: Database, member_id: int) -> list[str]:
     return [survey_id for (survey_id,) in rows]
 
 
-async def has_completed(db: Database, member_id: int, survey_id: str) -> bool:
-    """Whether the member has completed this survey at least once."""
+async def completed_surveys(db: Database, member_id: int) -> set[str]:
+    """Ids of the surveys the member has completed at least once."""
     async with db.statement() as connection:
         rows = await connection.execute_fetchall(
-            "SELECT 1 FROM responses WHERE member_id = ? AND survey_id = ?"
-            " AND status = 'completed' LIMIT 1",
-            (member_id, survey_id),
+            "SELECT DISTINCT survey_id FROM responses WHERE member_id = ? AND status = 'completed'",
+            (member_id,),
         )
-    return bool(rows)
+    return {survey_id for (survey_id,) in rows}
 
 
 async def start_response(

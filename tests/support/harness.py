@@ -52,6 +52,27 @@ def settings_for(database: Path, surveys: Path = SURVEYS, **overrides: Any) -> b
     )
 
 
+def private_message(user_id: int, message_id: int, first_name: str = "Member") -> dict[str, Any]:
+    """A message in a member's private chat, as the Bot API describes it (no content yet)."""
+    return {
+        "message_id": message_id,
+        "date": int(time.time()),
+        "chat": {"id": user_id, "type": "private", "first_name": first_name},
+        "from": {"id": user_id, "is_bot": False, "first_name": first_name},
+    }
+
+
+def text_update(
+    user_id: int, message_id: int, text: str, first_name: str = "Member"
+) -> dict[str, Any]:
+    """The raw update of a private text message (a command if it starts with /)."""
+    payload = {**private_message(user_id, message_id, first_name), "text": text}
+    if text.startswith("/"):
+        command = text.split()[0]
+        payload["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+    return {"update_id": next(_update_ids), "message": payload}
+
+
 @dataclass
 class BotHarness:
     """A running Application over a database file, fed updates directly."""
@@ -179,12 +200,7 @@ class MemberChat:
 
     def message_update(self, message_id: int, text: str) -> dict[str, Any]:
         """The raw update of a text message (a command if it starts with /), not yet sent."""
-        payload = self._message_json(message_id)
-        payload["text"] = text
-        if text.startswith("/"):
-            command = text.split()[0]
-            payload["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        return {"update_id": next(_update_ids), "message": payload}
+        return text_update(self.user_id, message_id, text, self.first_name)
 
     async def send_other(self, kind: str) -> dict[str, Any]:
         """Send a non-text message: sticker, photo, voice or location."""
@@ -224,12 +240,7 @@ class MemberChat:
         return update
 
     def _message_json(self, message_id: int) -> dict[str, Any]:
-        return {
-            "message_id": message_id,
-            "date": int(time.time()),
-            "chat": {"id": self.user_id, "type": "private", "first_name": self.first_name},
-            "from": self.user,
-        }
+        return private_message(self.user_id, message_id, self.first_name)
 
     # --- what the chat shows ---
 
