@@ -3,6 +3,7 @@
     python bot.py [run]             start the bot (long polling)
     python bot.py validate [PATH]   check survey files and report every problem
     python bot.py schema            print the JSON Schema of the survey format
+    python bot.py export SURVEY --out FILE   write a survey's responses as CSV (offline)
 
 Read this file top to bottom to find every entry point of the bot.
 """
@@ -10,9 +11,12 @@ Read this file top to bottom to find every entry point of the bot.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
+import os
 import re
+import secrets
 import signal
 import sys
 from collections.abc import Sequence
@@ -23,13 +27,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    LinkPreviewOptions,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
     Application,
     BaseRateLimiter,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     Defaults,
     MessageHandler,
@@ -37,10 +48,12 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from handlers import errors, member, render
+from handlers import errors, export, member, organiser, organiser_render, render
 from handlers.ordering import ChatOrderedUpdateProcessor
 from handlers.services import SERVICES_KEY, Catalogue, Clock, Services, utc_now
-from storage.db import open_database
+from storage import reports
+from storage.db import Database, open_database
+from surveys import tally
 from surveys.loader import (
     SURVEY_SUFFIXES,
     FileProblem,
@@ -79,6 +92,8 @@ class Settings(SurveySettings):
     database: Path = Path("doorstep.db")
     admins: Annotated[frozenset[int], NoDecode] = frozenset()
     timezone: str = "Europe/London"
+    min_group_size: Annotated[int, Field(ge=2, le=100)] = 5
+    secret_key: SecretStr | None = None
 
     @field_validator("bot_token")
     @classmethod
@@ -93,6 +108,11 @@ class Settings(SurveySettings):
         if isinstance(value, str):
             return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
         return value
+
+    @field_validator("secret_key", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("timezone")
     @classmethod
@@ -183,7 +203,23 @@ def register_handlers(application: Application) -> None:
     application.add_handler(
         CommandHandler(list(member_commands), member.private_only, filters=~private)
     )
+    # Organisers: in their groups, and administrators in private (each checks who may).
+    organiser_commands = {
+        "summary": organiser.summary_command,
+        "register": organiser.register,
+        "unregister": organiser.unregister,
+        "register_channel": organiser.register_channel,
+        "digest": organiser.digest_command,
+        "export": organiser.export_command,
+    }
+    for command, callback in organiser_commands.items():
+        application.add_handler(CommandHandler(command, callback, filters=new_messages))
+    application.add_handler(CallbackQueryHandler(organiser.report_button, pattern=r"^[rg]:"))
     application.add_handler(CallbackQueryHandler(member.button))
+    application.add_handler(
+        ChatMemberHandler(organiser.bot_membership, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, organiser.chat_migrated))
     # After the commands above: any other command, then plain text as an answer.
     application.add_handler(
         MessageHandler(private & new_messages & filters.COMMAND, member.unknown_command)
@@ -206,18 +242,58 @@ async def _started(
     db = await open_database(settings.database)
     catalogue = Catalogue()
     await catalogue.register(db, loaded, clock())
-    application.bot_data[SERVICES_KEY] = Services(
+    services = Services(
         db=db,
         catalogue=catalogue,
         timezone=ZoneInfo(settings.timezone),
         clock=clock,
+        admins=settings.admins,
+        min_group_size=settings.min_group_size,
+        secret_key=secret_key(settings),
     )
-    await application.bot.set_my_commands(
-        [BotCommand(name, text) for name, text in render.PRIVATE_COMMANDS],
-        scope=BotCommandScopeAllPrivateChats(),
-    )
+    application.bot_data[SERVICES_KEY] = services
+    await _recount_if_needed(db, catalogue)
+    digests = await organiser.restore_digests(application, services)
+    for commands, scope in (
+        (render.PRIVATE_COMMANDS, BotCommandScopeAllPrivateChats()),
+        (organiser_render.ORGANISER_COMMANDS, BotCommandScopeAllGroupChats()),
+    ):
+        await application.bot.set_my_commands(
+            [BotCommand(name, text) for name, text in commands], scope=scope
+        )
     ids = ", ".join(catalogue.current) or "none"
-    log.info("loaded %d surveys: %s", len(catalogue.current), ids)
+    log.info("loaded %d surveys: %s; %d digests scheduled", len(catalogue.current), ids, digests)
+
+
+async def _recount_if_needed(db: Database, catalogue: Catalogue) -> None:
+    """Count responses completed before the report totals existed (once, after upgrading)."""
+    if not await reports.totals_stale(db):
+        return
+    surveys = await catalogue.every_version(db)
+
+    def count(version_id: int, answers: dict[str, object]) -> tuple[str, list[tally.Key]]:
+        survey = surveys[version_id]
+        return tally.area_of(survey, answers), tally.keys(survey, answers)
+
+    completed = await reports.rebuild_totals(db, count)
+    log.info("report totals rebuilt from %d completed responses", completed)
+
+
+def secret_key(settings: Settings) -> bytes:
+    """The key of respondents' pseudonyms: DOORSTEP_SECRET_KEY, or one generated at first start
+    and kept beside the database, readable by its owner only (an in-memory database gets a key
+    for the run)."""
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value().encode()
+    if str(settings.database) == ":memory:":
+        return secrets.token_bytes(32)
+    path = settings.database.with_name(settings.database.name + ".key")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
 
 
 async def _stopped(application: Application) -> None:
@@ -242,7 +318,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "path", nargs="?", type=Path, help="a file or folder (default: DOORSTEP_SURVEYS)"
     )
     commands.add_parser("schema", help="print the JSON Schema of the survey format")
+    export_parser = commands.add_parser("export", help="write a survey's responses as CSV")
+    export_parser.add_argument("survey", help="the survey id")
+    export_parser.add_argument("--out", type=Path, required=True, help="the CSV file to write")
     arguments = parser.parse_args(argv)
+    if arguments.command == "export":
+        return asyncio.run(export_command(arguments.survey, arguments.out))
     if arguments.command == "schema":
         print(json.dumps(survey_json_schema(), indent=2))
         return 0
@@ -259,6 +340,27 @@ def validate_command(path: Path | None) -> int:
     if not result.ok:
         return EXIT_INVALID_SURVEYS
     print(f"{len(result.surveys)} surveys valid: {', '.join(s.id for s in result.surveys)}")
+    return 0
+
+
+async def export_command(survey_id: str, out: Path) -> int:
+    """Write a survey's responses as the /export CSV, from the database, without Telegram."""
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(settings_problem(error), file=sys.stderr)
+        return EXIT_BAD_SETTINGS
+    surveys = {survey.id: survey for survey in read_surveys(settings.surveys).surveys}
+    if survey_id not in surveys:
+        print(f"no survey {survey_id!r} in {settings.surveys}", file=sys.stderr)
+        return EXIT_INVALID_SURVEYS
+    db = await open_database(settings.database)
+    try:
+        with out.open("w", encoding="utf-8", newline="") as stream:
+            rows = await export.write_export(db, surveys[survey_id], secret_key(settings), stream)
+    finally:
+        await db.close()
+    print(f"{rows} responses written to {out}")
     return 0
 
 

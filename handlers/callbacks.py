@@ -7,6 +7,7 @@ Formats (always ASCII, at most 64 bytes; ids are numbers, never labels):
     t:R:S:O:1|0    tick (1) or untick (0) option O of a multi question
     d:R:S          Done with a multi question
     s:R:S          Skip          b:R:S  Back
+    r:SURVEY       an organiser's report of a survey     g:SURVEY  its charts
 A response's step counts its changes, so a button works only while its question is on screen
 as it was drawn: an older button, or one Telegram delivers again later, is stale.
 Decoding is strict: anything else is None, and the handler answers it as a stale button.
@@ -76,11 +77,29 @@ class ToggleOption:
     chosen: bool
 
 
-Callback = Consent | OpenSurvey | QuestionMove | AnswerOption | ToggleOption
+@dataclass(frozen=True)
+class ShowReport:
+    """An organiser's report of a survey, in the scope of the chat the button is in."""
+
+    survey_id: str
+
+
+@dataclass(frozen=True)
+class ShowChart:
+    """The charts of a survey's report, in the scope of the chat the button is in."""
+
+    survey_id: str
+
+
+Callback = (
+    Consent | OpenSurvey | QuestionMove | AnswerOption | ToggleOption | ShowReport | ShowChart
+)
 
 _PATTERNS = {
     "c": re.compile(rf"c:(?P<agreed>[01]):(?P<version>[0-9a-f]{{12}})(?::(?P<survey>{_SLUG}))?"),
     "o": re.compile(rf"o:(?P<survey>{_SLUG})"),
+    "r": re.compile(rf"r:(?P<survey>{_SLUG})"),
+    "g": re.compile(rf"g:(?P<survey>{_SLUG})"),
     "a": re.compile(rf"a:(?P<r>{_NUMBER}):(?P<s>{_NUMBER}):(?P<o>{_NUMBER})"),
     "t": re.compile(rf"t:(?P<r>{_NUMBER}):(?P<s>{_NUMBER}):(?P<o>{_NUMBER}):(?P<on>[01])"),
     "m": re.compile(rf"(?P<move>[dsb]):(?P<r>{_NUMBER}):(?P<s>{_NUMBER})"),
@@ -94,6 +113,10 @@ def encode(callback: Callback) -> str:
             data = f"c:{int(agreed)}:{version}" + (f":{survey_id}" if survey_id else "")
         case OpenSurvey(survey_id):
             data = f"o:{survey_id}"
+        case ShowReport(survey_id):
+            data = f"r:{survey_id}"
+        case ShowChart(survey_id):
+            data = f"g:{survey_id}"
         case AnswerOption(response_id, step, option):
             data = f"a:{response_id}:{step}:{option}"
         case ToggleOption(response_id, step, option, chosen):
@@ -116,8 +139,8 @@ def decode(data: object) -> Callback | None:
     fields = match.groupdict()
     if data[0] == "c":
         return Consent(fields["agreed"] == "1", fields["version"], fields["survey"])
-    if data[0] == "o":
-        return OpenSurvey(fields["survey"])
+    if data[0] in "org":
+        return {"o": OpenSurvey, "r": ShowReport, "g": ShowChart}[data[0]](fields["survey"])
     response_id, step = int(fields["r"]), int(fields["s"])
     if data[0] == "a":
         return AnswerOption(response_id, step, int(fields["o"]))

@@ -17,14 +17,14 @@ from collections.abc import Callable
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
-from handlers import callbacks, render
+from handlers import callbacks, organiser, render
 from handlers.callbacks import AnswerOption, Consent, Move, OpenSurvey, QuestionMove, ToggleOption
 from handlers.errors import ignore_harmless
 from handlers.services import services
 from storage import handled, members, responses
 from storage.members import Member
 from storage.responses import Response
-from surveys import engine
+from surveys import engine, tally
 from surveys.engine import Accepted, Rejected, Verdict
 from surveys.model import BUTTON_TYPES, Question, Survey
 
@@ -168,7 +168,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 await _open_survey(query.message, context, member, survey_id, query_id=query.id)
         case AnswerOption() | ToggleOption() | QuestionMove() as pressed:
             await _question_button(query, context, pressed)
-        case None:
+        case _:  # malformed, forged, or an organiser's button that reached the wrong place
             await _answer(query, render.STALE_BUTTON)
 
 
@@ -317,6 +317,9 @@ async def _save(
 
     The response as it is now, or None if the update was stale."""
     outcome = engine.advance(survey, response.answers, response.current_question, verdict.value)
+    completed = outcome.next_question is None
+    answers = {**response.answers, response.current_question: outcome.value}
+    answers = {k: v for k, v in answers.items() if k not in outcome.dropped} if completed else {}
     return await responses.record_answer(
         services(context).db,
         response,
@@ -326,6 +329,8 @@ async def _save(
         now=services(context).clock(),
         message_id=message_id,
         step=step,
+        area=tally.area_of(survey, answers),
+        counted=tally.keys(survey, answers),
     )
 
 
@@ -338,6 +343,7 @@ async def _after_answer(
         return
     for chunk in render.split_message(render.completion(survey, response.answers)):
         await message.chat.send_message(chunk)
+    await organiser.announce_milestone(message.get_bot(), services(context), survey)
 
 
 async def _go_back(

@@ -52,6 +52,13 @@ class Catalogue:
             self._by_version[version_id] = Survey.model_validate_json(definition)
         return self._by_version[version_id]
 
+    async def every_version(self, db: Database) -> dict[int, Survey]:
+        """Every stored version, by id (for recounting responses of any version)."""
+        return {
+            version_id: await self.version(db, version_id)
+            for version_id in await versions.version_ids(db)
+        }
+
     def is_open(self, survey_id: str, today: dt.date) -> bool:
         """Whether a survey takes answers today, by its current file (a removed one does not).
 
@@ -74,6 +81,13 @@ class Services:
     catalogue: Catalogue
     timezone: ZoneInfo
     clock: Clock = utc_now
+    admins: frozenset[int] = frozenset()
+    min_group_size: int = 5  # k: no published figure is about fewer people
+    secret_key: bytes = b""  # keys respondents' pseudonyms in exports
+
+    def is_admin(self, user_id: int | None) -> bool:
+        """Whether a Telegram user is one of the operator's administrators."""
+        return user_id in self.admins
 
     def today(self) -> dt.date:
         """Today's date where the movement is (opens/closes are local dates)."""

@@ -160,10 +160,13 @@ async def record_answer(
     now: dt.datetime,
     message_id: int | None = None,
     step: int | None = None,
+    area: str = "",
+    counted: Sequence[tuple[str, str, str, str]] = (),
 ) -> Response | None:
     """Store the answer to the response's current question and move to `next_question`.
 
-    `next_question` None completes the response; `dropped` are answers the new one hides. The
+    `next_question` None completes the response, which then counts in the report totals of
+    `area` under each of the `counted` keys; `dropped` are answers the new one hides. The
     answer came from a button drawn at `step`, or from the message `message_id`. Returns the
     response as it is now, or None, changing nothing, when the response has moved on since the
     button was drawn, or the message was handled before: both mean a stale or repeated update.
@@ -174,7 +177,8 @@ async def record_answer(
         async with db.statement() as connection:
             await connection.execute(
                 "INSERT INTO answer_submissions (response_id, question_id, value, next_question,"
-                " dropped, message_id, step, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " dropped, message_id, step, submitted_at, area, counted)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     response.id,
                     question_id,
@@ -184,6 +188,8 @@ async def record_answer(
                     message_id,
                     step,
                     now.isoformat(),
+                    area,
+                    json.dumps(counted, ensure_ascii=False),
                 ),
             )
     except sqlite3.IntegrityError as error:

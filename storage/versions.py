@@ -36,3 +36,10 @@ async def version_definition(db: Database, version_id: int) -> str | None:
             "SELECT definition FROM survey_versions WHERE id = ?", (version_id,)
         )
     return rows[0][0] if rows else None
+
+
+async def version_ids(db: Database) -> list[int]:
+    """The id of every stored version."""
+    async with db.statement() as connection:
+        rows = await connection.execute_fetchall("SELECT id FROM survey_versions ORDER BY id")
+    return [version_id for (version_id,) in rows]

@@ -7,8 +7,7 @@ group-size rule (`enough`) and, for breakdown tables, by `surveys.disclosure`.
 
 from __future__ import annotations
 
-import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 BAR_WIDTH = 10
@@ -75,16 +74,54 @@ class NumberSummary:
     upper_quartile: float | None
 
 
-def number_summary(values: Sequence[float]) -> NumberSummary:
-    """Median and quartiles (inclusive method: the quartiles lie within the answers)."""
-    if not values:
+def number_summary(counts: Iterable[tuple[float, int]]) -> NumberSummary:
+    """Median and quartiles of answers given as (value, how many gave it).
+
+    Inclusive method, as `statistics.quantiles(..., method="inclusive")` on the answers one by
+    one: the quartiles lie within the answers. Counted, so a million answers cost no more than
+    their distinct values.
+    """
+    ordered = sorted((value, count) for value, count in counts if count > 0)
+    answered = sum(count for _, count in ordered)
+    if not answered:
         return NumberSummary(0, None, None, None)
-    if len(values) == 1:
-        return NumberSummary(1, values[0], values[0], values[0])
-    lower, median, upper = statistics.quantiles(values, n=4, method="inclusive")
-    return NumberSummary(len(values), lower, median, upper)
+    lower, median, upper = (_quantile(ordered, (answered - 1) * q / 4) for q in (1, 2, 3))
+    return NumberSummary(answered, lower, median, upper)
+
+
+def _quantile(ordered: Sequence[tuple[float, int]], position: float) -> float:
+    """The value at a fractional position of the answers in order, interpolated."""
+    below = int(position)
+    low, high = _nth(ordered, below), _nth(ordered, below + 1)
+    return low + (high - low) * (position - below) if position > below else low
+
+
+def _nth(ordered: Sequence[tuple[float, int]], index: int) -> float:
+    """The index-th answer (0-based) in order; the last one past the end."""
+    seen = 0
+    for value, count in ordered:
+        seen += count
+        if index < seen:
+            return value
+    return ordered[-1][0]
 
 
 def completion_rate(started: int, completed: int) -> float | None:
     """Completed responses as a share of started ones (None before any started)."""
     return completed / started if started else None
+
+
+FIRST_MILESTONES = (10, 50, 100, 250, 500, 1000)
+MILESTONE_STEP = 1000  # after the first ones, every further thousand
+
+
+def milestone(completed: int) -> int | None:
+    """The highest milestone of completed responses reached, None before the first.
+
+    Announcing the highest one reached (rather than only an exact hit) means none is missed
+    when two responses complete at once."""
+    if completed < FIRST_MILESTONES[0]:
+        return None
+    if completed < FIRST_MILESTONES[-1]:
+        return max(m for m in FIRST_MILESTONES if m <= completed)
+    return completed // MILESTONE_STEP * MILESTONE_STEP

@@ -10,13 +10,20 @@ from tests.support.fake_telegram import Failure
 from tests.support.harness import BotHarness, MemberChat
 
 
-async def test_the_private_command_menu_is_set(harness: BotHarness) -> None:
-    (call,) = harness.api.calls_of("setMyCommands")
+async def test_members_and_organiser_groups_each_get_their_command_menu(
+    harness: BotHarness,
+) -> None:
+    menus = {
+        call.params["scope"]["type"]: {command["command"] for command in call.params["commands"]}
+        for call in harness.api.calls_of("setMyCommands")
+    }
 
-    assert call.params["scope"] == {"type": "all_private_chats"}
-    commands = {command["command"] for command in call.params["commands"]}
-    assert {"start", "surveys", "back", "skip", "cancel", "help"} <= commands
-    assert all(command["description"] for command in call.params["commands"])
+    assert menus == {
+        "all_private_chats": {"start", "surveys", "back", "skip", "cancel", "help"},
+        "all_group_chats": {"summary", "digest"},
+    }
+    for call in harness.api.calls_of("setMyCommands"):
+        assert all(command["description"] for command in call.params["commands"])
 
 
 async def test_one_log_line_names_the_loaded_surveys(
@@ -27,7 +34,7 @@ async def test_one_log_line_names_the_loaded_surveys(
         await harness.stop()
 
     lines = [record.getMessage() for record in caplog.records if record.name == "doorstep"]
-    assert lines == ["loaded 3 surveys: all-types, closed, quick-poll"]
+    assert lines == ["loaded 3 surveys: all-types, closed, quick-poll; 0 digests scheduled"]
 
 
 async def test_info_logs_carry_no_message_text_or_answers(

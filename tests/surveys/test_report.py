@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 
 import pytest
 from hypothesis import given
@@ -66,19 +67,34 @@ def test_a_scale_nobody_answered_has_no_mean() -> None:
     assert scale_summary([0, 1], {}).mean is None
 
 
+def one_each(values: list[float]) -> list[tuple[float, int]]:
+    return [(value, 1) for value in values]
+
+
 def test_number_quartiles_use_the_inclusive_method() -> None:
-    assert number_summary([1, 2, 3, 4, 5, 6, 7, 8, 9]) == NumberSummary(9, 3, 5, 7)
-    assert number_summary([10]) == NumberSummary(1, 10, 10, 10)
+    assert number_summary(one_each([1, 2, 3, 4, 5, 6, 7, 8, 9])) == NumberSummary(9, 3, 5, 7)
+    assert number_summary([(10, 1)]) == NumberSummary(1, 10, 10, 10)
     assert number_summary([]) == NumberSummary(0, None, None, None)
 
 
-@given(st.lists(st.integers(-1000, 1000), min_size=1, max_size=60))
-def test_quartiles_are_ordered_within_the_answers_and_the_median_is_the_median(values) -> None:
-    summary = number_summary(values)
+def test_counted_answers_give_the_quartiles_of_the_answers_one_by_one() -> None:
+    assert number_summary([(30, 3), (20, 2), (40, 1)]) == NumberSummary(6, 22.5, 30, 30)
 
-    assert min(values) <= summary.lower_quartile <= summary.median
-    assert summary.median <= summary.upper_quartile <= max(values)
-    assert summary.median == statistics.median(values)
+
+@given(st.lists(st.integers(-1000, 1000), min_size=1, max_size=60))
+def test_quartiles_match_the_standard_library_on_answers_counted_or_not(values) -> None:
+    counted = number_summary(Counter(values).items())
+    expected = (
+        statistics.quantiles(values, n=4, method="inclusive")
+        if len(values) > 1
+        else [values[0]] * 3
+    )
+
+    assert counted == number_summary(one_each(values))
+    assert [counted.lower_quartile, counted.median, counted.upper_quartile] == pytest.approx(
+        expected
+    )
+    assert counted.median == statistics.median(values)
 
 
 def test_completion_rate_and_group_size() -> None:

@@ -1,0 +1,31 @@
+"""Writing a survey's responses as CSV, for the administrators' export command and the CLI.
+
+Storage reads the responses in batches and `surveys.export` lays out each row, so an export of
+any size streams through in constant memory.
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import TextIO
+
+from storage.db import Database
+from storage.export import exported_responses
+from surveys.export import header, pseudonym, row
+from surveys.model import Survey
+
+
+async def write_export(db: Database, survey: Survey, key: bytes, stream: TextIO) -> int:
+    """Write the header and one row per response of `survey` to `stream`; return the rows.
+
+    `stream` is text: open a file with encoding="utf-8" and newline="" (the csv module writes
+    its own line endings). `key` makes the respondent pseudonyms: kept secret, no pseudonym can
+    be traced to its member; kept the same, one member's rows match across exports.
+    """
+    writer = csv.writer(stream)
+    writer.writerow(header(survey))
+    written = 0
+    async for response in exported_responses(db, survey.id):
+        writer.writerow(row(survey, pseudonym(key, response.member_id), response))
+        written += 1
+    return written

@@ -1,0 +1,247 @@
+"""What organisers read: reports, breakdown tables, replies to organiser commands, and buttons.
+
+Reports arrive already suppressed (`surveys.summary`): this module only words them. All survey
+text is escaped here for HTML, the one parse mode. Tags never span a line, so a long report can
+be split between lines (`render.split_message`); tables are one `<code>` line per row.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from handlers import callbacks
+from handlers.callbacks import ShowChart, ShowReport
+from handlers.render import shorten
+from surveys import report
+from surveys.engine import format_number
+from surveys.model import NumberQuestion, ScaleQuestion, Survey, TextQuestion
+from surveys.report import bar
+from surveys.summary import Breakdown, Figure, QuestionReport, SurveyReport, Table
+
+HIDDEN = "c"  # hidden to protect a small count elsewhere (statisticians' "confidential")
+ROW_LABEL_WIDTH = 12
+COLUMN_WIDTH = 6
+
+NOT_HERE = "Reports are only shown in registered organiser chats, or in private to administrators."
+ADMINS_ONLY = "Only a Doorstep administrator can do that."
+GROUPS_ONLY = "Send /register in the organiser group you want reports in."
+NOT_REGISTERED = "This chat is not registered for reports."
+UNREGISTERED = "This chat will no longer receive reports or digests."
+NO_REPORTS = "No survey has completed responses yet."
+UNKNOWN_SURVEY = "There is no survey {survey}. Send /summary to see the surveys."
+SUMMARY_USAGE = (
+    "Send /summary, /summary SURVEY, /summary SURVEY by QUESTION or /summary SURVEY chart."
+)
+NOT_A_BREAKDOWN = "{question} is not a breakdown question of this survey. Breakdowns: {known}."
+NO_BREAKDOWNS = "This survey has no breakdown questions."
+EXPORT_USAGE = "Send /export SURVEY in this private chat."
+REGISTER_CHANNEL_USAGE = "Send /register_channel @channel or /register_channel -100… [AREA]."
+DIGEST_USAGE = (
+    "Send /digest daily HH:MM, /digest weekly DAY HH:MM (DAY: mon…sun) or /digest off"
+    " (in private, administrators add the channel first: /digest @channel daily 08:00)."
+)
+DIGEST_OFF = "Digests are off for this chat."
+NO_CHART = "There is nothing to chart yet: no question has enough answers."
+SEE_PRIVATE_CHAT = "Organiser commands work in organiser chats; surveys are answered in private."
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+ORGANISER_COMMANDS = [
+    ("summary", "Survey results (aggregated)"),
+    ("digest", "Schedule results: daily HH:MM, weekly DAY HH:MM, off"),
+]
+
+
+def registered(title: str, area: str | None) -> str:
+    """Confirmation of a registration."""
+    scope = f"the responses from {escape(area)}" if area else "all responses"
+    return (
+        f"Registered <b>{escape(title)}</b> for reports on {scope}. "
+        "Send /summary for results, /digest to get them on a schedule."
+    )
+
+
+def unknown_area(area: str, known: list[str]) -> str:
+    """A refusal naming the areas surveys know."""
+    listed = ", ".join(escape(value) for value in known) or "none (no survey has an area question)"
+    return f"No survey has the area {escape(area)}. Areas: {listed}."
+
+
+def cannot_post(channel: str, reason: str) -> str:
+    """Why a channel cannot be registered."""
+    return f"I cannot post in {escape(channel)}: {escape(reason)}"
+
+
+def digest_set(every: str, at: str, weekday: int | None) -> str:
+    """Confirmation of a digest schedule."""
+    when = f"every {WEEKDAYS[weekday]}" if weekday is not None else "every day"
+    return f"Digest set: the report of every open survey, {when} at {at}."
+
+
+def survey_choices(surveys: list[tuple[Survey, int]]) -> tuple[str, InlineKeyboardMarkup | None]:
+    """/summary without a survey: each survey with its completed responses, as buttons."""
+    if not surveys:
+        return NO_REPORTS, None
+    buttons = [
+        [
+            InlineKeyboardButton(
+                shorten(f"{survey.title} ({completed:,})", 60),
+                callback_data=callbacks.encode(ShowReport(survey.id)),
+            )
+        ]
+        for survey, completed in surveys
+    ]
+    return "Which survey? (completed responses in brackets)", InlineKeyboardMarkup(buttons)
+
+
+def chart_keyboard(survey_id: str) -> InlineKeyboardMarkup:
+    """The Chart button under a report."""
+    button = InlineKeyboardButton("📊 Chart", callback_data=callbacks.encode(ShowChart(survey_id)))
+    return InlineKeyboardMarkup([[button]])
+
+
+def milestone(survey: Survey, completed: int) -> str:
+    """An announcement of a number of completed responses."""
+    return f"🎉 <b>{escape(survey.title)}</b> has {completed:,} completed responses."
+
+
+# --- reports -----------------------------------------------------------------------------------
+
+
+def report_text(summary: SurveyReport) -> str:
+    """A survey's report for its scope, as one HTML text (split before sending)."""
+    lines = [f"<b>{escape(summary.survey.title)}</b>", *_scope_lines(summary)]
+    if summary.too_few:
+        lines.append(
+            _too_few(summary.k, "this area" if summary.area is not None else "this survey")
+        )
+        return "\n".join(lines)
+    for number, question in enumerate(summary.questions, start=1):
+        lines += ["", *_question_lines(number, question, summary.k)]
+    return "\n".join(lines)
+
+
+def _scope_lines(summary: SurveyReport) -> list[str]:
+    counts = summary.counts
+    lines = [f"Area: <b>{escape(summary.area)}</b>"] if summary.area is not None else []
+    if counts.started is not None:
+        rate = summary.completion_rate
+        lines.append(
+            f"Started {counts.started:,} · completed {counts.completed:,}"
+            + (f" ({rate:.0%})" if rate is not None else "")
+        )
+    else:
+        lines.append(f"Completed {counts.completed:,}")
+    lines.append(f"Completed in the last 7 days: {counts.completed_recently:,}")
+    lines.append(
+        f"<i>Completed responses only. Counts under {summary.k} show as &lt;{summary.k};"
+        f" {HIDDEN} marks a count hidden so that a small one cannot be worked out.</i>"
+    )
+    return lines
+
+
+def _too_few(k: int, where: str) -> str:
+    return f"<i>Fewer than {k} responses in {where}: nothing more can be shown.</i>"
+
+
+def _question_lines(number: int, question: QuestionReport, k: int) -> list[str]:
+    heading = f"<b>{number}. {escape(question.question.text)}</b>"
+    if question.too_few:
+        return [heading, f"<i>fewer than {k} responses</i>"]
+    lines = [f"{heading} (n={question.answered:,})"]
+    if isinstance(question.question, ScaleQuestion):
+        lines.append(_scale_line(question))
+    if isinstance(question.question, NumberQuestion) and question.numbers:
+        numbers = question.numbers
+        lines.append(
+            f"Median {format_number(round(numbers.median, 2))}"
+            f" · quartiles {format_number(round(numbers.lower_quartile, 2))}"
+            f"–{format_number(round(numbers.upper_quartile, 2))}"
+        )
+    if isinstance(question.question, TextQuestion) and question.lines:
+        lines.append("<i>Themes (an answer may have several):</i>")
+    for line in question.lines:
+        share = f"{line.share:4.0%}" if line.share is not None else " " * 4
+        gauge = bar(line.share) if line.share is not None else " " * report.BAR_WIDTH
+        lines.append(
+            f"<code>{gauge} {share} {escape(_count(line.figure, k)):>6}</code> {escape(line.label)}"
+        )
+    return lines
+
+
+def _scale_line(question: QuestionReport) -> str:
+    scale = question.question
+    assert isinstance(scale, ScaleQuestion)
+    ends = " · ".join(
+        f"{point} = {escape(label)}"
+        for point, label in ((scale.min, scale.min_label), (scale.max, scale.max_label))
+        if label
+    )
+    mean = (
+        f"Mean {question.mean:.1f}"
+        if question.mean is not None
+        else "Mean not shown (it would reveal a small count)"
+    )
+    return mean + (f" ({ends})" if ends else "")
+
+
+def _count(figure: Figure, k: int) -> str:
+    if figure.shown:
+        return f"{figure.count:,}"
+    return f"<{k}" if figure.small else HIDDEN
+
+
+# --- breakdowns --------------------------------------------------------------------------------
+
+
+def breakdown_text(split: Breakdown) -> str:
+    """Every question of a survey split by a breakdown question, as compact tables."""
+    title = f"<b>{escape(split.survey.title)}</b> by <b>{escape(split.by.text)}</b>"
+    lines = [title]
+    if split.area is not None:
+        lines.append(f"Area: <b>{escape(split.area)}</b>")
+    lines.append(
+        f"<i>Completed responses. Counts under {split.k} show as &lt;{split.k};"
+        f" {HIDDEN} marks a count hidden so that a small one cannot be worked out.</i>"
+    )
+    if split.too_few:
+        lines.append(_too_few(split.k, "this scope"))
+        return "\n".join(lines)
+    for number, table in enumerate(split.tables, start=1):
+        lines += ["", *_table_lines(number, table, split.k)]
+    return "\n".join(lines)
+
+
+def _table_lines(number: int, table: Table, k: int) -> list[str]:
+    heading = f"<b>{number}. {escape(table.question.text)}</b>"
+    if table.too_few:
+        return [heading, f"<i>fewer than {k} responses</i>"]
+    short = [shorten(label, COLUMN_WIDTH) for label in table.columns]
+    lines = [heading]
+    if short != table.columns:
+        lines.append(
+            "<i>"
+            + " · ".join(
+                f"{escape(s)} = {escape(label)}"
+                for s, label in zip(short, table.columns, strict=True)
+                if s != label
+            )
+            + "</i>"
+        )
+    lines.append(_row("", [*short, "n"]))
+    for (_, label), cells, total in zip(table.rows, table.cells, table.row_totals, strict=True):
+        lines.append(_row(label, [_count(cell, k) for cell in cells] + [_count(total, k)]))
+    shown_total = Figure(table.total)
+    lines.append(
+        _row("All", [_count(cell, k) for cell in table.column_totals] + [_count(shown_total, k)])
+    )
+    return lines
+
+
+def _row(label: str, cells: list[str]) -> str:
+    head = shorten(label, ROW_LABEL_WIDTH).ljust(ROW_LABEL_WIDTH)
+    return (
+        "<code>"
+        + escape(head + "".join(cell.rjust(COLUMN_WIDTH + 1) for cell in cells))
+        + "</code>"
+    )

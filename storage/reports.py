@@ -1,0 +1,202 @@
+"""Running totals for organiser reports: reading them, adding responses in bulk, rebuilding.
+
+A completed response adds one to each of its tallies (keys decided by `surveys.tally`) in the
+statement that completes it (see the `accept_answer` trigger), so a report reads a few thousand
+rows whatever the number of responses. The bulk path adds many completed responses at once, for
+imports and benchmarks, with the same keys; a rebuild recounts every completed response, for
+databases whose responses predate the totals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import aiosqlite
+
+from storage.db import Database
+from surveys.summary import Counts
+
+# (split question, split value, question, value), as `surveys.tally.Key`
+TallyKey = tuple[str, str, str, str]
+# For a rebuild: a completed response's area and tally keys, from its version and answers.
+Counter_ = Callable[[int, Mapping[str, object]], tuple[str, Sequence[TallyKey]]]
+REBUILD_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class CompletedResponse:
+    """One completed response for the bulk path."""
+
+    member_id: int
+    version_id: int
+    answers: Mapping[str, object]
+    area: str
+    counted: Sequence[TallyKey]
+    started_at: dt.datetime
+    completed_at: dt.datetime
+
+
+async def response_counts(
+    db: Database, survey_id: str, area: str | None, recent_since: dt.date
+) -> Counts:
+    """Started, completed, and completed on or after `recent_since` (UTC days), in the scope
+    of `area` (None: every response). Started is unknown within an area (None): a response's
+    area is known only once it is completed."""
+    async with db.statement() as connection:
+        rows = await connection.execute_fetchall(
+            "SELECT SUM(started), SUM(completed), SUM(completed * (day >= ?)) FROM survey_days"
+            " WHERE survey_id = ? AND (? IS NULL OR area = ?)",
+            (recent_since.isoformat(), survey_id, area, area),
+        )
+    started, completed, recent = rows[0]
+    return Counts(None if area is not None else started or 0, completed or 0, recent or 0)
+
+
+async def completed_by_survey(db: Database, area: str | None) -> dict[str, int]:
+    """Completed responses per survey in the scope of `area` (surveys with none are absent)."""
+    async with db.statement() as connection:
+        rows = await connection.execute_fetchall(
+            "SELECT survey_id, SUM(completed) FROM survey_days"
+            " WHERE ? IS NULL OR area = ? GROUP BY survey_id HAVING SUM(completed) > 0",
+            (area, area),
+        )
+    return dict(rows)
+
+
+async def tallies_by_area(db: Database, survey_id: str) -> dict[tuple[str, str, str], int]:
+    """(area, question, value) -> completed responses."""
+    return await _tallies(
+        db,
+        "SELECT area, question_id, value, SUM(responses) FROM tallies"
+        " WHERE survey_id = ? AND split_question = '' GROUP BY area, question_id, value",
+        (survey_id,),
+    )
+
+
+async def tallies_by_answer(
+    db: Database, survey_id: str, split_question: str, area: str | None
+) -> dict[tuple[str, str, str], int]:
+    """(answer to split_question, question, value) -> completed responses, in `area` (None:
+    every area)."""
+    return await _tallies(
+        db,
+        "SELECT split_value, question_id, value, SUM(responses) FROM tallies"
+        " WHERE survey_id = ? AND split_question = ? AND (? IS NULL OR area = ?)"
+        " GROUP BY split_value, question_id, value",
+        (survey_id, split_question, area, area),
+    )
+
+
+async def _tallies(db: Database, query: str, params: Sequence) -> dict[tuple[str, str, str], int]:
+    async with db.statement() as connection:
+        rows = await connection.execute_fetchall(query, params)
+    return {(row, question, value): count for row, question, value, count in rows}
+
+
+async def add_completed(db: Database, survey_id: str, batch: Sequence[CompletedResponse]) -> None:
+    """Store completed responses with their answers, and count them, in one transaction."""
+    async with db.transaction() as connection:
+        for response in batch:
+            cursor = await connection.execute(
+                "INSERT INTO responses (member_id, survey_id, survey_version_id, status,"
+                " started_at, updated_at, completed_at) VALUES (?, ?, ?, 'completed', ?, ?, ?)",
+                (
+                    response.member_id,
+                    survey_id,
+                    response.version_id,
+                    response.started_at.isoformat(),
+                    response.completed_at.isoformat(),
+                    response.completed_at.isoformat(),
+                ),
+            )
+            await connection.executemany(
+                "INSERT INTO answers (response_id, question_id, value, answered_at)"
+                " VALUES (?, ?, ?, ?)",
+                [
+                    (cursor.lastrowid, question, json.dumps(value, ensure_ascii=False), stamp)
+                    for question, value in response.answers.items()
+                    if value is not None
+                    for stamp in [response.completed_at.isoformat()]
+                ],
+            )
+        await _add_totals(connection, {survey_id: batch})
+
+
+async def totals_stale(db: Database) -> bool:
+    """Whether responses completed before the totals existed still need counting."""
+    async with db.statement() as connection:
+        rows = await connection.execute_fetchall("SELECT totals_stale FROM report_state")
+    return bool(rows and rows[0][0])
+
+
+async def rebuild_totals(db: Database, count: Counter_) -> int:
+    """Recount every response into fresh totals (one transaction); returns how many completed.
+
+    `count(version_id, answers)` gives a completed response's area and tally keys.
+    """
+    async with db.transaction() as connection:
+        await connection.execute("DELETE FROM tallies")
+        await connection.execute("DELETE FROM survey_days")
+        await connection.execute(
+            "INSERT INTO survey_days (survey_id, area, day, started)"
+            " SELECT survey_id, '', substr(started_at, 1, 10), COUNT(*) FROM responses"
+            " GROUP BY survey_id, substr(started_at, 1, 10)"
+        )
+        completed = 0
+        async for batch in _completed_batches(connection):
+            by_survey: dict[str, list[CompletedResponse]] = {}
+            for survey_id, version_id, completed_at, answers in batch:
+                decoded = json.loads(answers)
+                area, keys = count(version_id, decoded)
+                stamp = dt.datetime.fromisoformat(completed_at)
+                by_survey.setdefault(survey_id, []).append(
+                    CompletedResponse(0, version_id, decoded, area, keys, stamp, stamp)
+                )
+            await _add_totals(connection, by_survey)
+            completed += len(batch)
+        await connection.execute("UPDATE report_state SET totals_stale = 0")
+    return completed
+
+
+async def _completed_batches(connection: aiosqlite.Connection) -> AsyncIterator[list[tuple]]:
+    last_id = 0
+    while True:
+        rows = await connection.execute_fetchall(
+            "SELECT r.id, r.survey_id, r.survey_version_id, r.completed_at,"
+            " (SELECT json_group_object(a.question_id, json(a.value)) FROM answers a"
+            "  WHERE a.response_id = r.id AND a.value IS NOT NULL)"
+            " FROM responses r WHERE r.status = 'completed' AND r.id > ? ORDER BY r.id LIMIT ?",
+            (last_id, REBUILD_BATCH),
+        )
+        if not rows:
+            return
+        last_id = rows[-1][0]
+        yield [row[1:] for row in rows]
+
+
+async def _add_totals(
+    connection: aiosqlite.Connection, batches: Mapping[str, Iterable[CompletedResponse]]
+) -> None:
+    """Add completed responses to the tallies and daily counts, aggregated first."""
+    tally: Counter[tuple] = Counter()
+    days: Counter[tuple] = Counter()
+    for survey_id, batch in batches.items():
+        for response in batch:
+            # the UTC day, as the answer path takes it from the stored timestamp
+            days[survey_id, response.area, response.completed_at.isoformat()[:10]] += 1
+            tally.update((survey_id, response.area, *key) for key in response.counted)
+    await connection.executemany(
+        "INSERT INTO tallies (survey_id, area, split_question, split_value, question_id, value,"
+        " responses) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT DO UPDATE SET responses = responses + excluded.responses",
+        [(*key, n) for key, n in tally.items()],
+    )
+    await connection.executemany(
+        "INSERT INTO survey_days (survey_id, area, day, completed) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT DO UPDATE SET completed = completed + excluded.completed",
+        [(*key, n) for key, n in days.items()],
+    )
