@@ -221,7 +221,9 @@ async def summary_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     args = context.args or []
     if not args:
-        choice, keyboard = text.survey_choices(await _survey_counts(service, scope))
+        choice, keyboard = text.survey_choices(
+            await _survey_counts(service, scope), service.min_group_size
+        )
         await message.chat.send_message(choice, reply_markup=keyboard)
         return
     survey = _survey(service, args[0])

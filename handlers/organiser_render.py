@@ -78,14 +78,16 @@ def digest_set(every: str, at: str, weekday: int | None) -> str:
     return f"Digest set: the report of every open survey, {when} at {at}."
 
 
-def survey_choices(surveys: list[tuple[Survey, int]]) -> tuple[str, InlineKeyboardMarkup | None]:
+def survey_choices(
+    surveys: list[tuple[Survey, int]], k: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
     """/summary without a survey: each survey with its completed responses, as buttons."""
     if not surveys:
         return NO_REPORTS, None
     buttons = [
         [
             InlineKeyboardButton(
-                shorten(f"{survey.title} ({completed:,})", 60),
+                shorten(f"{survey.title} ({_respondents(completed, k)})", 60),
                 callback_data=callbacks.encode(ShowReport(survey.id)),
             )
         ]
@@ -183,6 +185,11 @@ def _scale_line(question: QuestionReport) -> str:
         else "Mean not shown (it would reveal a small count)"
     )
     return mean + (f" ({ends})" if ends else "")
+
+
+def _respondents(count: int, k: int) -> str:
+    """A count of respondents, "<k" when it is about fewer than k people."""
+    return _count(Figure(count, shown=count >= k or count == 0, small=True), k)
 
 
 def _count(figure: Figure, k: int) -> str:

@@ -7,7 +7,6 @@ import itertools
 import sqlite3
 import stat
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
@@ -22,32 +21,6 @@ NOW = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
 LATER = NOW + dt.timedelta(minutes=5)
 TELEGRAM_ID = 424242
 NOTICE = "notice-v1"
-
-
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "t.db"
-
-
-@pytest.fixture
-async def open_db() -> AsyncIterator[Callable[[Path], Awaitable[Database]]]:
-    """Opens databases and closes every one of them after the test (closing twice is fine)."""
-    opened: list[Database] = []
-
-    async def opener(path: Path) -> Database:
-        database = await open_database(path)
-        opened.append(database)
-        return database
-
-    yield opener
-    for database in opened:
-        await database.close()
-
-
-@pytest.fixture
-async def db(open_db, db_path: Path) -> Database:
-    """A fresh, migrated database file."""
-    return await open_db(db_path)
 
 
 async def scalar(db: Database, sql: str, params: tuple = ()) -> object:

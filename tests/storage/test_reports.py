@@ -1,0 +1,207 @@
+"""Report totals: the answer path, the bulk path and a rebuild count the same; an upgraded
+database is recounted; organiser chats and milestones are stored once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+from storage import organisers, reports
+from storage.db import Database, open_database
+from storage.organisers import Digest
+from surveys import tally
+from surveys.model import Survey
+from tests.storage.test_storage import NOW, answer, new_member, rows, started, version
+
+SURVEY = Survey.model_validate(
+    {
+        "id": "s",
+        "title": "S",
+        "intro": "I",
+        "questions": [
+            {
+                "id": "q1",
+                "type": "choice",
+                "text": "Area?",
+                "breakdown": True,
+                "choices": ["n", "s"],
+            },
+            {"id": "q2", "type": "multi", "text": "Which?", "choices": ["a", "b", "c"]},
+            {"id": "q3", "type": "yesno", "text": "Member?", "breakdown": True},
+            {"id": "q4", "type": "text", "text": "Why?", "themes": {"rent": ["rent"]}},
+        ],
+    }
+)
+ANSWERS = [
+    {"q1": "n", "q2": ["a", "b"], "q3": "yes", "q4": "The rent!"},
+    {"q1": "s", "q2": ["c"], "q3": "no", "q4": "nothing"},
+    {"q1": "n", "q2": ["a"], "q3": None, "q4": "rent and more rent"},
+]
+
+
+async def complete_live(db: Database, answers: dict, telegram_id: int) -> None:
+    """A response completed through the answer path, one answer at a time."""
+    response = await started(db, "s", telegram_id)
+    questions = list(answers)
+    for index, question in enumerate(questions):
+        last = index == len(questions) - 1
+        done = answers if last else {}
+        await answer(
+            db,
+            response.id,
+            question,
+            answers[question],
+            next_question=None if last else questions[index + 1],
+            now=NOW,
+            area=tally.area_of(SURVEY, done),
+            counted=tally.keys(SURVEY, done),
+        )
+
+
+async def totals(db: Database) -> tuple[list[tuple], list[tuple]]:
+    return (
+        await rows(db, "SELECT * FROM tallies ORDER BY 1, 2, 3, 4, 5, 6"),
+        await rows(db, "SELECT * FROM survey_days ORDER BY 1, 2, 3"),
+    )
+
+
+def count(version_id: int, answers: dict) -> tuple[str, list[tally.Key]]:
+    return tally.area_of(SURVEY, answers), tally.keys(SURVEY, answers)
+
+
+async def test_the_answer_path_counts_a_response_when_it_is_completed(db) -> None:
+    await complete_live(db, ANSWERS[0], 1)
+
+    by_area = await reports.tallies_by_area(db, "s")
+    assert by_area[("n", "q2", "a")] == 1
+    assert by_area[("n", "q4", "rent")] == 1
+    assert by_area[("n", "q2", tally.ANSWERED)] == 1
+    by_member = await reports.tallies_by_answer(db, "s", "q3", None)
+    assert by_member[("yes", "q2", "b")] == 1
+    counts = await reports.response_counts(db, "s", None, NOW.date())
+    assert (counts.started, counts.completed, counts.completed_recently) == (1, 1, 1)
+
+
+async def test_an_unfinished_response_counts_as_started_only(db) -> None:
+    response = await started(db, "s", 1)
+    await answer(db, response.id, "q1", "n", next_question="q2", now=NOW)
+
+    assert await reports.tallies_by_area(db, "s") == {}
+    counts = await reports.response_counts(db, "s", None, NOW.date())
+    assert (counts.started, counts.completed) == (1, 0)
+
+
+async def test_within_an_area_started_is_unknown_and_completed_is_that_areas(db) -> None:
+    for telegram_id, answers in enumerate(ANSWERS, start=1):
+        await complete_live(db, answers, telegram_id)
+
+    counts = await reports.response_counts(db, "s", "n", NOW.date())
+    assert (counts.started, counts.completed) == (None, 2)
+    assert await reports.completed_by_survey(db, "elsewhere") == {}
+    assert await reports.completed_by_survey(db, None) == {"s": 3}
+    assert await reports.completed_by_survey(db, "n") == {"s": 2}
+
+
+async def test_rebuilding_gives_the_totals_the_answer_path_kept(db) -> None:
+    for telegram_id, answers in enumerate(ANSWERS, start=1):
+        await complete_live(db, answers, telegram_id)
+    unfinished = await started(db, "s", 99)
+    await answer(db, unfinished.id, "q1", "s", next_question="q2", now=NOW)
+    live = await totals(db)
+
+    assert await reports.rebuild_totals(db, count) == 3
+
+    assert await totals(db) == live
+    assert not await reports.totals_stale(db)
+
+
+async def test_the_bulk_path_counts_as_the_answer_path_does(db, open_db, tmp_path) -> None:
+    for telegram_id, answers in enumerate(ANSWERS, start=1):
+        await complete_live(db, answers, telegram_id)
+    bulk = await open_db(tmp_path / "bulk.db")
+    member = await new_member(bulk, 1)
+    version_id = await version(bulk, "s")
+    await reports.add_completed(
+        bulk,
+        "s",
+        [
+            reports.CompletedResponse(
+                member.id, version_id, answers, *count(version_id, answers), NOW, NOW
+            )
+            for answers in ANSWERS
+        ],
+    )
+
+    assert await totals(bulk) == await totals(db)
+
+
+async def test_a_database_from_before_the_totals_is_marked_for_a_recount(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = await open_database(path)
+    await complete_live(db, ANSWERS[0], 1)
+    await db.close()
+    with closing(sqlite3.connect(path)) as connection:  # back to how version 1 left it
+        connection.executescript(
+            "DROP TABLE tallies; DROP TABLE survey_days; DROP TABLE report_state;"
+            " DROP TABLE organiser_chats; DROP TABLE milestones; DROP TRIGGER count_start;"
+            " PRAGMA user_version = 1;"
+        )
+        assert connection.execute("SELECT COUNT(*) FROM responses").fetchone() == (1,)
+
+    db = await open_database(path)
+    try:
+        assert await reports.totals_stale(db)
+        assert await reports.rebuild_totals(db, count) == 1
+        assert (await reports.tallies_by_area(db, "s"))[("n", "q2", "b")] == 1
+        assert (await reports.response_counts(db, "s", None, NOW.date())).started == 1
+    finally:
+        await db.close()
+
+
+async def test_a_new_database_needs_no_recount(db) -> None:
+    assert not await reports.totals_stale(db)
+
+
+# --- organiser chats ------------------------------------------------------------------------
+
+
+async def test_registering_again_changes_the_area_and_reactivates(db) -> None:
+    await organisers.register_chat(db, -5, "group", "Team", None, NOW)
+    await organisers.deactivate_chat(db, -5)
+
+    chat = await organisers.register_chat(db, -5, "group", "Team North", "n", NOW)
+
+    assert (chat.title, chat.area, chat.active) == ("Team North", "n", True)
+    assert [c.chat_id for c in await organisers.active_chats(db)] == [-5]
+
+
+async def test_a_digest_is_stored_and_cleared(db) -> None:
+    await organisers.register_chat(db, -5, "group", "Team", None, NOW)
+    weekly = Digest("weekly", dt.time(9, 30), 0)
+
+    assert await organisers.set_digest(db, -5, weekly)
+    assert (await organisers.find_chat(db, -5)).digest == weekly
+    assert await organisers.set_digest(db, -5, None)
+    assert (await organisers.find_chat(db, -5)).digest is None
+    assert not await organisers.set_digest(db, -6, weekly)
+
+
+async def test_a_migrated_group_keeps_its_registration(db) -> None:
+    await organisers.register_chat(db, -5, "group", "Team", "n", NOW)
+
+    moved = await organisers.move_chat(db, -5, -1005)
+
+    assert (moved.chat_id, moved.area) == (-1005, "n")
+    assert await organisers.find_chat(db, -5) is None
+
+
+async def test_a_milestone_is_claimed_once(db) -> None:
+    assert await organisers.claim_milestone(db, "s", 10, NOW)
+    assert not await organisers.claim_milestone(db, "s", 10, NOW)
+    assert await organisers.claim_milestone(db, "s", 50, NOW)
+
+
+async def test_unregistering_a_chat_that_is_not_registered_says_so(db) -> None:
+    assert not await organisers.unregister_chat(db, -5)
