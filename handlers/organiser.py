@@ -83,9 +83,10 @@ async def register(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         return
     service = services(context)
-    await organisers.register_chat(
+    registered = await organisers.register_chat(
         service.db, chat.id, "group", chat.title or "", area, service.clock()
     )
+    _reschedule(context.job_queue, registered, service)
     log.info("registered an organiser group (area: %s)", area or "all")
     await message.reply_text(text.registered(chat.title or "this chat", area))
 
@@ -127,7 +128,10 @@ async def register_channel(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await message.reply_text(text.cannot_post(name, problem))
         return
     title = channel.title or name
-    await organisers.register_chat(service.db, channel.id, "channel", title, area, service.clock())
+    registered = await organisers.register_chat(
+        service.db, channel.id, "channel", title, area, service.clock()
+    )
+    _reschedule(context.job_queue, registered, service)
     log.info("registered an organiser channel (area: %s)", area or "all")
     await message.reply_text(text.registered(title, area))
 
@@ -366,8 +370,11 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     administrator names the chat (a channel) first."""
     message, chat, service = update.effective_message, update.effective_chat, services(context)
     args = list(context.args or [])
+    if chat.type == Chat.PRIVATE and not _is_admin(update, context):
+        await message.reply_text(text.ADMINS_ONLY)
+        return
     if chat.type == Chat.PRIVATE:
-        target = await _named_chat(context, args) if _is_admin(update, context) else None
+        target = await _named_chat(context, args)
         args = args[1:]
     else:
         target = await organisers.find_chat(service.db, chat.id)
@@ -468,6 +475,12 @@ async def announce_milestone(bot: Bot, service: Services, survey: Survey) -> Non
             await _post(bot, service, chat.chat_id, [text.milestone(survey, reached)])
 
 
+def _reschedule(job_queue: JobQueue, chat: OrganiserChat, service: Services) -> None:
+    """A chat registered again keeps its digest: put it back on the job queue (once)."""
+    _unschedule(job_queue, chat.chat_id)
+    schedule_digest(job_queue, chat, service)
+
+
 def _unschedule(job_queue: JobQueue, chat_id: int) -> None:
     for job in job_queue.get_jobs_by_name(_job_name(chat_id)):
         job.schedule_removal()
@@ -483,7 +496,10 @@ def _job_name(chat_id: int) -> str:
 async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/export SURVEY in private, administrators only: the responses as a CSV file."""
     message, service = update.effective_message, services(context)
-    if update.effective_chat.type != Chat.PRIVATE or not _is_admin(update, context):
+    if update.effective_chat.type != Chat.PRIVATE:
+        await message.reply_text(text.EXPORT_IN_PRIVATE)
+        return
+    if not _is_admin(update, context):
         await message.reply_text(text.ADMINS_ONLY)
         return
     survey = _survey(service, context.args[0]) if len(context.args or []) == 1 else None

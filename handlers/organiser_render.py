@@ -19,10 +19,14 @@ from surveys.engine import format_number
 from surveys.model import NumberQuestion, ScaleQuestion, Survey, TextQuestion
 from surveys.report import bar
 from surveys.summary import Breakdown, Figure, QuestionReport, SurveyReport, Table
+from surveys.summary import columns as summary_columns
+from surveys.tally import area_question
 
 HIDDEN = "c"  # hidden to protect a small count elsewhere (statisticians' "confidential")
 ROW_LABEL_WIDTH = 12
 COLUMN_WIDTH = 6
+COUNT_WIDTH = 6
+SURVEY_BUTTON_WIDTH = 60
 
 NOT_HERE = "Reports are only shown in registered organiser chats, or in private to administrators."
 ADMINS_ONLY = "Only a Doorstep administrator can do that."
@@ -37,6 +41,7 @@ SUMMARY_USAGE = (
 NOT_A_BREAKDOWN = "{question} is not a breakdown question of this survey. Breakdowns: {known}."
 NO_BREAKDOWNS = "This survey has no breakdown questions."
 EXPORT_USAGE = "Send /export SURVEY in this private chat."
+EXPORT_IN_PRIVATE = "Exports are only sent to administrators, in a private chat with me."
 REGISTER_CHANNEL_USAGE = "Send /register_channel @channel or /register_channel -100… [AREA]."
 DIGEST_USAGE = (
     "Send /digest daily HH:MM, /digest weekly DAY HH:MM (DAY: mon…sun) or /digest off"
@@ -84,15 +89,13 @@ def survey_choices(
     """/summary without a survey: each survey with its completed responses, as buttons."""
     if not surveys:
         return NO_REPORTS, None
-    buttons = [
-        [
-            InlineKeyboardButton(
-                shorten(f"{survey.title} ({_respondents(completed, k)})", 60),
-                callback_data=callbacks.encode(ShowReport(survey.id)),
-            )
-        ]
-        for survey, completed in surveys
-    ]
+    buttons = []
+    for survey, completed in surveys:
+        count = f" ({_respondents(completed, k)})"
+        label = shorten(survey.title, SURVEY_BUTTON_WIDTH - len(count)) + count
+        buttons.append(
+            [InlineKeyboardButton(label, callback_data=callbacks.encode(ShowReport(survey.id)))]
+        )
     return "Which survey? (completed responses in brackets)", InlineKeyboardMarkup(buttons)
 
 
@@ -125,7 +128,12 @@ def report_text(summary: SurveyReport) -> str:
 
 def _scope_lines(summary: SurveyReport) -> list[str]:
     counts = summary.counts
-    lines = [f"Area: <b>{escape(summary.area)}</b>"] if summary.area is not None else []
+    if summary.area is None:
+        lines = []
+    else:
+        lines = [f"Area: <b>{escape(_area_label(summary.survey, summary.area))}</b>"]
+        if summary.too_few:  # the area's own count is under k: not even that is shown
+            return lines
     if counts.started is not None:
         rate = summary.completion_rate
         lines.append(
@@ -140,6 +148,13 @@ def _scope_lines(summary: SurveyReport) -> list[str]:
         f" {HIDDEN} marks a count hidden so that a small one cannot be worked out.</i>"
     )
     return lines
+
+
+def _area_label(survey: Survey, area: str) -> str:
+    """How the survey names an area value (the value itself if the survey has no such area)."""
+    question = area_question(survey)
+    labels = dict(summary_columns(question)) if question is not None else {}
+    return labels.get(area, area)
 
 
 def _too_few(k: int, where: str) -> str:
@@ -165,9 +180,8 @@ def _question_lines(number: int, question: QuestionReport, k: int) -> list[str]:
     for line in question.lines:
         share = f"{line.share:4.0%}" if line.share is not None else " " * 4
         gauge = bar(line.share) if line.share is not None else " " * report.BAR_WIDTH
-        lines.append(
-            f"<code>{gauge} {share} {escape(_count(line.figure, k)):>6}</code> {escape(line.label)}"
-        )
+        count = _count(line.figure, k).rjust(COUNT_WIDTH)
+        lines.append(f"<code>{escape(f'{gauge} {share} {count}')}</code> {escape(line.label)}")
     return lines
 
 
@@ -206,7 +220,7 @@ def breakdown_text(split: Breakdown) -> str:
     title = f"<b>{escape(split.survey.title)}</b> by <b>{escape(split.by.text)}</b>"
     lines = [title]
     if split.area is not None:
-        lines.append(f"Area: <b>{escape(split.area)}</b>")
+        lines.append(f"Area: <b>{escape(_area_label(split.survey, split.area))}</b>")
     lines.append(
         f"<i>Completed responses. Counts under {split.k} show as &lt;{split.k};"
         f" {HIDDEN} marks a count hidden so that a small one cannot be worked out.</i>"

@@ -1,25 +1,49 @@
 """Small-cell suppression for breakdown tables, so that no published number exposes a few people.
 
 A breakdown table counts respondents by a breakdown value (rows, e.g. regions) and an answer
-option (columns), and is published with its row totals (respondents per region) and column
-totals (respondents per option, as the overall report shows them). A cell counting fewer than
-k people (but not zero) is hidden: primary suppression. That is not enough on its own: a hidden
-cell that is the only hidden one in its row equals the row total minus the shown cells. So more
-cells are hidden (secondary suppression) until no hidden cell is determined by what is shown:
-no hidden cell's value follows from the published totals and cells by adding and subtracting.
+option (columns). It is published with its row totals (respondents per region), column totals
+(respondents per option) and grand total (respondents in all). A cell counting fewer than k
+people (but not zero) is hidden, and so is a row or column whose total is under k, with its
+cells: primary suppression. That is not enough on its own: a hidden cell that is the only hidden
+one in its row equals the row total minus the shown cells, and a hidden row total is the grand
+total minus the other row totals. So more numbers are hidden (secondary suppression) until no
+hidden number follows from what is shown.
 
-Exactly: treating hidden cells as unknowns and each published total as a linear equation over
-the unknowns of its line, a cell is determined when its unit vector lies in the span of those
-equations. This module decides that with exact rational elimination. Pure: no I/O.
+What a reader is taken to know: every shown number; the relations between them (cells add up
+to their column totals, row totals to the grand total and, for single-answer questions, cells
+to their row totals and column totals to the grand total); that a hidden number is at least 1
+(zeros are never hidden); that a cell shown as "<k" is at most k - 1 (hidden totals are shown
+as "c", see `Suppressed`). The guarantee, in two parts:
+
+- Exact: no hidden number is given away by adding and subtracting relations. Hidden numbers
+  are the unknowns, each relation an equation over them, and a hidden number is given away
+  when its unit vector lies in the span of the equations (decided by rational elimination).
+  So each hidden number takes at least two values among the tables of non-negative counts
+  that show what is shown.
+- With the bounds: no hidden number's range comes down to one value when each relation in
+  turn narrows its hidden numbers to what the others' ranges leave, repeated until nothing
+  changes. That is sound but not complete: a reader weighing several relations and bounds at
+  once can sometimes still pin a number down. And it cannot always be had: a number stays
+  pinned when even hiding all that is still shown (but zeros and what alone makes up the
+  grand total) and showing no "<k" would not free it; only hiding zeros or the whole table
+  would. E.g. five options chosen once each, k = 5: five hidden counts of at least 1 make 5.
+
+Pure: no I/O.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 Cell = tuple[int, int]
+# A number of the table with its totals: cells, row totals in an extra last column, column
+# totals in an extra last row, the grand total in the corner.
+_Position = tuple[int, int]
+# A published relation: the members add up to the total.
+_Line = tuple[tuple[_Position, ...], _Position]
 
 
 @dataclass(frozen=True)
@@ -27,86 +51,197 @@ class Suppressed:
     """What of a table may be published: hidden cells, and totals that must go too.
 
     `too_few`: fewer than k responded in all, so only that fact may be published.
+    `primary`: the hidden cells a renderer may show as "<k": those hidden for counting 1 to
+    k - 1, less any whose "<k" would help pin a count down. Empty for k = 2, where "<2" would
+    state the count. Other hidden cells, and all hidden totals, are to be shown alike ("c"):
+    the guarantee does not allow for a "<k" on a total, which can give counts away (k = 3: a
+    region of two shown as "<3" whose two answers differ makes both cells 1).
     """
 
     hidden: frozenset[Cell]
     hidden_row_totals: frozenset[int]
     hidden_column_totals: frozenset[int]
     too_few: bool = False
+    primary: frozenset[Cell] = frozenset()
 
 
 def suppress(
-    table: Sequence[Sequence[int]], k: int, *, rows_sum_to_totals: bool = True
+    table: Sequence[Sequence[int]], k: int, *, row_totals: Sequence[int] | None = None
 ) -> Suppressed:
     """Hide what must be hidden in `table` (rows by columns of counts) for groups of `k`.
 
-    `rows_sum_to_totals` is False for questions with several answers per respondent (multi),
-    where a row's cells do not add up to its published total; the column totals still do.
-    A row or column whose total is under k is hidden whole, with its total. The grand total
-    is taken as published (the report states how many responded).
+    `row_totals` is None when each respondent gives one answer, so a row's cells add up to its
+    total. For questions with several answers per respondent (multi) it gives the respondents
+    per row: then rows do not add up, the grand total is the sum of `row_totals`, and a column
+    total is still the sum of its cells (respondents who chose that option). A row or column
+    whose total is under k is hidden whole. The grand total is always published; when it is
+    under k, `too_few` is set and everything is hidden. What is then guaranteed, and what a
+    reader is taken to know, is in the module's docstring.
     """
     rows, columns = len(table), len(table[0]) if table else 0
-    if sum(map(sum, table)) < k:  # too few respondents in all: nothing but that fact is shown
+    if row_totals is not None and len(row_totals) != rows:
+        raise ValueError(f"{len(row_totals)} row totals for {rows} rows")
+    grid = _with_totals(table, row_totals)
+    if grid[rows][columns] < k:
         everything = {(r, c) for r in range(rows) for c in range(columns) if table[r][c]}
         return Suppressed(
             frozenset(everything), frozenset(range(rows)), frozenset(range(columns)), too_few=True
         )
-    row_totals = [sum(row) for row in table]
-    column_totals = [sum(table[r][c] for r in range(rows)) for c in range(columns)]
-    hidden = {(r, c) for r in range(rows) for c in range(columns) if 0 < table[r][c] < k}
-    hidden_rows = {r for r in range(rows) if 0 < row_totals[r] < k}
-    hidden_columns = {c for c in range(columns) if 0 < column_totals[c] < k}
-    hidden |= {(r, c) for r in hidden_rows for c in range(columns) if table[r][c]}
-    hidden |= {(r, c) for c in hidden_columns for r in range(rows) if table[r][c]}
-    while True:
-        published_rows = [r for r in range(rows) if rows_sum_to_totals and r not in hidden_rows]
-        published_columns = [c for c in range(columns) if c not in hidden_columns]
-        equations = _equations(hidden, published_rows, published_columns)
-        exposed_cells = _determined(hidden, [cells for _, _, cells in equations])
-        if not exposed_cells:
-            return Suppressed(frozenset(hidden), frozenset(hidden_rows), frozenset(hidden_columns))
-        exposed = exposed_cells[0]
-        companion = _companion(table, exposed_cells, hidden)
-        if companion is not None:
-            hidden.add(companion)
-            continue
-        # Nothing left to hide beside it: stop publishing a total that gives it away.
-        row_equations = rows_sum_to_totals and exposed[0] not in hidden_rows
-        if row_equations:
-            hidden_rows.add(exposed[0])
-        elif exposed[1] not in hidden_columns:
-            hidden_columns.add(exposed[1])
+    lines = _lines(rows, columns, rows_add_up=row_totals is None)
+    small_cells = {(r, c) for r in range(rows) for c in range(columns) if 0 < table[r][c] < k}
+    hidden = small_cells | _small_lines(grid, k)
+    labelled = set(small_cells) if k > 2 else set()  # "<2" would say 1
+    while (step := _next_step(grid, hidden, lines, labelled, k)) is not None:
+        action, position = step
+        if action == "hide":
+            hidden.add(position)
         else:
-            # With the grand total at least k, a row or column equation is left (see the tests).
-            kind, index, _ = next(line for line in equations if line[0] != "grand")
-            (hidden_rows if kind == "row" else hidden_columns).add(index)
+            labelled.discard(position)
+    return Suppressed(
+        frozenset((r, c) for r, c in hidden if r < rows and c < columns),
+        frozenset(r for r, c in hidden if c == columns),
+        frozenset(c for r, c in hidden if r == rows),
+        primary=frozenset(labelled),
+    )
 
 
-def _equations(
-    hidden: set[Cell], published_rows: list[int], published_columns: list[int]
-) -> list[tuple[str, int, set[Cell]]]:
-    """For each published total, the hidden cells it adds up (their sum is then known):
-    ("grand", 0, cells) first (the grand total is always published), then rows and columns."""
-    lines = [("grand", 0, set(hidden))]
-    lines += [("row", r, {cell for cell in hidden if cell[0] == r}) for r in published_rows]
-    lines += [("column", c, {cell for cell in hidden if cell[1] == c}) for c in published_columns]
-    return [line for line in lines if line[2]]
+def _with_totals(
+    table: Sequence[Sequence[int]], row_totals: Sequence[int] | None
+) -> list[list[int]]:
+    """The table with its row totals as an extra last column, column totals and the grand total
+    as an extra last row."""
+    totals = list(row_totals) if row_totals is not None else [sum(row) for row in table]
+    column_totals = [sum(column) for column in zip(*table, strict=True)]
+    return [[*row, total] for row, total in zip(table, totals, strict=True)] + [
+        [*column_totals, sum(totals)]
+    ]
 
 
-def _determined(hidden: set[Cell], equations: list[set[Cell]]) -> list[Cell]:
-    """The hidden cells whose values follow from the equations."""
-    cells = sorted(hidden)
-    basis = _reduced_basis([[Fraction(int(cell in line)) for cell in cells] for line in equations])
-    determined = []
-    for index, cell in enumerate(cells):
-        unit = [Fraction(int(i == index)) for i in range(len(cells))]
-        if not any(_reduce(unit, basis)):
-            determined.append(cell)
-    return determined
+def _lines(rows: int, columns: int, *, rows_add_up: bool) -> list[_Line]:
+    """The relations a reader knows between the numbers of a table with its totals."""
+    cells = tuple((r, c) for r in range(rows) for c in range(columns))
+    grand = (rows, columns)
+    lines = [(tuple((r, c) for r in range(rows)), (rows, c)) for c in range(columns)]
+    lines.append((tuple((r, columns) for r in range(rows)), grand))
+    if rows_add_up:  # with several answers each, rows and choices do not add up to respondents
+        lines += [(tuple((r, c) for c in range(columns)), (r, columns)) for r in range(rows)]
+        lines.append((tuple((rows, c) for c in range(columns)), grand))
+        lines.append((cells, grand))
+    return lines
+
+
+def _small_lines(grid: list[list[int]], k: int) -> set[_Position]:
+    """Rows and columns with totals under k (but not zero): their totals and non-zero cells."""
+    rows, columns = len(grid) - 1, len(grid[0]) - 1
+    small_rows = [r for r in range(rows) if 0 < grid[r][columns] < k]
+    small_columns = [c for c in range(columns) if 0 < grid[rows][c] < k]
+    whole = {(r, c) for r in small_rows for c in range(columns + 1)}
+    whole |= {(r, c) for c in small_columns for r in range(rows + 1)}
+    return {(r, c) for r, c in whole if grid[r][c]}
+
+
+def _next_step(
+    grid: list[list[int]],
+    hidden: set[_Position],
+    lines: list[_Line],
+    labelled: set[Cell],
+    k: int,
+) -> tuple[str, _Position] | None:
+    """("hide", a number) or ("unlabel", a "<k" cell) so that fewer hidden numbers are given
+    away, or None when done. Give-aways are taken in turn, the cheapest to find first."""
+    hideable = _hideable(grid, hidden, lines)
+    # A relation whose only hidden number is that one pins it until it gets another: fixed
+    # first, since hiding anything else leaves it; that may well free others too.
+    for line in lines:
+        if len(hidden.intersection(_positions(line))) == 1:
+            companion = _companion(grid, hidden, lines, [line], hideable, anywhere=False)
+            if companion is not None:
+                return "hide", companion
+    ranges = _ranges(grid, hidden, lines, labelled, k)
+    pinned = [position for position, (least, most) in sorted(ranges.items()) if least == most]
+    if pinned and (step := _unpinning(grid, hidden, lines, labelled, k, hideable, pinned)):
+        return step
+    for position in _determined(hidden, lines):
+        around = [line for line in lines if position in _positions(line)]
+        companion = _companion(grid, hidden, lines, around, hideable, anywhere=True)
+        if companion is not None:
+            return "hide", companion
+    return None
+
+
+def _unpinning(
+    grid: list[list[int]],
+    hidden: set[_Position],
+    lines: list[_Line],
+    labelled: set[Cell],
+    k: int,
+    hideable: set[_Position],
+    pinned: list[_Position],
+) -> tuple[str, _Position] | None:
+    """The step towards freeing the first pinned range that can be freed, if any.
+
+    Ranges only widen as labels are dropped and numbers hidden. If showing no "<k" would free
+    it, a "<k" goes (it costs less than hiding a number): the nearest that frees it alone, else
+    the nearest (several pin it together). Else, if hiding all that can be hidden as well would
+    free it, a further number is hidden. Else it stays (see the module's guarantee), rather
+    than numbers hidden for nothing.
+    """
+    unlabelled = _ranges(grid, hidden, lines, set(), k)
+    relaxed = _ranges(grid, hidden | hideable, lines, set(), k)
+    for position in pinned:
+        around = [line for line in lines if position in _positions(line)]
+        nearby = {p for line in around for p in _positions(line)}
+        if _open(unlabelled[position]):
+            labels = sorted(labelled, key=lambda cell: (cell not in nearby, cell))
+            frees = (
+                label
+                for label in labels
+                if label in nearby
+                and _open(_ranges(grid, hidden, lines, labelled - {label}, k)[position])
+            )
+            return "unlabel", next(frees, labels[0])
+        if _open(relaxed[position]):
+            companion = _companion(grid, hidden, lines, around, hideable, anywhere=True)
+            if companion is not None:
+                return "hide", companion
+    return None
+
+
+def _open(bounds: tuple[float, float]) -> bool:
+    """Whether a range holds more than one value."""
+    return bounds[0] != bounds[1]
+
+
+def _positions(line: _Line) -> tuple[_Position, ...]:
+    """All the numbers of a relation, its total last."""
+    members, total = line
+    return (*members, total)
+
+
+def _determined(hidden: set[_Position], lines: list[_Line]) -> list[_Position]:
+    """The hidden numbers whose values follow from the relations by adding and subtracting."""
+    unknowns = sorted(hidden)
+    index = {position: i for i, position in enumerate(unknowns)}
+    equations = []
+    for members, total in lines:
+        equation = [Fraction(0)] * len(unknowns)
+        for member in members:
+            if member in index:
+                equation[index[member]] += 1
+        if total in index:
+            equation[index[total]] -= 1
+        equations.append(equation)
+    # The basis is fully reduced, so a unit vector lies in its span only if it is a basis row.
+    return sorted(
+        unknowns[pivot]
+        for pivot, row in _reduced_basis(equations)
+        if sum(1 for value in row if value) == 1
+    )
 
 
 def _reduced_basis(vectors: list[list[Fraction]]) -> list[tuple[int, list[Fraction]]]:
-    """Gaussian elimination: (pivot column, row) pairs spanning the vectors."""
+    """Gaussian elimination: (pivot column, row) pairs spanning the vectors, each row zero in
+    the other rows' pivot columns."""
     basis: list[tuple[int, list[Fraction]]] = []
     for vector in vectors:
         reduced = _reduce(vector, basis)
@@ -131,25 +266,120 @@ def _reduce(vector: list[Fraction], basis: list[tuple[int, list[Fraction]]]) -> 
     return left
 
 
-def _companion(
-    table: Sequence[Sequence[int]], exposed: list[Cell], hidden: set[Cell]
-) -> Cell | None:
-    """The shown cell to hide next, or None when no non-zero cell is left (a zero hides nothing).
+def _ranges(
+    grid: list[list[int]],
+    hidden: set[_Position],
+    lines: list[_Line],
+    labelled: set[Cell],
+    k: int,
+) -> dict[_Position, tuple[float, float]]:
+    """The range each hidden number can take, as far as bounds carried between relations tell.
 
-    Looked for in the lines of the exposed cells first, else anywhere (the grand total ties all
-    cells). Preferred: a cell whose row and column already hold hidden cells, which closes a
-    cycle of hidden cells (then no line total pins one down), then the smallest.
+    Starts from what a reader knows of each hidden number (at least 1, as zeros are never
+    hidden; at most k - 1 if shown as "<k"); then each relation narrows each of its hidden
+    numbers to what the others' ranges leave, until nothing changes. Sound (the true value
+    stays in range), not complete. E.g. two hidden cells of a row adding up to 2 are both 1.
     """
-    everywhere = [(r, c) for r in range(len(table)) for c in range(len(table[0]))]
-    rows_hiding = {r for r, _ in hidden}
-    columns_hiding = {c for _, c in hidden}
-    in_line = [(r, c) for r, c in everywhere if any(r == er or c == ec for er, ec in exposed)]
-    for candidates in (in_line, everywhere):
-        shown = [
-            ((r not in rows_hiding) + (c not in columns_hiding), table[r][c], (r, c))
-            for r, c in candidates
-            if (r, c) not in hidden and table[r][c]
-        ]
-        if shown:
-            return min(shown)[2]
-    return None
+    ranges = {p: (1, k - 1 if p in labelled else math.inf) for p in hidden}
+    narrowed = True
+    while narrowed:
+        narrowed = False
+        for line in lines:
+            narrowed = _narrow(grid, line, ranges) or narrowed
+    return ranges
+
+
+def _narrow(
+    grid: list[list[int]], line: _Line, ranges: dict[_Position, tuple[float, float]]
+) -> bool:
+    """Narrows each hidden number's range in `line` to what the others' leave; whether any did.
+
+    In one pass over the line: the others' signed sum is the line's less the number's own
+    (infinite ends counted apart, as infinity less infinity is undefined).
+    """
+    members, total = line
+    parts = []
+    for position, sign in [(member, 1) for member in members] + [(total, -1)]:
+        value = grid[position[0]][position[1]]
+        least, most = ranges.get(position, (value, value))
+        parts.append((position, sign, least if sign > 0 else -most, most if sign > 0 else -least))
+    lows = [low for _, _, low, _ in parts]
+    highs = [high for _, _, _, high in parts]
+    low_sum, open_lows = sum(x for x in lows if not math.isinf(x)), lows.count(-math.inf)
+    high_sum, open_highs = sum(x for x in highs if not math.isinf(x)), highs.count(math.inf)
+    narrowed = False
+    for position, sign, low, high in parts:
+        if position not in ranges:
+            continue
+        others_low = _less(low_sum, open_lows, low, -math.inf)
+        others_high = _less(high_sum, open_highs, high, math.inf)
+        # This number's signed value is minus the others' signed sum.
+        least, most = ranges[position]
+        within = (
+            (max(least, -others_high), min(most, -others_low))
+            if sign > 0
+            else (max(least, others_low), min(most, others_high))
+        )
+        if within != (least, most):
+            ranges[position] = within
+            narrowed = True
+    return narrowed
+
+
+def _less(finite_sum: float, infinite_parts: int, part: float, infinity: float) -> float:
+    """A sum less one of its parts, given the sum of its finite parts and how many are infinite
+    (all of the sign of `infinity`)."""
+    if math.isinf(part):
+        return infinity if infinite_parts > 1 else finite_sum
+    return infinity if infinite_parts else finite_sum - part
+
+
+def _hideable(grid: list[list[int]], hidden: set[_Position], lines: list[_Line]) -> set[_Position]:
+    """The shown numbers that may yet be hidden.
+
+    Never a zero (it hides nothing) nor the grand total or a number that makes it up alone (the
+    shown zeros beside it give it away).
+    """
+    corner = (len(grid) - 1, len(grid[0]) - 1)
+    grand = grid[corner[0]][corner[1]]
+    public = {corner} | {
+        member
+        for members, total in lines
+        if total == corner
+        for member in members
+        if grid[member[0]][member[1]] == grand
+    }
+    everything = {(r, c) for r in range(len(grid)) for c in range(len(grid[0]))}
+    return {(r, c) for r, c in everything - hidden - public if grid[r][c]}
+
+
+def _companion(
+    grid: list[list[int]],
+    hidden: set[_Position],
+    lines: list[_Line],
+    witnesses: list[_Line],
+    hideable: set[_Position],
+    *,
+    anywhere: bool,
+) -> _Position | None:
+    """The number to hide next, from the witness relations (else anywhere, if allowed).
+
+    Preferred: a number whose other relations already hold hidden numbers, which closes a cycle
+    of hidden numbers (then no relation pins one down), then a cell before a total, then the
+    smallest.
+    """
+
+    def cost(position: _Position) -> tuple[int, bool, int, _Position]:
+        r, c = position
+        fresh = sum(
+            1
+            for line in lines
+            if position in _positions(line) and not hidden & set(_positions(line))
+        )
+        is_total = r == len(grid) - 1 or c == len(grid[0]) - 1
+        return fresh, is_total, grid[r][c], position
+
+    candidates = {p for line in witnesses for p in _positions(line)} & hideable
+    if not candidates and anywhere:
+        candidates = hideable
+    return min(candidates, key=cost, default=None)

@@ -1,8 +1,10 @@
 """An offline Bot API: a `BaseRequest` that records every call and answers with valid Bot API JSON.
 
-It keeps what each chat shows (messages with their current text and keyboard, edits applied), so
-tests read like the conversation: "the member sees question 2", "the member taps Yes".
-Failures (Forbidden, RetryAfter, any Bot API error) can be queued per method.
+It keeps what each chat shows (messages with their current text and keyboard, edits applied, and
+the photos and files the bot sent), so tests read like the conversation: "the member sees question
+2", "the member taps Yes". Group chats and channels a test defines (`add_chat`) are described as
+Telegram describes them; `getChat` and `getChatMember` answer from them. Failures (Forbidden,
+RetryAfter, any Bot API error) can be queued per method.
 """
 
 from __future__ import annotations
@@ -22,28 +24,44 @@ BOT_USERNAME = "doorstep_test_bot"
 BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Doorstep", "username": BOT_USERNAME}
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file the bot uploaded."""
+
+    filename: str
+    content: bytes
+
+
 @dataclass
 class Call:
-    """One request the bot made."""
+    """One request the bot made, with the files it uploaded (by multipart part name)."""
 
     method: str
     params: dict[str, Any]
+    files: dict[str, Upload] = field(default_factory=dict)
 
 
 @dataclass
 class ShownMessage:
-    """A message as the chat shows it now (after any edits)."""
+    """A message as the chat shows it now (after any edits). For a photo or a document, `text`
+    is its caption and `file` the uploaded bytes."""
 
     chat_id: int
     message_id: int
     text: str
     keyboard: list[list[dict[str, Any]]] = field(default_factory=list)
     from_bot: bool = True
+    chat: dict[str, Any] | None = None  # as the Bot API describes it (default: from the id)
+    parse_mode: str | None = "HTML"
+    kind: str = "text"  # or "photo", "document"
+    file: Upload | None = None
+    media_group_id: str | None = None
 
     @property
     def plain(self) -> str:
-        """The text as the member reads it (markup removed)."""
-        return plain_text(self.text) if self.from_bot else self.text
+        """The text as the reader sees it (markup removed where it was parsed)."""
+        parsed = self.from_bot and self.parse_mode == "HTML"
+        return plain_text(self.text) if parsed else self.text
 
     def buttons(self) -> list[dict[str, Any]]:
         """Every inline button, row by row."""
@@ -58,9 +76,12 @@ class ShownMessage:
         data: dict[str, Any] = {
             "message_id": self.message_id,
             "date": int(time.time()),
-            "chat": _chat(self.chat_id),
-            "text": self.text,
+            "chat": self.chat or _chat(self.chat_id),
         }
+        if self.kind == "text":
+            data["text"] = self.text
+        else:
+            data.update(_media_json(self))
         if self.from_bot:
             data["from"] = BOT_USER
         if self.keyboard:
@@ -72,6 +93,26 @@ def _chat(chat_id: int) -> dict[str, Any]:
     if chat_id > 0:
         return {"id": chat_id, "type": "private", "first_name": "Member"}
     return {"id": chat_id, "type": "supergroup", "title": "Organisers"}
+
+
+def _media_json(message: ShownMessage) -> dict[str, Any]:
+    """The photo or document part of a message, with its caption."""
+    unique = f"{message.chat_id}_{message.message_id}"
+    data: dict[str, Any] = {"caption": message.text} if message.text else {}
+    if message.kind == "photo":
+        data["photo"] = [
+            {"file_id": f"p{unique}", "file_unique_id": f"pu{unique}", "width": 800, "height": 600}
+        ]
+    else:
+        data["document"] = {
+            "file_id": f"d{unique}",
+            "file_unique_id": f"du{unique}",
+            "file_name": message.file.filename,
+            "file_size": len(message.file.content),
+        }
+    if message.media_group_id:
+        data["media_group_id"] = message.media_group_id
+    return data
 
 
 @dataclass
@@ -95,6 +136,7 @@ class Failure:
 
 
 BLOCKED = Failure(403, "Forbidden: bot was blocked by the user")
+CHAT_NOT_FOUND = Failure(400, "Bad Request: chat not found")
 QUERY_TOO_OLD = Failure(
     400, "Bad Request: query is too old and response timeout expired or query ID is invalid"
 )
@@ -109,6 +151,9 @@ class FakeBotApi(BaseRequest):
         self._next_message_id: dict[int, itertools.count] = {}
         self._failures: dict[str, list[Failure]] = {}
         self._answered_queries: set[str] = set()
+        self._known_chats: dict[int, dict[str, Any]] = {}
+        self._bot_members: dict[int, dict[str, Any]] = {}
+        self._media_groups = itertools.count(1)
 
     # --- BaseRequest ---
 
@@ -136,7 +181,8 @@ class FakeBotApi(BaseRequest):
         """Answer one Bot API request."""
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
-        self.calls.append(Call(api_method, params))
+        files = _uploads(request_data)
+        self.calls.append(Call(api_method, params, files))
         queued = self._failures.get(api_method)
         if queued:
             failure = queued.pop(0)
@@ -144,7 +190,7 @@ class FakeBotApi(BaseRequest):
         refusal = _refusal(params) or self._refusal_by_state(api_method, params)
         if refusal is not None:
             return refusal.status, refusal.body()
-        result = self._result(api_method, params)
+        result = self._result(api_method, params, files)
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     def _refusal_by_state(self, method: str, params: dict[str, Any]) -> Failure | None:
@@ -161,6 +207,8 @@ class FakeBotApi(BaseRequest):
                     "Bad Request: message is not modified: specified new "
                     "message content and reply markup are exactly the same",
                 )
+        if method in ("getChat", "getChatMember") and self._known(params["chat_id"]) is None:
+            return CHAT_NOT_FOUND
         return None
 
     # --- test controls ---
@@ -169,6 +217,27 @@ class FakeBotApi(BaseRequest):
         """Make the next `times` calls of `method` fail."""
         self._failures.setdefault(method, []).extend([failure] * times)
 
+    def add_chat(
+        self, chat_id: int, kind: str = "supergroup", title: str = "Organisers", **extra: Any
+    ) -> dict[str, Any]:
+        """Define a group, supergroup or channel (`username=` to find it by @name); returns the
+        chat as the Bot API describes it. Chats nobody defined are "not found" to getChat."""
+        chat = {"id": chat_id, "type": kind, "title": title, **extra}
+        self._known_chats[chat_id] = chat
+        return chat
+
+    def set_bot_member(
+        self, chat_id: int, status: str = "administrator", *, can_post_messages: bool = True
+    ) -> None:
+        """What getChatMember says of the bot in a chat (by default it is not a member)."""
+        self._bot_members[chat_id] = chat_member(
+            BOT_USER, status, can_post_messages=can_post_messages
+        )
+
+    def chat_json(self, chat_id: int) -> dict[str, Any]:
+        """A chat as the Bot API describes it in messages and updates."""
+        return self._known_chats.get(chat_id) or _chat(chat_id)
+
     def next_message_id(self, chat_id: int) -> int:
         """Message ids are one sequence per chat, shared by both sides, as in Telegram."""
         counter = self._next_message_id.setdefault(chat_id, itertools.count(1))
@@ -176,7 +245,13 @@ class FakeBotApi(BaseRequest):
 
     def record_member_message(self, chat_id: int, text: str) -> ShownMessage:
         """A message the member sends appears in the chat too."""
-        message = ShownMessage(chat_id, self.next_message_id(chat_id), text, from_bot=False)
+        message = ShownMessage(
+            chat_id,
+            self.next_message_id(chat_id),
+            text,
+            from_bot=False,
+            chat=self.chat_json(chat_id),
+        )
         self.chats.setdefault(chat_id, []).append(message)
         return message
 
@@ -193,7 +268,14 @@ class FakeBotApi(BaseRequest):
     def _find(self, chat_id: int, message_id: int) -> ShownMessage:
         return next(m for m in self.chats[chat_id] if m.message_id == message_id)
 
-    def _result(self, method: str, params: dict[str, Any]) -> Any:
+    def _known(self, chat_id: int | str) -> dict[str, Any] | None:
+        """A defined chat, by id or by @username."""
+        for chat in self._known_chats.values():
+            if str(chat_id) in (str(chat["id"]), f"@{chat.get('username')}"):
+                return chat
+        return None
+
+    def _result(self, method: str, params: dict[str, Any], files: dict[str, Upload]) -> Any:
         if method == "getMe":
             return {
                 **BOT_USER,
@@ -203,19 +285,57 @@ class FakeBotApi(BaseRequest):
             }
         if method == "sendMessage":
             return self._send(params).as_json()
+        if method in ("sendPhoto", "sendDocument"):
+            kind = method.removeprefix("send").lower()
+            return self._send(params, kind, files[kind], params.get("caption", "")).as_json()
+        if method == "sendMediaGroup":
+            return self._send_album(params, files)
+        if method == "getChat":
+            return {**self._known(params["chat_id"]), **_FULL_INFO}
+        if method == "getChatMember":
+            chat_id = self._known(params["chat_id"])["id"]
+            return self._bot_members.get(chat_id, {"status": "left", "user": BOT_USER})
         if method in ("editMessageText", "editMessageReplyMarkup"):
             return self._edit(method, params).as_json()
         if method == "getUpdates":
             return []
         return True  # setMyCommands, answerCallbackQuery, deleteWebhook, ...
 
-    def _send(self, params: dict[str, Any]) -> ShownMessage:
+    def _send(
+        self,
+        params: dict[str, Any],
+        kind: str = "text",
+        file: Upload | None = None,
+        text: str | None = None,
+        media_group_id: str | None = None,
+    ) -> ShownMessage:
         chat_id = int(params["chat_id"])
         message = ShownMessage(
-            chat_id, self.next_message_id(chat_id), params["text"], _keyboard(params)
+            chat_id,
+            self.next_message_id(chat_id),
+            params["text"] if text is None else text,
+            _keyboard(params),
+            chat=self.chat_json(chat_id),
+            parse_mode=params.get("parse_mode"),
+            kind=kind,
+            file=file,
+            media_group_id=media_group_id,
         )
         self.chats.setdefault(chat_id, []).append(message)
         return message
+
+    def _send_album(self, params: dict[str, Any], files: dict[str, Upload]) -> list[dict[str, Any]]:
+        album = f"album{next(self._media_groups)}"
+        return [
+            self._send(
+                {"chat_id": params["chat_id"], "parse_mode": item.get("parse_mode")},
+                item["type"],
+                files[item["media"].removeprefix("attach://")],
+                item.get("caption", ""),
+                album,
+            ).as_json()
+            for item in params["media"]
+        ]
 
     def _edit(self, method: str, params: dict[str, Any]) -> ShownMessage:
         message = self._find(int(params["chat_id"]), int(params["message_id"]))
@@ -239,19 +359,86 @@ _ENTITY = re.compile(r"&(lt|gt|amp|quot|#[0-9]+|#x[0-9a-fA-F]+);")
 
 
 def _refusal(params: dict[str, Any]) -> Failure | None:
-    """What Telegram refuses: bad HTML, texts out of 1..4096, callback data out of 1..64 bytes."""
-    text = params.get("text")
-    if text is not None:
-        problem = _html_problem(text) if params.get("parse_mode") == "HTML" else None
+    """What Telegram refuses: bad HTML, texts out of 1..4096 and captions over 1024 characters,
+    albums out of 2..10 photos, callback data out of 1..64 bytes."""
+    album = params.get("media") if isinstance(params.get("media"), list) else []
+    if album and not 2 <= len(album) <= 10:
+        return Failure(400, "Bad Request: media group must include 2-10 items")
+    # (text, its parse mode, shortest, longest, what Telegram says when it is too long)
+    texts = [(params.get("text"), params.get("parse_mode"), 1, 4096, "message is too long")]
+    texts += [
+        (item.get("caption"), item.get("parse_mode"), 0, 1024, "message caption is too long")
+        for item in [params, *album]
+    ]
+    for text, parse_mode, shortest, longest, too_long in texts:
+        if text is None:
+            continue
+        problem = _html_problem(text) if parse_mode == "HTML" else None
         if problem:
             return Failure(400, f"Bad Request: can't parse entities: {problem}")
-        if not 1 <= len(plain_text(text).encode("utf-16-le")) // 2 <= 4096:
-            return Failure(400, "Bad Request: message is too long")
+        shown = plain_text(text) if parse_mode == "HTML" else text
+        if not shortest <= len(shown.encode("utf-16-le")) // 2 <= longest:
+            return Failure(400, f"Bad Request: {too_long}")
     for button in (b for row in _keyboard(params) for b in row):
         data = button.get("callback_data")
         if data is not None and not 1 <= len(data.encode()) <= 64:
             return Failure(400, "Bad Request: BUTTON_DATA_INVALID")
     return None
+
+
+def chat_member(
+    user: dict[str, Any], status: str, *, can_post_messages: bool = True
+) -> dict[str, Any]:
+    """A ChatMember as the Bot API describes it; an administrator has few rights but may post."""
+    member: dict[str, Any] = {"status": status, "user": user}
+    if status == "administrator":
+        member.update(dict.fromkeys(_ADMIN_RIGHTS, False))
+        member.update(can_manage_chat=True, can_post_messages=can_post_messages)
+    if status == "kicked":
+        member["until_date"] = 0  # for ever
+    return member
+
+
+def _uploads(request_data: RequestData | None) -> dict[str, Upload]:
+    """The files of a multipart request, by part name."""
+    if request_data is None or not request_data.contains_files:
+        return {}
+    uploads = {}
+    for name, (filename, content, _mimetype) in request_data.multipart_data.items():
+        data = content.read() if hasattr(content, "read") else content
+        uploads[name] = Upload(filename, data)
+    return uploads
+
+
+# What getChat adds to a chat, and the rights an administrator is described with.
+_FULL_INFO = {
+    "accent_color_id": 0,
+    "max_reaction_count": 11,
+    "accepted_gift_types": dict.fromkeys(
+        (
+            "unlimited_gifts",
+            "limited_gifts",
+            "unique_gifts",
+            "premium_subscription",
+            "gifts_from_channels",
+        ),
+        False,
+    ),
+}
+_ADMIN_RIGHTS = (
+    "can_be_edited",
+    "is_anonymous",
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+)
 
 
 def _html_problem(text: str) -> str | None:

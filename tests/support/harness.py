@@ -2,11 +2,13 @@
 
 `BotHarness` builds the Application from bot.py over a database file, with the fake Bot API and
 a fake clock, and records every handler exception so that a test fails on any of them.
-`MemberChat` sends messages and taps buttons, and reads what the chat shows.
+`MemberChat` sends messages and taps buttons, and reads what the chat shows; `GroupChat` does the
+same for one person at a time in a group (an organiser chat), and tells the bot it was removed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import time
@@ -20,10 +22,12 @@ from telegram.ext import AIORateLimiter, Application, ContextTypes
 import bot
 from storage import responses
 from storage.db import Database
-from tests.support.fake_telegram import BOT_USER, FakeBotApi, ShownMessage
+from tests.support.fake_telegram import BOT_USER, FakeBotApi, ShownMessage, chat_member
 
 TEST_TOKEN = "123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQ"
 SURVEYS = Path(__file__).parent / "surveys"
+# The organisers' surveys live apart, so that the member tests' catalogue stays as it is.
+ORGANISER_SURVEYS = Path(__file__).parent / "organiser_surveys"
 _update_ids = itertools.count(1)
 
 
@@ -66,7 +70,11 @@ def text_update(
     user_id: int, message_id: int, text: str, first_name: str = "Member"
 ) -> dict[str, Any]:
     """The raw update of a private text message (a command if it starts with /)."""
-    payload = {**private_message(user_id, message_id, first_name), "text": text}
+    return _text_update(private_message(user_id, message_id, first_name), text)
+
+
+def _text_update(message: dict[str, Any], text: str) -> dict[str, Any]:
+    payload = {**message, "text": text}
     if text.startswith("/"):
         command = text.split()[0]
         payload["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
@@ -84,6 +92,7 @@ class BotHarness:
     surveys: Path
     errors: list[BaseException] = field(default_factory=list)
     expected_errors: int = 0
+    settings: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     async def start(
@@ -103,11 +112,12 @@ class BotHarness:
             settings_for(database, surveys, **settings),
             loaded,
             request=api,
-            # Telegram's overall ceiling of 30 messages a second would only slow the tests.
-            rate_limiter=AIORateLimiter(overall_max_rate=0),
+            # Telegram's ceilings (30 messages a second overall, 20 a minute per group) would
+            # only slow the tests.
+            rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0),
             clock=clock,
         )
-        harness = cls(application, api, clock, database, surveys)
+        harness = cls(application, api, clock, database, surveys, settings=settings)
         application.add_error_handler(harness._record_error)
         await application.initialize()
         await application.post_init(application)
@@ -125,10 +135,12 @@ class BotHarness:
 
     async def restart(self) -> BotHarness:
         """Stop (failing on any handler error so far) and start anew over the same database,
-        survey folder, Bot API and clock, as after a crash or a deployment."""
+        survey folder, settings, Bot API and clock, as after a crash or a deployment."""
         await self.stop()
         self.assert_no_errors()
-        return await BotHarness.start(self.database, self.surveys, api=self.api, clock=self.clock)
+        return await BotHarness.start(
+            self.database, self.surveys, api=self.api, clock=self.clock, **self.settings
+        )
 
     def assert_no_errors(self) -> None:
         """Fail on any handler exception not announced with `expected_errors`."""
@@ -144,6 +156,17 @@ class BotHarness:
     def member(self, user_id: int = 424242, first_name: str = "Sam") -> MemberChat:
         """A member's private chat with the bot."""
         return MemberChat(self, user_id, first_name)
+
+    def group(
+        self,
+        chat_id: int = -1001234567890,
+        title: str = "Organisers",
+        user_id: int = 424242,
+        kind: str = "supergroup",
+    ) -> GroupChat:
+        """A group chat with the bot in it (defined in the fake Bot API), `user_id` speaking."""
+        self.api.add_chat(chat_id, kind, title)
+        return GroupChat(self, user_id, "Organiser", group_id=chat_id)
 
     @property
     def db(self) -> Database:
@@ -186,13 +209,18 @@ class MemberChat:
     last_update: dict[str, Any] | None = None
 
     @property
+    def chat_id(self) -> int:
+        """The chat's id: a private chat's is the member's."""
+        return self.user_id
+
+    @property
     def user(self) -> dict[str, Any]:
         """The member as the Bot API describes them."""
         return {"id": self.user_id, "is_bot": False, "first_name": self.first_name}
 
     async def send(self, text: str) -> dict[str, Any]:
         """Send a text message (a command if it starts with /); returns the raw update."""
-        message = self.harness.api.record_member_message(self.user_id, text)
+        message = self.harness.api.record_member_message(self.chat_id, text)
         update = self.message_update(message.message_id, text)
         self.last_update = update
         await self.harness.feed(update)
@@ -202,9 +230,22 @@ class MemberChat:
         """The raw update of a text message (a command if it starts with /), not yet sent."""
         return text_update(self.user_id, message_id, text, self.first_name)
 
+    async def take_survey(self, survey_id: str, *answers: str) -> None:
+        """Open a survey by its deep link (agreeing to the privacy notice if asked) and give
+        `answers` in turn: one that labels a button of the latest message is tapped, anything
+        else is typed (so "/skip" skips)."""
+        await self.send(f"/start {survey_id}")
+        if "I agree" in self.latest().labels():
+            await self.tap("I agree")
+        for answer in answers:
+            if answer in self.latest().labels():
+                await self.tap(answer, self.latest())
+            else:
+                await self.send(answer)
+
     async def send_other(self, kind: str) -> dict[str, Any]:
         """Send a non-text message: sticker, photo, voice or location."""
-        message = self.harness.api.record_member_message(self.user_id, f"[{kind}]")
+        message = self.harness.api.record_member_message(self.chat_id, f"[{kind}]")
         payload = self._message_json(message.message_id)
         payload.update(_NON_TEXT[kind])
         return await self._deliver({"message": payload})
@@ -246,7 +287,7 @@ class MemberChat:
 
     def messages(self) -> list[ShownMessage]:
         """The bot's messages in this chat, oldest first."""
-        return self.harness.api.messages(self.user_id)
+        return self.harness.api.messages(self.chat_id)
 
     def latest(self) -> ShownMessage:
         """The bot's latest message."""
@@ -263,6 +304,59 @@ class MemberChat:
     def callback_answers(self) -> list[dict[str, Any]]:
         """Parameters of every answerCallbackQuery call."""
         return [call.params for call in self.harness.api.calls_of("answerCallbackQuery")]
+
+
+@dataclass
+class GroupChat(MemberChat):
+    """A group chat the bot is in, as one person in it (`user_id`) sends and taps."""
+
+    group_id: int = 0
+
+    @property
+    def chat_id(self) -> int:
+        """The group's id."""
+        return self.group_id
+
+    def speaker(self, user_id: int, first_name: str = "Organiser") -> GroupChat:
+        """The same group, someone else speaking."""
+        return dataclasses.replace(self, user_id=user_id, first_name=first_name, last_update=None)
+
+    def message_update(self, message_id: int, text: str) -> dict[str, Any]:
+        """The raw update of a text message in the group, not yet sent."""
+        return _text_update(self._message_json(message_id), text)
+
+    async def send_service(self, **content: Any) -> dict[str, Any]:
+        """A service message in the group, e.g. `migrate_to_chat_id=` when it became a
+        supergroup; returns the raw update."""
+        message = self.harness.api.record_member_message(self.chat_id, "[service]")
+        return await self._deliver(
+            {"message": {**self._message_json(message.message_id), **content}}
+        )
+
+    async def bot_status_becomes(self, status: str, old_status: str = "member") -> None:
+        """Telegram tells the bot its own membership changed (my_chat_member), e.g. to "left"
+        or "kicked" when it is removed."""
+        change = {
+            "chat": self.chat,
+            "from": self.user,
+            "date": int(time.time()),
+            "old_chat_member": chat_member(BOT_USER, old_status),
+            "new_chat_member": chat_member(BOT_USER, status),
+        }
+        await self._deliver({"my_chat_member": change})
+
+    @property
+    def chat(self) -> dict[str, Any]:
+        """The group as the Bot API describes it."""
+        return self.harness.api.chat_json(self.chat_id)
+
+    def _message_json(self, message_id: int) -> dict[str, Any]:
+        return {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self.chat,
+            "from": self.user,
+        }
 
 
 _NON_TEXT: dict[str, dict[str, Any]] = {
@@ -282,4 +376,4 @@ _NON_TEXT: dict[str, dict[str, Any]] = {
     "location": {"location": {"latitude": 51.5, "longitude": -0.12}},
 }
 
-__all__ = ["BOT_USER", "BotHarness", "FakeClock", "MemberChat"]
+__all__ = ["BOT_USER", "BotHarness", "FakeClock", "GroupChat", "MemberChat"]
