@@ -25,7 +25,7 @@ from handlers import callbacks, charts, export
 from handlers import organiser_render as text
 from handlers.callbacks import ShowChart, ShowReport
 from handlers.errors import chat_is_gone, ignore_harmless
-from handlers.render import split_message
+from handlers.render import STALE_BUTTON, split_message
 from handlers.services import Services, services
 from storage import organisers, reports
 from storage.organisers import Digest, OrganiserChat
@@ -88,7 +88,7 @@ async def register(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
     _reschedule(context.job_queue, registered, service)
     log.info("registered an organiser group (area: %s)", area or "all")
-    await message.reply_text(text.registered(chat.title or "this chat", area))
+    await message.reply_text(text.registered(chat.title or "this chat", _area_label(service, area)))
 
 
 async def unregister(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -133,7 +133,7 @@ async def register_channel(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     )
     _reschedule(context.job_queue, registered, service)
     log.info("registered an organiser channel (area: %s)", area or "all")
-    await message.reply_text(text.registered(title, area))
+    await message.reply_text(text.registered(title, _area_label(service, area)))
 
 
 async def _postable_channel(bot: Bot, name: str) -> tuple[str, Chat | None]:
@@ -179,23 +179,31 @@ def _looks_like_chat(name: str) -> bool:
 
 
 def _areas(service: Services) -> list[str]:
-    """Every area value of the current surveys' area questions, in file order."""
-    found: dict[str, None] = {}
-    for survey, _ in service.catalogue.current.values():
-        question = area_question(survey)
-        for value, _label in summary.columns(question) if question else []:
-            found[value] = None
-    return list(found)
+    """Every area value of the current surveys' area questions, in file order, once each."""
+    return list(dict.fromkeys(value for value, _ in _area_options(service)))
 
 
 def _known_area(service: Services, wanted: str) -> str | None:
     """The area value meant by `wanted` (its value or label, any case), or None."""
-    for survey, _ in service.catalogue.current.values():
-        question = area_question(survey)
-        for value, label in summary.columns(question) if question else []:
-            if wanted.casefold() in (value.casefold(), label.casefold()):
-                return value
+    for value, label in _area_options(service):
+        if wanted.casefold() in (value.casefold(), label.casefold()):
+            return value
     return None
+
+
+def _area_label(service: Services, area: str | None) -> str | None:
+    """How the surveys name an area value (the value itself if none does)."""
+    return next((label for value, label in _area_options(service) if value == area), area)
+
+
+def _area_options(service: Services) -> list[tuple[str, str]]:
+    """(value, label) of every area the current surveys' area questions offer."""
+    return [
+        option
+        for survey, _ in service.catalogue.current.values()
+        if (question := area_question(survey)) is not None
+        for option in summary.columns(question)
+    ]
 
 
 async def _named_chat(
@@ -230,7 +238,7 @@ async def summary_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         )
         await message.chat.send_message(choice, reply_markup=keyboard)
         return
-    survey = _survey(service, args[0])
+    survey = _survey(service, args[0], scope)
     if survey is None:
         await message.reply_text(text.UNKNOWN_SURVEY.format(survey=_quoted(args[0])))
     elif args[1:] == ["chart"]:
@@ -253,8 +261,8 @@ async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         _survey(service, pressed.survey_id) if isinstance(pressed, ShowReport | ShowChart) else None
     )
     scope = await _scope(service, query.message.chat, query.from_user) if survey else None
-    if survey is None or scope is None:
-        await ignore_harmless(query.answer(text.NOT_HERE if survey else None))
+    if survey is None or scope is None or not _in_scope(survey, scope):
+        await ignore_harmless(query.answer(text.NOT_HERE if survey else STALE_BUTTON))
         return
     await ignore_harmless(query.answer())
     summary_report = await report_for(service, survey, scope.area)
@@ -326,13 +334,24 @@ async def _send_charts(bot: Bot, chat: Chat, summary_report: SurveyReport) -> No
 async def _survey_counts(service: Services, scope: Scope) -> list[tuple[Survey, int]]:
     completed = await reports.completed_by_survey(service.db, scope.area)
     return [
-        (survey, completed.get(survey.id, 0)) for survey, _ in service.catalogue.current.values()
+        (survey, completed.get(survey.id, 0))
+        for survey, _ in service.catalogue.current.values()
+        if _in_scope(survey, scope)
     ]
 
 
-def _survey(service: Services, survey_id: str) -> Survey | None:
+def _in_scope(survey: Survey, scope: Scope) -> bool:
+    """Whether a chat's scope covers a survey: an area chat sees surveys that ask for its area."""
+    if scope.area is None:
+        return True
+    question = area_question(survey)
+    return question is not None and scope.area in [v for v, _ in summary.columns(question)]
+
+
+def _survey(service: Services, survey_id: str, scope: Scope = Scope(None)) -> Survey | None:
+    """The current survey with this id, if the scope covers it."""
     current = service.catalogue.current.get(survey_id)
-    return current[0] if current else None
+    return current[0] if current and _in_scope(current[0], scope) else None
 
 
 def _quoted(word: str) -> str:
@@ -454,6 +473,8 @@ async def post_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
         _unschedule(context.job_queue, chat_id)
         return
     for survey in service.catalogue.open_surveys(service.today()):
+        if not _in_scope(survey, Scope(chat.area)):
+            continue
         summary_report = await report_for(service, survey, chat.area)
         if not await send_report(context.bot, service, chat_id, summary_report):
             return

@@ -406,13 +406,17 @@ async def test_an_area_group_sees_only_its_area(harness: BotHarness) -> None:
     ]
 
 
-async def test_an_area_group_lists_its_own_completed_responses(harness: BotHarness) -> None:
+async def test_an_area_group_lists_the_surveys_that_ask_for_its_area_with_its_own_count(
+    harness: BotHarness,
+) -> None:
     await local_answered(harness)
     south = await area_group(harness, GROUP - 2, "south")
 
     await south.send("/summary")
+    await south.send("/summary census")
 
-    assert south.latest().labels()[2] == "Local priorities (5)"
+    assert south.messages()[-2].labels() == ["Local priorities (5)"]
+    assert south.latest().plain.startswith("There is no survey “census”.")
 
 
 async def test_an_area_with_fewer_than_k_responses_sees_only_that_fact(
@@ -433,7 +437,7 @@ async def test_an_area_with_fewer_than_k_responses_sees_only_that_fact(
             "Fewer than 5 responses in this area: nothing more can be shown.",
         ]
     )
-    assert east.latest().labels()[2] == "Local priorities (<5)"
+    assert east.latest().labels() == ["Local priorities (<5)"]
 
 
 # --- survey text that is not HTML -------------------------------------------------------------

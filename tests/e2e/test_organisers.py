@@ -74,21 +74,21 @@ async def test_an_administrator_registers_a_group_for_all_responses(
 
 
 @pytest.mark.parametrize(
-    ("command", "area"),
+    ("command", "area", "label"),
     [
-        ("/register north", "north"),  # the area's value
-        ("/register NORTH", "north"),  # any case
-        ("/register east end", "east"),  # its label, over two words
-        ("/register EAST End", "east"),
+        ("/register north", "north", "North"),  # the area's value
+        ("/register NORTH", "north", "North"),  # any case
+        ("/register east end", "east", "East End"),  # its label, over two words
+        ("/register EAST End", "east", "East End"),
     ],
 )
 async def test_a_group_registered_to_an_area_by_value_or_label(
-    harness: BotHarness, group: GroupChat, command: str, area: str
+    harness: BotHarness, group: GroupChat, command: str, area: str, label: str
 ) -> None:
     await group.send(command)
 
     assert group.latest().plain.startswith(
-        f"Registered Organisers <North> & co for reports on the responses from {area}."
+        f"Registered Organisers <North> & co for reports on the responses from {label}."
     )
     assert await registration(harness, GROUP) == ("group", "Organisers <North> & co", area, 1)
 
