@@ -98,31 +98,36 @@ async def _tallies(db: Database, query: str, params: Sequence) -> dict[tuple[str
 
 
 async def add_completed(db: Database, survey_id: str, batch: Sequence[CompletedResponse]) -> None:
-    """Store completed responses with their answers, and count them, in one transaction."""
+    """Store completed responses with their answers, and count them, in one transaction.
+
+    Three statements for the whole batch: the responses take the ids after the highest, which
+    nothing else can take meanwhile (the transaction holds the write lock)."""
     async with db.transaction() as connection:
-        for response in batch:
-            cursor = await connection.execute(
-                "INSERT INTO responses (member_id, survey_id, survey_version_id, status,"
-                " started_at, updated_at, completed_at) VALUES (?, ?, ?, 'completed', ?, ?, ?)",
-                (
-                    response.member_id,
-                    survey_id,
-                    response.version_id,
-                    response.started_at.isoformat(),
-                    response.completed_at.isoformat(),
-                    response.completed_at.isoformat(),
-                ),
-            )
-            await connection.executemany(
-                "INSERT INTO answers (response_id, question_id, value, answered_at)"
-                " VALUES (?, ?, ?, ?)",
-                [
-                    (cursor.lastrowid, question, json.dumps(value, ensure_ascii=False), stamp)
-                    for question, value in response.answers.items()
-                    if value is not None
-                    for stamp in [response.completed_at.isoformat()]
-                ],
-            )
+        ((last_id,),) = await connection.execute_fetchall(
+            "SELECT COALESCE(MAX(id), 0) FROM responses"
+        )
+        stamps = [
+            (response.started_at.isoformat(), response.completed_at.isoformat())
+            for response in batch
+        ]
+        await connection.executemany(
+            "INSERT INTO responses (id, member_id, survey_id, survey_version_id, status,"
+            " started_at, updated_at, completed_at) VALUES (?, ?, ?, ?, 'completed', ?, ?, ?)",
+            [
+                (last_id + n, r.member_id, survey_id, r.version_id, started, done, done)
+                for n, (r, (started, done)) in enumerate(zip(batch, stamps, strict=True), 1)
+            ],
+        )
+        await connection.executemany(
+            "INSERT INTO answers (response_id, question_id, value, answered_at)"
+            " VALUES (?, ?, ?, ?)",
+            [
+                (last_id + n, question, json.dumps(value, ensure_ascii=False), done)
+                for n, (r, (_, done)) in enumerate(zip(batch, stamps, strict=True), 1)
+                for question, value in r.answers.items()
+                if value is not None
+            ],
+        )
         await _add_totals(connection, {survey_id: batch})
 
 
