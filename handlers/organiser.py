@@ -306,8 +306,11 @@ async def _send_breakdown(
             else text.NO_BREAKDOWNS
         )
         return
+    if scope.area is not None and by is not area_question(survey):
+        await message.reply_text(text.BREAKDOWNS_NEED_EVERY_AREA)
+        return
     by_area = await reports.tallies_by_area(service.db, survey.id)
-    by_answer = await reports.tallies_by_answer(service.db, survey.id, by.id, scope.area)
+    by_answer = await reports.tallies_by_answer(service.db, survey.id, by.id, None)
     split = summary.breakdown(survey, by, by_area, by_answer, service.min_group_size, scope.area)
     await _post(
         message.get_bot(), service, message.chat.id, split_message(text.breakdown_text(split))

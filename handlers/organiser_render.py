@@ -18,7 +18,7 @@ from surveys import report
 from surveys.engine import format_number
 from surveys.model import NumberQuestion, ScaleQuestion, Survey, TextQuestion
 from surveys.report import bar
-from surveys.summary import Breakdown, Figure, QuestionReport, SurveyReport, Table
+from surveys.summary import OTHER_ROWS_LABEL, Breakdown, Figure, QuestionReport, SurveyReport, Table
 from surveys.summary import columns as summary_columns
 from surveys.tally import area_question
 
@@ -40,6 +40,10 @@ SUMMARY_USAGE = (
 )
 NOT_A_BREAKDOWN = "{question} is not a breakdown question of this survey. Breakdowns: {known}."
 NO_BREAKDOWNS = "This survey has no breakdown questions."
+BREAKDOWNS_NEED_EVERY_AREA = (
+    "Breakdowns by other questions are for chats that see every area: with your area's alone,"
+    " they could give away what the national tables hide."
+)
 EXPORT_USAGE = "Send /export SURVEY in this private chat."
 EXPORT_IN_PRIVATE = "Exports are only sent to administrators, in a private chat with me."
 REGISTER_CHANNEL_USAGE = "Send /register_channel @channel or /register_channel -100… [AREA]."
@@ -223,7 +227,8 @@ def breakdown_text(split: Breakdown) -> str:
         lines.append(f"Area: <b>{escape(_area_label(split.survey, split.area))}</b>")
     lines.append(
         f"<i>Completed responses. Counts under {split.k} show as &lt;{split.k};"
-        f" {HIDDEN} marks a count hidden so that a small one cannot be worked out.</i>"
+        f" {HIDDEN} marks a count hidden so that a small one cannot be worked out;"
+        f" {OTHER_ROWS_LABEL} are answers too few to show alone, and no answer.</i>"
     )
     if split.too_few:
         lines.append(_too_few(split.k, "this scope"))

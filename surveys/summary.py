@@ -8,13 +8,15 @@ Consistency across views matters as much as each view: a figure hidden in one pl
 shown in another. So every question's counts form one table by area (rows: the survey's area
 values, plus responses without one; columns: options, scale points or themes), suppressed once;
 the overall report publishes that table's column totals, an area chat its own row, and the
-breakdown by area the whole table. A breakdown by another question is its own table.
+breakdown by area the whole table (in an area chat, its own row). A breakdown by another
+question is its own table, whose column totals are the scope's figures: it is withheld unless
+its own suppression hides them exactly where that table does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from surveys import engine, report
 from surveys.disclosure import Suppressed, suppress
@@ -30,11 +32,11 @@ from surveys.model import (
     YesNoQuestion,
 )
 from surveys.report import NumberSummary
-from surveys.tally import ANSWERED, NO_AREA, area_question
+from surveys.tally import ANSWERED, COMPLETED, NO_AREA, area_question
 
 # (row, question, value) -> completed responses; a row is an area or a breakdown answer
 Tallies = Mapping[tuple[str, str, str], int]
-NO_ANSWER_LABEL = "No answer"
+OTHER_ROWS_LABEL = "Others"  # answers too few to show alone, and no answer
 
 
 @dataclass(frozen=True)
@@ -134,21 +136,34 @@ def columns(question: Question) -> list[tuple[str, str]]:
     return []
 
 
-def row_labels(question: Question) -> list[tuple[str, str]]:
-    """(stored value, label) of the rows a breakdown question splits into, then no answer."""
-    return [*columns(question), (NO_AREA, NO_ANSWER_LABEL)]
+@dataclass(frozen=True)
+class Unit:
+    """A row of the tables by area or by a breakdown answer: one answer, or several published
+    together (answers too small to show alone, with the responses that gave none)."""
+
+    label: str
+    values: frozenset[str]
 
 
 def survey_report(
     survey: Survey, by_area: Tallies, counts: Counts, k: int, area: str | None = None
 ) -> SurveyReport:
-    """The report of every response (`area` None) or of one area's, from tallies by area."""
-    area_q = area_question(survey)
-    rows = row_labels(area_q) if area_q else [(NO_AREA, "")]
+    """The report of every response (`area` None) or of one area's, from tallies by area.
+
+    An area chat whose area is published only together with others (it has fewer than k
+    responses, or protects another that has) sees only that it has too few."""
     if counts.completed < k:
         return SurveyReport(survey, k, area, counts, True, [])
+    area_q = area_question(survey)
+    units = _area_units(survey, by_area, k)
+    unit = _own_unit(units, area)
+    if area is not None and unit is None:
+        return SurveyReport(survey, k, area, counts, True, [])
+    grouped = _grouped(by_area, units)
     questions = [
-        _question_report(question, _table(question, rows, by_area, k), by_area, area)
+        _question_report(
+            question, _by_area_table(question, area_q, units, by_area, k), grouped, unit
+        )
         for question in survey.questions
         if not (area is not None and question is area_q)  # an area chat's own area: one value
     ]
@@ -160,30 +175,147 @@ def breakdown(
 ) -> Breakdown:
     """Every other question split by the answers to `by`.
 
-    `by_area` are the tallies by area; `by_answer` those split by `by` (within `area` when the
-    chat has one), unless `by` is the area question itself, whose split is `by_area`. Responses
-    that skipped `by` form a "No answer" row, so that each column adds up to what the overall
-    report shows and nothing is left to subtract.
+    `by_area` are the tallies by area; `by_answer` those split by `by` (every area's), unless
+    `by` is the area question itself, whose split is `by_area`. The rows are `by`'s answers
+    that its line in the overall report shows, then one row for the others and for responses
+    that skipped it, so that no row is smaller than the report lets one see, and each column
+    adds up to the figure the report shows. By the area question, the tables are the very ones
+    the reports show (an area chat: its own row of them). By another question the tables are
+    published only to chats that see every area (an area chat's table plus the others' would
+    give away what the national one hides), and each only where its column totals are hidden
+    exactly where the report hides them; otherwise it is withheld as too few.
     """
-    in_scope = {key: n for key, n in by_area.items() if area is None or key[0] == area}
-    if by is area_question(survey):
-        rows = in_scope
+    area_q = area_question(survey)
+    others = [question for question in survey.questions if question is not by]
+    units = _area_units(survey, by_area, k)
+    grouped = _grouped(by_area, units)
+    scoped = [_by_area_table(question, area_q, units, by_area, k) for question in others]
+    if by is area_q:
+        unit = _own_unit(units, area)
+        if area is not None:
+            scoped = [_own_row(table, unit) for table in scoped]
+        tables = scoped
+    elif area is not None:
+        tables = [replace(table, too_few=True) for table in scoped]
     else:
         rows = dict(by_answer)
-        for (_, question, value), count in _merged(in_scope).items():
+        for (_, question, value), count in _merged(by_area).items():
             unsplit = count - sum(
                 n for (_, q, v), n in by_answer.items() if (q, v) == (question, value)
             )
             if unsplit:
                 rows[NO_AREA, question, value] = unsplit
-    tables = [
-        _table(question, row_labels(by), rows, k)
-        for question in survey.questions
-        if question is not by
-    ]
+        line = _table(by, [(u.label, u.label) for u in units], grouped, k)
+        by_units = _units(by, line, rows, k)
+        by_grouped = _grouped(rows, by_units)
+        tables = [
+            _agreeing(_table(question, _row_keys(by_units), by_grouped, k), scope)
+            for question, scope in zip(others, scoped, strict=True)
+        ]
     tables = [table for table in tables if table.total]
     total = max((table.total for table in tables), default=0)
     return Breakdown(survey, by, k, area, total < k, tables)
+
+
+def _area_units(survey: Survey, by_area: Tallies, k: int) -> list[Unit]:
+    """The rows of every table by area: the areas the area question's overall line shows, then
+    the rest together. That line is suppressed on its own (as one row), once for every view."""
+    area_q = area_question(survey)
+    if area_q is None:
+        return [Unit("", frozenset({NO_AREA}))]
+    return _units(area_q, _everyone_table(area_q, by_area, k), by_area, k)
+
+
+def _units(question: Question, line: Table, tallies: Tallies, k: int) -> list[Unit]:
+    """One unit per answer `line` shows (in survey order), then one for the answers it hides and
+    responses without an answer; when those are fewer than k (yet some), they join the
+    smallest shown unit, whose own figure is then no longer given in tables."""
+    completed = {key: n for (key, question_id, _), n in tallies.items() if question_id == COMPLETED}
+    shown = {
+        value
+        for (value, _), figure in zip(columns(question), line.column_totals, strict=True)
+        if figure.shown and completed.get(value)
+    }
+    units = [
+        Unit(label, frozenset({value})) for value, label in columns(question) if value in shown
+    ]
+    rest = frozenset(completed) - shown
+    rest_count = sum(completed[value] for value in rest)
+    if not rest_count:
+        return units
+    if rest_count >= k or not units:
+        return [*units, Unit(OTHER_ROWS_LABEL, rest)]
+    smallest = min(units, key=lambda unit: sum(completed[value] for value in unit.values))
+    joined = Unit(f"{smallest.label} and others", smallest.values | rest)
+    return [joined if unit is smallest else unit for unit in units]
+
+
+def _own_unit(units: list[Unit], area: str | None) -> Unit | None:
+    """The unit that is exactly this area (None for an area published only with others)."""
+    return next((unit for unit in units if unit.values == {area}), None)
+
+
+def _grouped(tallies: Tallies, units: list[Unit]) -> dict[tuple[str, str, str], int]:
+    """Tallies added up over each unit's rows, keyed by the unit's label."""
+    unit_of = {value: unit.label for unit in units for value in unit.values}
+    grouped: dict[tuple[str, str, str], int] = {}
+    for (row, question, value), count in tallies.items():
+        if row in unit_of:
+            key = (unit_of[row], question, value)
+            grouped[key] = grouped.get(key, 0) + count
+    return grouped
+
+
+def _row_keys(units: list[Unit]) -> list[tuple[str, str]]:
+    return [(unit.label, unit.label) for unit in units]
+
+
+def _by_area_table(
+    question: Question, area_q: Question | None, units: list[Unit], by_area: Tallies, k: int
+) -> Table:
+    """A question's table by area unit; the area question's own is its line, one row of all."""
+    if question is area_q:
+        return _everyone_table(question, by_area, k)
+    return _table(question, _row_keys(units), _grouped(by_area, units), k)
+
+
+def _everyone_table(question: Question, by_area: Tallies, k: int) -> Table:
+    """A question's table with one row: every response."""
+    everyone = [Unit("", frozenset(key for key, _, _ in by_area))]
+    return _table(question, _row_keys(everyone), _grouped(by_area, everyone), k)
+
+
+def _own_row(table: Table, unit: Unit | None) -> Table:
+    """An area's row of a table by area, as a table of its own, hidden as in the whole table
+    (suppressing the row alone could show what the whole table hides). Too few when the area is
+    published only with others, or the whole table's row total is hidden."""
+    keys = [key for key, _ in table.rows]
+    if unit is None or unit.label not in keys:  # nobody in the area answered: no table
+        return Table(table.question, [], table.columns, [], [], [], 0, True)
+    index = keys.index(unit.label)
+    total = table.row_totals[index]
+    return Table(
+        table.question,
+        [table.rows[index]],
+        table.columns,
+        [table.cells[index]],
+        [total],
+        list(table.cells[index]),  # one row: each column adds up to its one cell
+        total.count,
+        table.too_few or not total.shown,
+    )
+
+
+def _agreeing(table: Table, scope: Table) -> Table:
+    """`table` with its column totals as `scope` (the same question's table by area, in the same
+    scope) publishes them, "<k" marks included; withheld as too few unless it hides them exactly
+    where `scope` does (else one would give away what the other hides)."""
+    agrees = not scope.too_few and [t.shown for t in table.column_totals] == [
+        t.shown for t in scope.column_totals
+    ]
+    if table.too_few or not agrees:
+        return replace(table, too_few=True)
+    return replace(table, column_totals=list(scope.column_totals))
 
 
 def _merged(tallies: Tallies) -> dict[tuple[str, str, str], int]:
@@ -213,11 +345,8 @@ def _table(question: Question, rows: Sequence[tuple[str, str]], tallies: Tallies
         [[_figure(n, (r, c), hidden) for c, n in enumerate(row)] for r, row in enumerate(counts)]
         if values
         else [[] for _ in present],
-        [_total(n, r in hidden.hidden_row_totals, k) for r, n in enumerate(totals)],
-        [
-            _total(sum(row[c] for row in counts), c in hidden.hidden_column_totals, k)
-            for c in range(len(values))
-        ],
+        [Figure(n, r not in hidden.hidden_row_totals) for r, n in enumerate(totals)],
+        [_column_total(counts, c, hidden) for c in range(len(values))],
         sum(totals),
         hidden.too_few,
     )
@@ -231,21 +360,26 @@ def _figure(count: int, cell: tuple[int, int], hidden: Suppressed) -> Figure:
     return Figure(count, cell not in hidden.hidden, cell in hidden.primary)
 
 
-def _total(count: int, hidden: bool, k: int) -> Figure:
-    return Figure(count, not hidden, hidden and count < k)
+def _column_total(counts: list[list[int]], column: int, hidden: Suppressed) -> Figure:
+    """A column's total as published. A hidden total is marked "<k" only where it is a single
+    row's cell that may be ("<k" on a sum of several hidden cells would bound each of them)."""
+    count = sum(row[column] for row in counts)
+    shown = column not in hidden.hidden_column_totals
+    small = not shown and len(counts) == 1 and (0, column) in hidden.primary
+    return Figure(count, shown, small)
 
 
 def _question_report(
-    question: Question, table: Table, tallies: Tallies, area: str | None
+    question: Question, table: Table, grouped: Tallies, unit: Unit | None
 ) -> QuestionReport:
     """The question as one scope sees it: the table's column totals, or the area's own row."""
     keys = [key for key, _ in table.rows]
-    if area is None:
+    if unit is None:
         answered, figures, scope = table.total, table.column_totals, keys
         too_few = table.too_few
-    elif area in keys:
-        index = keys.index(area)
-        answered, figures, scope = table.row_totals[index].count, table.cells[index], [area]
+    elif unit.label in keys:
+        index = keys.index(unit.label)
+        answered, figures, scope = table.row_totals[index].count, table.cells[index], [unit.label]
         too_few = table.too_few or not table.row_totals[index].shown
     else:
         answered, figures, scope, too_few = 0, [], [], True
@@ -255,7 +389,7 @@ def _question_report(
         Line(label, figure, figure.count / answered if figure.shown else None)
         for label, figure in zip(table.columns, figures, strict=True)
     ]
-    values = _scoped_values(tallies, question.id, scope)
+    values = _scoped_values(grouped, question.id, scope)
     mean = None
     if isinstance(question, ScaleQuestion) and all(line.figure.shown for line in lines):
         mean = report.scale_summary(question.points(), {int(v): n for v, n in values.items()}).mean

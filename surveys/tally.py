@@ -8,7 +8,8 @@ those keys, so that the answer path and the bulk path count the same way.
 A key's split is OVERALL or a breakdown question (other than the area question: tallies carry
 the area already) and the response's answer to it; its value is
 ANSWERED (the question was answered, not skipped), a stored option, a scale point, a number,
-or a theme of a text question's codebook. Every response also carries an area: its answer to
+or a theme of a text question's codebook; the question COMPLETED with the value ANSWERED counts
+completed responses. Every response also carries an area: its answer to
 the survey's area question (the first breakdown question), or NO_AREA.
 """
 
@@ -32,6 +33,7 @@ from surveys.model import (
 from surveys.themes import Codebook
 
 ANSWERED = ""  # no option, point, number or theme is empty, so this value cannot clash
+COMPLETED = ""  # no question id is empty: (COMPLETED, ANSWERED) counts completed responses
 OVERALL = ("", "")
 NO_AREA = ""
 
@@ -67,7 +69,7 @@ def keys(survey: Survey, answers: Answers) -> list[Key]:
         for question in survey.questions
         if question.breakdown and question is not area and answers.get(question.id) is not None
     ]
-    counted = [
+    counted = [(COMPLETED, ANSWERED)] + [
         (question.id, value)
         for question in survey.questions
         if answers.get(question.id) is not None
