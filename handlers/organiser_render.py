@@ -53,7 +53,6 @@ DIGEST_USAGE = (
 )
 DIGEST_OFF = "Digests are off for this chat."
 NO_CHART = "There is nothing to chart yet: no question has enough answers."
-SEE_PRIVATE_CHAT = "Organiser commands work in organiser chats; surveys are answered in private."
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 ORGANISER_COMMANDS = [
     ("summary", "Survey results (aggregated)"),

@@ -1,8 +1,8 @@
 """Report maths: the figures a summary shows for each kind of question. Pure.
 
 Inputs are counts and values already aggregated from storage; outputs are small records that
-the organiser rendering turns into text. Which figures may be shown at all is decided by the
-group-size rule (`enough`) and, for breakdown tables, by `surveys.disclosure`.
+`surveys.summary` puts into reports. Which figures may be shown at all is decided there, with
+`surveys.disclosure`.
 """
 
 from __future__ import annotations
@@ -11,31 +11,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 BAR_WIDTH = 10
-
-
-def enough(respondents: int, k: int) -> bool:
-    """Whether a figure about this many respondents may be published (at least k)."""
-    return respondents >= k
-
-
-@dataclass(frozen=True)
-class OptionShare:
-    """One option of a choice, yes/no or multi question: how many chose it, of how many."""
-
-    label: str
-    count: int
-    share: float  # of those who answered the question (for multi: of respondents)
-
-
-def option_shares(counts: Sequence[tuple[str, int]], answered: int) -> list[OptionShare]:
-    """Each option's count and share, in the survey's order.
-
-    For a multi question, `answered` is the number of respondents, so shares may add up to
-    more than 1 (each respondent may choose several options).
-    """
-    return [
-        OptionShare(label, count, count / answered if answered else 0.0) for label, count in counts
-    ]
 
 
 def bar(share: float, width: int = BAR_WIDTH) -> str:

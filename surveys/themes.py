@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Iterable, Mapping
-
-from surveys.model import OTHER_THEME
+from collections.abc import Mapping
 
 
 class Codebook:
@@ -28,13 +25,6 @@ class Codebook:
         """The themes an answer carries (empty when none)."""
         text = _normal(answer)
         return {name for name, pattern in self._patterns.items() if pattern.search(text)}
-
-    def counts(self, answers: Iterable[str]) -> dict[str, int]:
-        """How many answers carry each theme, in codebook order, then "other"."""
-        tally: Counter[str] = Counter()
-        for answer in answers:
-            tally.update(self.themes_of(answer) or {OTHER_THEME})
-        return {name: tally[name] for name in [*self.names, OTHER_THEME]}
 
 
 _SEPARATOR = re.compile(r"[\s\-\u2010-\u2015]+")  # spaces, hyphens and dashes between words
