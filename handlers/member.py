@@ -317,9 +317,11 @@ async def _save(
 
     The response as it is now, or None if the update was stale."""
     outcome = engine.advance(survey, response.answers, response.current_question, verdict.value)
-    completed = outcome.next_question is None
-    answers = {**response.answers, response.current_question: outcome.value}
-    answers = {k: v for k, v in answers.items() if k not in outcome.dropped} if completed else {}
+    totals: dict = {}
+    if outcome.next_question is None:  # completing: the response counts in the report totals
+        final = {**response.answers, response.current_question: outcome.value}
+        final = {key: value for key, value in final.items() if key not in outcome.dropped}
+        totals = {"area": tally.area_of(survey, final), "counted": tally.keys(survey, final)}
     return await responses.record_answer(
         services(context).db,
         response,
@@ -329,8 +331,7 @@ async def _save(
         now=services(context).clock(),
         message_id=message_id,
         step=step,
-        area=tally.area_of(survey, answers),
-        counted=tally.keys(survey, answers),
+        **totals,
     )
 
 

@@ -336,7 +336,8 @@ def split_message(html_text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
     trims those, and refuses an empty message). A line longer than the limit is cut between
     characters or entities, never inside one; Doorstep's tags never span or exceed a line.
     """
-    if shown_length(html_text) <= limit:
+    # Markup only shortens a text, so a text whose raw length fits needs no parsing.
+    if utf16_length(html_text) <= limit or shown_length(html_text) <= limit:
         return [html_text]
     chunks: list[str] = []
     current: list[str] = []  # the lines of the chunk being filled
