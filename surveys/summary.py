@@ -190,6 +190,7 @@ def breakdown(
     units = _area_units(survey, by_area, k)
     grouped = _grouped(by_area, units)
     scoped = [_by_area_table(question, area_q, units, by_area, k) for question in others]
+    by_units = units
     if by is area_q:
         unit = _own_unit(units, area)
         if area is not None:
@@ -214,7 +215,8 @@ def breakdown(
         ]
     tables = [table for table in tables if table.total]
     total = max((table.total for table in tables), default=0)
-    return Breakdown(survey, by, k, area, total < k, tables)
+    unsplit = by_units == [Unit("", by_units[0].values)] if by_units else True
+    return Breakdown(survey, by, k, area, total < k or unsplit, tables)
 
 
 def _area_units(survey: Survey, by_area: Tallies, k: int) -> list[Unit]:
@@ -231,6 +233,8 @@ def _units(question: Question, line: Table, tallies: Tallies, k: int) -> list[Un
     responses without an answer; when those are fewer than k (yet some), they join the
     smallest shown unit, whose own figure is then no longer given in tables."""
     completed = {key: n for (key, question_id, _), n in tallies.items() if question_id == COMPLETED}
+    if line.too_few:  # the line itself is withheld: nothing may be split by its answers
+        return [Unit("", frozenset(completed))]
     shown = {
         value
         for (value, _), figure in zip(columns(question), line.column_totals, strict=True)
@@ -348,7 +352,10 @@ def _table(question: Question, rows: Sequence[tuple[str, str]], tallies: Tallies
         [Figure(n, r not in hidden.hidden_row_totals) for r, n in enumerate(totals)],
         [_column_total(counts, c, hidden) for c in range(len(values))],
         sum(totals),
-        hidden.too_few,
+        # A row's total is how many in that row answered: for a question everyone answers, the
+        # row's count of responses, which other views show. Suppression that needs it hidden
+        # cannot be trusted across views, so the whole question is withheld instead.
+        hidden.too_few or bool(hidden.hidden_row_totals),
     )
 
 
