@@ -1,7 +1,7 @@
 """Benchmark: the organiser /summary report at national scale, against a naive GROUP BY.
 
 Run with `.venv/bin/python bench/summary_scale.py [--sizes 100000,1000000]` (a smoke run:
-`--sizes 2000,10000`). At the default sizes it takes about 7 minutes on two cores, nearly all
+`--sizes 2000,10000`). At the default sizes it takes about 4 minutes on two cores, nearly all
 of it filling, and about 1.4 GB in the temporary directory.
 
 A temporary SQLite file is filled, through the storage layer's own bulk path

@@ -14,7 +14,7 @@ import datetime as dt
 import io
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 
 from telegram import Bot, Chat, InlineKeyboardMarkup, InputMediaPhoto, Message, Update, User
 from telegram.constants import ChatMemberStatus
@@ -25,7 +25,7 @@ from handlers import callbacks, charts, export
 from handlers import organiser_render as text
 from handlers.callbacks import ShowChart, ShowReport
 from handlers.errors import chat_is_gone, ignore_harmless
-from handlers.render import STALE_BUTTON, split_message
+from handlers.render import STALE_BUTTON, shorten, split_message
 from handlers.services import Services, services
 from storage import organisers, reports
 from storage.organisers import Digest, OrganiserChat
@@ -242,7 +242,9 @@ async def summary_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if survey is None:
         await message.reply_text(text.UNKNOWN_SURVEY.format(survey=_quoted(args[0])))
     elif args[1:] == ["chart"]:
-        await _send_charts(context.bot, message.chat, await report_for(service, survey, scope.area))
+        await _send_charts(
+            context.bot, service, message.chat, await report_for(service, survey, scope.area)
+        )
     elif len(args) == 3 and args[1] == "by":
         await _send_breakdown(message, service, survey, args[2], scope)
     elif len(args) == 1:
@@ -267,7 +269,7 @@ async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await ignore_harmless(query.answer())
     summary_report = await report_for(service, survey, scope.area)
     if isinstance(pressed, ShowChart):
-        await _send_charts(context.bot, query.message.chat, summary_report)
+        await _send_charts(context.bot, service, query.message.chat, summary_report)
     else:
         await send_report(context.bot, service, query.message.chat.id, summary_report)
 
@@ -317,21 +319,27 @@ async def _send_breakdown(
     )
 
 
-async def _send_charts(bot: Bot, chat: Chat, summary_report: SurveyReport) -> None:
+async def _send_charts(
+    bot: Bot, service: Services, chat: Chat, summary_report: SurveyReport
+) -> None:
     """The report's charts, as one photo or albums of up to ten."""
     drawn = await asyncio.to_thread(charts.report_charts, summary_report)
     if not drawn:
-        await bot.send_message(chat.id, text.NO_CHART)
+        await _post(bot, service, chat.id, [text.NO_CHART])
         return
     for album in charts.albums(drawn):
         if len(album) == 1:
-            await bot.send_photo(chat.id, album[0].png, caption=album[0].caption, parse_mode=None)
+            sending = bot.send_photo(
+                chat.id, album[0].png, caption=album[0].caption, parse_mode=None
+            )
         else:
             media = [
                 InputMediaPhoto(chart.png, caption=chart.caption, parse_mode=None)
                 for chart in album
             ]
-            await bot.send_media_group(chat.id, media)
+            sending = bot.send_media_group(chat.id, media)
+        if not await _delivered(service, chat.id, sending):
+            return
 
 
 async def _survey_counts(service: Services, scope: Scope) -> list[tuple[Survey, int]]:
@@ -358,7 +366,8 @@ def _survey(service: Services, survey_id: str, scope: Scope = Scope(None)) -> Su
 
 
 def _quoted(word: str) -> str:
-    return f"“{word[:64]}”"
+    """A word the user typed, for an HTML reply."""
+    return f"“{text.escape(shorten(word, 64))}”"
 
 
 # --- posting, digests and milestones -----------------------------------------------------------
@@ -371,12 +380,21 @@ async def _post(
     parts: list[str],
     keyboard: InlineKeyboardMarkup | None = None,
 ) -> bool:
-    """Send a text in parts (the keyboard under the last). A chat that is gone is marked
-    inactive; any other failure is logged and not retried beyond the rate limiter's retries."""
-    try:
+    """Send a text in parts (the keyboard under the last); False if it could not be."""
+
+    async def send() -> None:
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
             await bot.send_message(chat_id, part, reply_markup=keyboard if last else None)
+
+    return await _delivered(service, chat_id, send())
+
+
+async def _delivered(service: Services, chat_id: int, sending: Awaitable[None]) -> bool:
+    """Await a post to an organiser chat. A chat that is gone is marked inactive; any other
+    failure is logged and not retried beyond the rate limiter's retries."""
+    try:
+        await sending
     except TelegramError as error:
         if chat_is_gone(error):
             log.info("an organiser chat is gone: marked inactive")
@@ -448,7 +466,9 @@ def _time(hh_mm: str) -> dt.time:
 
 
 def schedule_digest(job_queue: JobQueue, chat: OrganiserChat, service: Services) -> None:
-    """Put a chat's digest on the job queue, at its local time in DOORSTEP_TIMEZONE."""
+    """Put a chat's digest on the job queue, at its local time in DOORSTEP_TIMEZONE, in place
+    of any it had."""
+    _unschedule(job_queue, chat.chat_id)
     if chat.digest is None or not chat.active:
         return
     at = chat.digest.at.replace(tzinfo=service.timezone)

@@ -7,7 +7,7 @@ be split between lines (`render.split_message`); tables are one `<code>` line pe
 
 from __future__ import annotations
 
-from html import escape
+from html import escape as _escape_html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -22,6 +22,8 @@ from surveys.summary import OTHER_ROWS_LABEL, Breakdown, Figure, QuestionReport,
 from surveys.summary import columns as summary_columns
 from surveys.tally import area_question
 
+MAX_LISTED_AREAS = 50
+MAX_SURVEY_BUTTONS = 50
 HIDDEN = "c"  # hidden to protect a small count elsewhere (statisticians' "confidential")
 ROW_LABEL_WIDTH = 12
 COLUMN_WIDTH = 6
@@ -60,6 +62,12 @@ ORGANISER_COMMANDS = [
 ]
 
 
+def escape(text: str) -> str:
+    """Survey or chat text for HTML, on one line: reports are split between lines, and a tag
+    must never span a cut (a question written over several lines would break its heading)."""
+    return _escape_html(" ".join(text.split()))
+
+
 def registered(title: str, area: str | None) -> str:
     """Confirmation of a registration."""
     scope = f"the responses from {escape(area)}" if area else "all responses"
@@ -71,8 +79,10 @@ def registered(title: str, area: str | None) -> str:
 
 def unknown_area(area: str, known: list[str]) -> str:
     """A refusal naming the areas surveys know."""
-    listed = ", ".join(escape(value) for value in known) or "none (no survey has an area question)"
-    return f"No survey has the area {escape(area)}. Areas: {listed}."
+    listed = ", ".join(escape(value) for value in known[:MAX_LISTED_AREAS])
+    more = ", …" if len(known) > MAX_LISTED_AREAS else ""
+    listed = listed + more or "none (no survey has an area question)"
+    return f"No survey has the area {escape(shorten(area, 64))}. Areas: {listed}."
 
 
 def cannot_post(channel: str, reason: str) -> str:
@@ -93,13 +103,18 @@ def survey_choices(
     if not surveys:
         return NO_REPORTS, None
     buttons = []
-    for survey, completed in surveys:
+    for survey, completed in surveys[:MAX_SURVEY_BUTTONS]:
         count = f" ({_respondents(completed, k)})"
         label = shorten(survey.title, SURVEY_BUTTON_WIDTH - len(count)) + count
         buttons.append(
             [InlineKeyboardButton(label, callback_data=callbacks.encode(ShowReport(survey.id)))]
         )
-    return "Which survey? (completed responses in brackets)", InlineKeyboardMarkup(buttons)
+    more = (
+        f" The first {MAX_SURVEY_BUTTONS} are shown; send /summary SURVEY_ID for another."
+        if len(surveys) > MAX_SURVEY_BUTTONS
+        else ""
+    )
+    return f"Which survey? (completed responses in brackets){more}", InlineKeyboardMarkup(buttons)
 
 
 def chart_keyboard(survey_id: str) -> InlineKeyboardMarkup:
@@ -145,7 +160,8 @@ def _scope_lines(summary: SurveyReport) -> list[str]:
         )
     else:
         lines.append(f"Completed {counts.completed:,}")
-    lines.append(f"Completed in the last 7 days: {counts.completed_recently:,}")
+    recent = _respondents(counts.completed_recently, summary.k)
+    lines.append(f"Completed in the last 7 days: {escape(recent)}")
     lines.append(
         f"<i>Completed responses only. Counts under {summary.k} show as &lt;{summary.k};"
         f" {HIDDEN} marks a count hidden so that a small one cannot be worked out.</i>"
@@ -184,7 +200,9 @@ def _question_lines(number: int, question: QuestionReport, k: int) -> list[str]:
         share = f"{line.share:4.0%}" if line.share is not None else " " * 4
         gauge = bar(line.share) if line.share is not None else " " * report.BAR_WIDTH
         count = _count(line.figure, k).rjust(COUNT_WIDTH)
-        lines.append(f"<code>{escape(f'{gauge} {share} {count}')}</code> {escape(line.label)}")
+        lines.append(
+            f"<code>{_escape_html(f'{gauge} {share} {count}')}</code> {escape(line.label)}"
+        )
     return lines
 
 
@@ -241,7 +259,7 @@ def _table_lines(number: int, table: Table, k: int) -> list[str]:
     heading = f"<b>{number}. {escape(table.question.text)}</b>"
     if table.too_few:
         return [heading, f"<i>fewer than {k} responses</i>"]
-    short = [shorten(label, COLUMN_WIDTH) for label in table.columns]
+    short = [shorten(" ".join(label.split()), COLUMN_WIDTH) for label in table.columns]
     lines = [heading]
     if short != table.columns:
         lines.append(
@@ -264,9 +282,9 @@ def _table_lines(number: int, table: Table, k: int) -> list[str]:
 
 
 def _row(label: str, cells: list[str]) -> str:
-    head = shorten(label, ROW_LABEL_WIDTH).ljust(ROW_LABEL_WIDTH)
+    head = shorten(" ".join(label.split()), ROW_LABEL_WIDTH).ljust(ROW_LABEL_WIDTH)
     return (
         "<code>"
-        + escape(head + "".join(cell.rjust(COLUMN_WIDTH + 1) for cell in cells))
+        + _escape_html(head + "".join(cell.rjust(COLUMN_WIDTH + 1) for cell in cells))
         + "</code>"
     )

@@ -125,10 +125,18 @@ async def claim_milestone(db: Database, survey_id: str, completed: int, now: dt.
 
 
 async def move_chat(db: Database, old_chat_id: int, new_chat_id: int) -> OrganiserChat | None:
-    """A group upgraded to a supergroup gets a new id: keep its registration under it."""
-    async with db.statement() as connection:
+    """A group upgraded to a supergroup gets a new id: keep its registration under it. If the
+    new id was registered meanwhile, that registration stands and the old one goes."""
+    async with db.transaction() as connection:
         rows = await connection.execute_fetchall(
-            f"UPDATE organiser_chats SET chat_id = ? WHERE chat_id = ? RETURNING {_COLUMNS}",
+            "UPDATE OR IGNORE organiser_chats SET chat_id = ? WHERE chat_id = ?"
+            f" RETURNING {_COLUMNS}",
             (new_chat_id, old_chat_id),
+        )
+        if rows:
+            return _chat(rows[0])
+        await connection.execute("DELETE FROM organiser_chats WHERE chat_id = ?", (old_chat_id,))
+        rows = await connection.execute_fetchall(
+            f"SELECT {_COLUMNS} FROM organiser_chats WHERE chat_id = ?", (new_chat_id,)
         )
     return _chat(rows[0]) if rows else None

@@ -13,6 +13,8 @@ from handlers import organiser_render as text
 from tests.e2e.test_organisers import ADMIN, GROUP, ORGANISER, start_bot
 from tests.support.harness import BotHarness, GroupChat
 
+MULTILINE_SURVEYS = Path(__file__).parents[1] / "support" / "multiline_surveys"
+
 CHART = "📊 Chart"
 PNG = b"\x89PNG\r\n\x1a\n"
 LEGEND = (
@@ -252,7 +254,7 @@ async def test_a_survey_with_too_few_responses_shows_only_that(
         [
             "Pulse",
             "Started 4 · completed 4 (100%)",
-            "Completed in the last 7 days: 4",
+            "Completed in the last 7 days: <5",
             LEGEND,
             "Fewer than 5 responses in this survey: nothing more can be shown.",
         ]
@@ -557,3 +559,22 @@ async def test_an_area_chat_gets_no_breakdown_by_another_question(harness: BotHa
     await north.send("/summary local by renter")
 
     assert north.latest().plain.startswith("Breakdowns by other questions are for chats that")
+
+
+async def test_a_long_report_of_questions_written_over_many_lines_is_delivered(
+    database: Path,
+) -> None:
+    harness = await BotHarness.start(database, MULTILINE_SURVEYS, admins={ADMIN})
+    for member in range(5):
+        await harness.member(7000 + member).take_survey("multi", "Yes", "Yes", "No", "Yes")
+    admin = harness.member(ADMIN, "Ada")
+    before = len(admin.messages())
+
+    await admin.send("/summary multi")
+
+    parts = [message.plain for message in admin.messages()[before:]]
+    assert len(parts) > 1
+    assert all(part.count("Line 0 of a long preamble") <= 4 for part in parts)
+    assert sum(part.count("Line 23 of a long preamble") for part in parts) == 4
+    await harness.stop()
+    harness.assert_no_errors()

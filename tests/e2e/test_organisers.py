@@ -412,3 +412,29 @@ async def test_a_summary_of_an_unknown_survey_or_in_bad_words_is_explained(
         "There is no survey “nonsense”. Send /summary to see the surveys.",
         text.SUMMARY_USAGE,
     ]
+
+
+async def test_a_group_that_became_an_already_registered_supergroup_keeps_that_registration(
+    harness: BotHarness, group: GroupChat
+) -> None:
+    await group.send("/register north")
+    new_id = GROUP - 5
+    supergroup = harness.group(new_id, "New", ADMIN)
+    await supergroup.send("/register south")
+
+    await group.send_service(migrate_to_chat_id=new_id)
+
+    assert await registration(harness, GROUP) is None
+    assert await registration(harness, new_id) == ("group", "New", "south", 1)
+
+
+async def test_a_word_typed_after_summary_is_escaped_in_the_reply(
+    harness: BotHarness, group: GroupChat
+) -> None:
+    await group.send("/register")
+
+    await group.speaker(ORGANISER).send("/summary <b")
+    await group.speaker(ORGANISER).send("/summary local by <i>x&")
+
+    assert group.messages()[-2].plain.startswith("There is no survey “<b”.")
+    assert group.latest().plain.startswith("“<i>x&” is not a breakdown question")
