@@ -4,6 +4,7 @@
     python bot.py validate [PATH]   check survey files and report every problem
     python bot.py schema            print the JSON Schema of the survey format
     python bot.py export SURVEY --out FILE   write a survey's responses as CSV (offline)
+    python bot.py backup PATH       copy the live database to PATH (safe while the bot runs)
 
 Read this file top to bottom to find every entry point of the bot.
 """
@@ -52,7 +53,7 @@ from handlers import errors, export, member, organiser, organiser_render, render
 from handlers.ordering import ChatOrderedUpdateProcessor
 from handlers.services import SERVICES_KEY, Catalogue, Clock, Services, utc_now
 from storage import reports
-from storage.db import Database, open_database
+from storage.db import Database, backup, open_database
 from surveys import tally
 from surveys.loader import (
     SURVEY_SUFFIXES,
@@ -74,6 +75,14 @@ TOKEN_PATTERN = re.compile(r"[0-9]{5,16}:[A-Za-z0-9_-]{30,64}")
 
 
 # --- settings ----------------------------------------------------------------------------------
+
+
+class DatabaseSettings(BaseSettings):
+    """What `backup` needs: where the database is (no token required)."""
+
+    model_config = SettingsConfigDict(env_prefix="DOORSTEP_", env_file=".env", extra="ignore")
+
+    database: Path = Field(Path("doorstep.db"), description="SQLite database file")
 
 
 class SurveySettings(BaseSettings):
@@ -321,7 +330,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     export_parser = commands.add_parser("export", help="write a survey's responses as CSV")
     export_parser.add_argument("survey", help="the survey id")
     export_parser.add_argument("--out", type=Path, required=True, help="the CSV file to write")
+    backup_parser = commands.add_parser(
+        "backup", help="copy the live database (safe while running)"
+    )
+    backup_parser.add_argument("path", type=Path, help="the copy to write (must not exist)")
     arguments = parser.parse_args(argv)
+    if arguments.command == "backup":
+        return backup_command(arguments.path)
     if arguments.command == "export":
         return asyncio.run(export_command(arguments.survey, arguments.out))
     if arguments.command == "schema":
@@ -340,6 +355,21 @@ def validate_command(path: Path | None) -> int:
     if not result.ok:
         return EXIT_INVALID_SURVEYS
     print(f"{len(result.surveys)} surveys valid: {', '.join(s.id for s in result.surveys)}")
+    return 0
+
+
+def backup_command(path: Path) -> int:
+    """Copy DOORSTEP_DATABASE to `path` with SQLite's online backup API."""
+    source = DatabaseSettings().database
+    if not source.exists():
+        print(f"no database at {source}", file=sys.stderr)
+        return EXIT_BAD_SETTINGS
+    try:
+        pages = backup(source, path)
+    except FileExistsError:
+        print(f"{path} exists already; choose a new file", file=sys.stderr)
+        return EXIT_BAD_SETTINGS
+    print(f"backed up {source} to {path} ({pages} pages)")
     return 0
 
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager, closing, suppress
 from importlib import resources
 from pathlib import Path
 
@@ -127,3 +128,19 @@ async def migrate(connection: aiosqlite.Connection) -> int:
         await connection.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
         version = number
     return version
+
+
+def backup(source: str | Path, target: str | Path) -> int:
+    """Copy a live database with SQLite's online backup API; returns the pages copied.
+
+    The copy is taken in one step, under one read transaction: a consistent snapshot, while the
+    bot goes on writing (WAL lets writers continue). The copy is created readable by its owner
+    only, like the database. An existing target is refused rather than overwritten.
+    """
+    if Path(target).exists():
+        raise FileExistsError(target)
+    _create_private_file(target)
+    with closing(sqlite3.connect(source)) as live, closing(sqlite3.connect(target)) as copy:
+        live.backup(copy)
+        (pages,) = copy.execute("PRAGMA page_count").fetchone()
+    return pages
