@@ -220,6 +220,7 @@ def register_handlers(application: Application) -> None:
         "register_channel": organiser.register_channel,
         "digest": organiser.digest_command,
         "export": organiser.export_command,
+        "audit": organiser.audit_command,
     }
     for command, callback in organiser_commands.items():
         application.add_handler(CommandHandler(command, callback, filters=new_messages))

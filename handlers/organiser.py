@@ -27,7 +27,7 @@ from handlers.callbacks import ShowChart, ShowReport
 from handlers.errors import chat_is_gone, ignore_harmless
 from handlers.render import STALE_BUTTON, shorten, split_message
 from handlers.services import Services, services
-from storage import organisers, reports
+from storage import audit, organisers, reports
 from storage.organisers import Digest, OrganiserChat
 from surveys import report, summary
 from surveys.model import Survey
@@ -87,6 +87,9 @@ async def register(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         service.db, chat.id, "group", chat.title or "", area, service.clock()
     )
     _reschedule(context.job_queue, registered, service)
+    await _audit(
+        service, "register", update.effective_user, chat.id, None, _scope_name(Scope(area))
+    )
     log.info("registered an organiser group (area: %s)", area or "all")
     await message.reply_text(text.registered(chat.title or "this chat", _area_label(service, area)))
 
@@ -105,6 +108,8 @@ async def unregister(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             return
         target = found.chat_id
     removed = await organisers.unregister_chat(services(context).db, target)
+    if removed:
+        await _audit(services(context), "unregister", update.effective_user, target, None, None)
     _unschedule(context.job_queue, target)
     await message.reply_text(text.UNREGISTERED if removed else text.NOT_REGISTERED)
 
@@ -132,6 +137,14 @@ async def register_channel(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         service.db, channel.id, "channel", title, area, service.clock()
     )
     _reschedule(context.job_queue, registered, service)
+    await _audit(
+        service,
+        "register channel",
+        update.effective_user,
+        channel.id,
+        None,
+        _scope_name(Scope(area)),
+    )
     log.info("registered an organiser channel (area: %s)", area or "all")
     await message.reply_text(text.registered(title, _area_label(service, area)))
 
@@ -239,6 +252,9 @@ async def summary_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await message.chat.send_message(choice, reply_markup=keyboard)
         return
     survey = _survey(service, args[0], scope)
+    if survey is not None and (args[1:] in ([], ["chart"]) or args[1:2] == ["by"]):
+        shown = " ".join([_scope_name(scope), *args[1:]])
+        await _audit(service, "summary", update.effective_user, message.chat.id, survey.id, shown)
     if survey is None:
         await message.reply_text(text.UNKNOWN_SURVEY.format(survey=_quoted(args[0])))
     elif args[1:] == ["chart"]:
@@ -267,6 +283,8 @@ async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await ignore_harmless(query.answer(text.NOT_HERE if survey else STALE_BUTTON))
         return
     await ignore_harmless(query.answer())
+    shown = _scope_name(scope) + (" chart" if isinstance(pressed, ShowChart) else "")
+    await _audit(service, "summary", query.from_user, query.message.chat.id, survey.id, shown)
     summary_report = await report_for(service, survey, scope.area)
     if isinstance(pressed, ShowChart):
         await _send_charts(context.bot, service, query.message.chat, summary_report)
@@ -499,6 +517,7 @@ async def post_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
         if not _in_scope(survey, Scope(chat.area)):
             continue
         summary_report = await report_for(service, survey, chat.area)
+        await _audit(service, "digest", None, chat_id, survey.id, _scope_name(Scope(chat.area)))
         if not await send_report(context.bot, service, chat_id, summary_report):
             return
     log.info("posted a digest")
@@ -534,6 +553,44 @@ def _job_name(chat_id: int) -> str:
     return f"digest:{chat_id}"
 
 
+# --- accountability ----------------------------------------------------------------------------
+
+
+async def _audit(
+    service: Services,
+    action: str,
+    user: User | None,
+    chat_id: int | None,
+    survey_id: str | None,
+    scope: str | None,
+) -> None:
+    """Record who released which results where (never what they showed)."""
+    await audit.record(
+        service.db,
+        action,
+        service.clock(),
+        actor=user.id if user is not None else None,
+        chat_id=chat_id,
+        survey_id=survey_id,
+        scope=scope,
+    )
+
+
+def _scope_name(scope: Scope) -> str:
+    return f"area {scope.area}" if scope.area is not None else "all"
+
+
+async def audit_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/audit in private, administrators only: the newest entries of the audit log."""
+    message = update.effective_message
+    if update.effective_chat.type != Chat.PRIVATE or not _is_admin(update, context):
+        await message.reply_text(text.ADMINS_ONLY)
+        return
+    entries = await audit.recent(services(context).db)
+    for part in split_message(text.audit_text(entries)):
+        await message.chat.send_message(part)
+
+
 # --- export ------------------------------------------------------------------------------------
 
 
@@ -550,6 +607,7 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if survey is None:
         await message.reply_text(text.EXPORT_USAGE)
         return
+    await _audit(service, "export", update.effective_user, message.chat.id, survey.id, "all")
     stream = io.StringIO()
     rows = await export.write_export(service.db, survey, service.secret_key, stream)
     document = io.BytesIO(stream.getvalue().encode("utf-8"))

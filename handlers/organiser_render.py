@@ -14,6 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers import callbacks
 from handlers.callbacks import ShowChart, ShowReport
 from handlers.render import shorten
+from storage.audit import AuditEntry
 from surveys import report
 from surveys.engine import format_number
 from surveys.model import NumberQuestion, ScaleQuestion, Survey, TextQuestion
@@ -288,3 +289,16 @@ def _row(label: str, cells: list[str]) -> str:
         + _escape_html(head + "".join(cell.rjust(COLUMN_WIDTH + 1) for cell in cells))
         + "</code>"
     )
+
+
+def audit_text(entries: list[AuditEntry]) -> str:
+    """The audit log's newest entries, one line each, newest first."""
+    if not entries:
+        return "The audit log is empty."
+    lines = ["<b>Audit log</b> (newest first)"]
+    for entry in entries:
+        who = f"user {entry.actor}" if entry.actor is not None else "the bot"
+        what = " ".join(part for part in (entry.survey_id, entry.scope) if part)
+        when = entry.at[:16].replace("T", " ")
+        lines.append(escape(f"{when} {entry.action} {what} · chat {entry.chat_id} · {who}"))
+    return "\n".join(lines)
