@@ -186,7 +186,14 @@ def breakdown(
     exactly where the report hides them; otherwise it is withheld as too few.
     """
     area_q = area_question(survey)
-    others = [question for question in survey.questions if question is not by]
+    # Two breakdown questions' cross-table is published once, in the breakdown by area: a
+    # breakdown by another question leaves the other breakdown questions out (its table of them
+    # would be the same counts suppressed another way).
+    others = [
+        question
+        for question in survey.questions
+        if question is not by and (by is area_q or not question.breakdown)
+    ]
     units = _area_units(survey, by_area, k)
     grouped = _grouped(by_area, units)
     scoped = [_by_area_table(question, area_q, units, by_area, k) for question in others]
