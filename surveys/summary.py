@@ -162,7 +162,7 @@ def survey_report(
     grouped = _grouped(by_area, units)
     questions = [
         _question_report(
-            question, _by_area_table(question, area_q, units, by_area, k), grouped, unit
+            question, _by_area_table(question, area_q, units, grouped, by_area, k), grouped, unit
         )
         for question in survey.questions
         if not (area is not None and question is area_q)  # an area chat's own area: one value
@@ -196,7 +196,7 @@ def breakdown(
     ]
     units = _area_units(survey, by_area, k)
     grouped = _grouped(by_area, units)
-    scoped = [_by_area_table(question, area_q, units, by_area, k) for question in others]
+    scoped = [_by_area_table(question, area_q, units, grouped, by_area, k) for question in others]
     by_units = units
     if by is area_q:
         unit = _own_unit(units, area)
@@ -213,7 +213,7 @@ def breakdown(
             )
             if unsplit:
                 rows[NO_AREA, question, value] = unsplit
-        line = _table(by, [(u.label, u.label) for u in units], grouped, k)
+        line = _table(by, _row_keys(units), grouped, k)
         by_units = _units(by, line, rows, k)
         by_grouped = _grouped(rows, by_units)
         tables = [
@@ -282,12 +282,18 @@ def _row_keys(units: list[Unit]) -> list[tuple[str, str]]:
 
 
 def _by_area_table(
-    question: Question, area_q: Question | None, units: list[Unit], by_area: Tallies, k: int
+    question: Question,
+    area_q: Question | None,
+    units: list[Unit],
+    grouped: Tallies,
+    by_area: Tallies,
+    k: int,
 ) -> Table:
-    """A question's table by area unit; the area question's own is its line, one row of all."""
+    """A question's table by area unit (`grouped`: the tallies by unit); the area question's own
+    is its line, one row of all."""
     if question is area_q:
         return _everyone_table(question, by_area, k)
-    return _table(question, _row_keys(units), _grouped(by_area, units), k)
+    return _table(question, _row_keys(units), grouped, k)
 
 
 def _everyone_table(question: Question, by_area: Tallies, k: int) -> Table:
@@ -403,12 +409,12 @@ def _question_report(
         Line(label, figure, figure.count / answered if figure.shown else None)
         for label, figure in zip(table.columns, figures, strict=True)
     ]
-    values = _scoped_values(grouped, question.id, scope)
-    mean = None
+    mean = numbers = None  # only these two need the values themselves, not the table's counts
     if isinstance(question, ScaleQuestion) and all(line.figure.shown for line in lines):
+        values = _scoped_values(grouped, question.id, scope)
         mean = report.scale_summary(question.points(), {int(v): n for v, n in values.items()}).mean
-    numbers = None
     if isinstance(question, NumberQuestion):
+        values = _scoped_values(grouped, question.id, scope)
         numbers = report.number_summary([(float(v), n) for v, n in values.items()])
     return QuestionReport(question, answered, False, lines, mean, numbers)
 
