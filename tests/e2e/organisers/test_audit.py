@@ -3,22 +3,11 @@ and administrators read it with /audit in private."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from handlers import organiser_render as text
-from tests.e2e.test_organisers import ADMIN, GROUP, ORGANISER, start_bot
 from tests.support.harness import BotHarness, GroupChat
-
-
-@pytest.fixture
-async def harness(database: Path) -> AsyncIterator[BotHarness]:
-    running = await start_bot(database)
-    yield running
-    await running.stop()
-    running.assert_no_errors()
+from tests.support.organisers import ADMIN, GROUP, ORGANISER
 
 
 async def audit_rows(harness: BotHarness) -> list[tuple]:

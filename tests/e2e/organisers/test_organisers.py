@@ -2,40 +2,22 @@
 bot is removed or can no longer post.
 
 Reports themselves are in test_organiser_reports.py; digests, milestones and the export in
-test_organiser_schedules.py. Those modules share this one's bot and people.
+test_organiser_schedules.py; the audit log in test_audit.py. They share the bot and people of
+tests/support/organisers.py and the fixtures of this folder's conftest.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from handlers import organiser_render as text
 from tests.support.fake_telegram import BOT_USERNAME, Failure
-from tests.support.harness import ORGANISER_SURVEYS, BotHarness, GroupChat, MemberChat
+from tests.support.harness import BotHarness, GroupChat, MemberChat
+from tests.support.organisers import ADMIN, CHANNEL, GROUP, ORGANISER, start_bot
 
-ADMIN = 1001  # in DOORSTEP_ADMINS
-ORGANISER = 1002  # in the organisers' group, not an administrator
-GROUP = -1001000000001
-CHANNEL = -1002000000002
 KICKED = Failure(403, "Forbidden: bot was kicked from the supergroup chat")
-
-
-async def start_bot(database: Path, **settings: Any) -> BotHarness:
-    """The bot over the organisers' surveys, with one administrator."""
-    return await BotHarness.start(database, ORGANISER_SURVEYS, admins={ADMIN}, **settings)
-
-
-@pytest.fixture
-async def harness(database: Path) -> AsyncIterator[BotHarness]:
-    """The organisers' bot; fails the test on any unexpected handler exception."""
-    running = await start_bot(database)
-    yield running
-    await running.stop()
-    running.assert_no_errors()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import asyncio
 import csv
 import io
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,28 +16,12 @@ from telegram.ext import Job
 import bot
 from handlers import organiser_render as text
 from surveys.export import pseudonym
-from tests.e2e.test_organisers import ADMIN, CHANNEL, GROUP, ORGANISER, define_channel, start_bot
+from tests.e2e.organisers.test_organisers import define_channel
 from tests.support.harness import ORGANISER_SURVEYS, TEST_TOKEN, BotHarness, GroupChat
+from tests.support.organisers import ADMIN, CHANNEL, GROUP, ORGANISER, start_bot
 
 LONDON = ZoneInfo("Europe/London")  # DOORSTEP_TIMEZONE's default
 OPEN_SURVEYS = ["census", "hostile", "local", "long", "pulse"]  # in file order; not old-poll
-
-
-@pytest.fixture
-async def harness(database: Path) -> AsyncIterator[BotHarness]:
-    """The organisers' bot; fails the test on any unexpected handler exception."""
-    running = await start_bot(database)
-    yield running
-    await running.stop()
-    running.assert_no_errors()
-
-
-@pytest.fixture
-async def organisers(harness: BotHarness) -> GroupChat:
-    """A registered organisers' group that sees every response; an organiser speaks."""
-    group = harness.group(GROUP, "Organisers", ADMIN)
-    await group.send("/register")
-    return group.speaker(ORGANISER)
 
 
 def digest_jobs(harness: BotHarness) -> list[Job]:

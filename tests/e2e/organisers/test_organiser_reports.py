@@ -4,16 +4,15 @@ the figures in their chats, exactly, with small counts suppressed and survey tex
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from handlers import organiser_render as text
-from tests.e2e.test_organisers import ADMIN, GROUP, ORGANISER, start_bot
 from tests.support.harness import BotHarness, GroupChat
+from tests.support.organisers import ADMIN, GROUP, ORGANISER, start_bot
 
-MULTILINE_SURVEYS = Path(__file__).parents[1] / "support" / "multiline_surveys"
+MULTILINE_SURVEYS = Path(__file__).parents[2] / "support" / "multiline_surveys"
 
 CHART = "📊 Chart"
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -94,23 +93,6 @@ Themes (an answer may have several):
 
 7. Anything else?
 fewer than 5 responses"""
-
-
-@pytest.fixture
-async def harness(database: Path) -> AsyncIterator[BotHarness]:
-    """The organisers' bot; fails the test on any unexpected handler exception."""
-    running = await start_bot(database)
-    yield running
-    await running.stop()
-    running.assert_no_errors()
-
-
-@pytest.fixture
-async def organisers(harness: BotHarness) -> GroupChat:
-    """A registered organisers' group that sees every response; an organiser speaks."""
-    group = harness.group(GROUP, "Organisers", ADMIN)
-    await group.send("/register")
-    return group.speaker(ORGANISER)
 
 
 async def area_group(harness: BotHarness, chat_id: int, area: str) -> GroupChat:
