@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import logging
 import os
@@ -49,12 +50,12 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from handlers import errors, export, member, organiser, organiser_render, render
+from handlers import errors, export, member, organiser, organiser_render, privacy, render
+from handlers.notice import Notice, load_notice
 from handlers.ordering import ChatOrderedUpdateProcessor
 from handlers.services import SERVICES_KEY, Catalogue, Clock, Services, utc_now
 from storage import reports
 from storage.db import Database, backup, open_database
-from surveys import tally
 from surveys.loader import (
     SURVEY_SUFFIXES,
     FileProblem,
@@ -72,6 +73,9 @@ EXIT_BAD_SETTINGS = 2
 # waiting on each other's Bot API round trips, few enough for one SQLite connection.
 CONCURRENT_UPDATES = 32
 TOKEN_PATTERN = re.compile(r"[0-9]{5,16}:[A-Za-z0-9_-]{30,64}")
+DEFAULT_PRIVACY_NOTICE = Path(__file__).parent / "docs" / "privacy-notice.md"
+# The retention job runs daily at this local time, when few members are answering.
+RETENTION_TIME = dt.time(3, 30)
 
 
 # --- settings ----------------------------------------------------------------------------------
@@ -103,6 +107,8 @@ class Settings(SurveySettings):
     timezone: str = "Europe/London"
     min_group_size: Annotated[int, Field(ge=2, le=100)] = 5
     secret_key: SecretStr | None = None
+    privacy_notice: Path = DEFAULT_PRIVACY_NOTICE
+    retention_days: Annotated[int, Field(ge=1)] = 730
 
     @field_validator("bot_token")
     @classmethod
@@ -171,7 +177,10 @@ def build_application(
     rate_limiter: BaseRateLimiter | None = None,
     clock: Clock = utc_now,
 ) -> Application:
-    """The Application with every handler; `request` and `clock` are replaced in tests."""
+    """The Application with every handler; `request` and `clock` are replaced in tests.
+
+    Raises OSError or ValueError when the privacy notice cannot be read."""
+    notice = load_notice(settings.privacy_notice, settings.retention_days)
     builder = (
         Application.builder()
         .token(settings.bot_token.get_secret_value())
@@ -184,7 +193,9 @@ def build_application(
         )
         .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
         .concurrent_updates(ChatOrderedUpdateProcessor(CONCURRENT_UPDATES))
-        .post_init(partial(_started, settings=settings, loaded=surveys.surveys, clock=clock))
+        .post_init(
+            partial(_started, settings=settings, loaded=surveys.surveys, notice=notice, clock=clock)
+        )
         .post_shutdown(_stopped)
     )
     if request is not None:
@@ -205,6 +216,10 @@ def register_handlers(application: Application) -> None:
         "cancel": member.cancel,
         "skip": member.skip_command,
         "back": member.back_command,
+        "privacy": privacy.privacy_command,
+        "mydata": privacy.mydata_command,
+        "withdraw": privacy.withdraw_command,
+        "forget": privacy.forget_command,
     }
     for command, callback in member_commands.items():
         application.add_handler(CommandHandler(command, callback, filters=private & new_messages))
@@ -246,9 +261,14 @@ def register_handlers(application: Application) -> None:
 
 
 async def _started(
-    application: Application, *, settings: Settings, loaded: list[Survey], clock: Clock
+    application: Application,
+    *,
+    settings: Settings,
+    loaded: list[Survey],
+    notice: Notice,
+    clock: Clock,
 ) -> None:
-    """Open the database, record survey versions, set the command menu."""
+    """Open the database, record survey versions, schedule the jobs, set the command menu."""
     db = await open_database(settings.database)
     catalogue = Catalogue()
     await catalogue.register(db, loaded, clock())
@@ -256,14 +276,26 @@ async def _started(
         db=db,
         catalogue=catalogue,
         timezone=ZoneInfo(settings.timezone),
+        notice=notice,
         clock=clock,
         admins=settings.admins,
         min_group_size=settings.min_group_size,
         secret_key=secret_key(settings),
+        retention_days=settings.retention_days,
     )
     application.bot_data[SERVICES_KEY] = services
     await _recount_if_needed(db, catalogue)
     digests = await organiser.restore_digests(application, services)
+    application.job_queue.run_daily(
+        privacy.apply_retention,
+        RETENTION_TIME.replace(tzinfo=services.timezone),
+        name="retention",
+    )
+    if settings.privacy_notice.resolve() == DEFAULT_PRIVACY_NOTICE.resolve():
+        log.warning(
+            "members are shown the bundled privacy notice: write your own, naming your"
+            " organisation and how to contact it, and set DOORSTEP_PRIVACY_NOTICE"
+        )
     for commands, scope in (
         (render.PRIVATE_COMMANDS, BotCommandScopeAllPrivateChats()),
         (organiser_render.ORGANISER_COMMANDS, BotCommandScopeAllGroupChats()),
@@ -279,13 +311,7 @@ async def _recount_if_needed(db: Database, catalogue: Catalogue) -> None:
     """Count responses completed before the report totals existed (once, after upgrading)."""
     if not await reports.totals_stale(db):
         return
-    surveys = await catalogue.every_version(db)
-
-    def count(version_id: int, answers: dict[str, object]) -> tuple[str, list[tally.Key]]:
-        survey = surveys[version_id]
-        return tally.area_of(survey, answers), tally.keys(survey, answers)
-
-    completed = await reports.rebuild_totals(db, count)
+    completed = await reports.rebuild_totals(db, await catalogue.tally_counter(db))
     log.info("report totals rebuilt from %d completed responses", completed)
 
 
@@ -409,7 +435,14 @@ def run_command() -> int:
         print("Doorstep will not start until the survey files are valid.", file=sys.stderr)
         return EXIT_INVALID_SURVEYS
     configure_logging()
-    application = build_application(settings, surveys)
+    try:
+        application = build_application(settings, surveys)
+    except (OSError, ValueError) as error:
+        print(
+            f"DOORSTEP_PRIVACY_NOTICE: cannot use {settings.privacy_notice}: {error}",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_SETTINGS
     # Pending updates are kept (delivery is at least once); handling is idempotent.
     application.run_polling(
         allowed_updates=Update.ALL_TYPES,

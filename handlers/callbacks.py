@@ -8,6 +8,7 @@ Formats (always ASCII, at most 64 bytes; ids are numbers, never labels):
     d:R:S          Done with a multi question
     s:R:S          Skip          b:R:S  Back
     r:SURVEY       an organiser's report of a survey     g:SURVEY  its charts
+    f:1            delete everything held about me (confirmed)     f:0  keep it
 A response's step counts its changes, so a button works only while its question is on screen
 as it was drawn: an older button, or one Telegram delivers again later, is stale.
 Decoding is strict: anything else is None, and the handler answers it as a stale button.
@@ -91,8 +92,22 @@ class ShowChart:
     survey_id: str
 
 
+@dataclass(frozen=True)
+class Forget:
+    """The member's answer to "delete everything held about you?"."""
+
+    confirmed: bool
+
+
 Callback = (
-    Consent | OpenSurvey | QuestionMove | AnswerOption | ToggleOption | ShowReport | ShowChart
+    Consent
+    | OpenSurvey
+    | QuestionMove
+    | AnswerOption
+    | ToggleOption
+    | ShowReport
+    | ShowChart
+    | Forget
 )
 
 _PATTERNS = {
@@ -102,6 +117,7 @@ _PATTERNS = {
     "g": re.compile(rf"g:(?P<survey>{_SLUG})"),
     "a": re.compile(rf"a:(?P<r>{_NUMBER}):(?P<s>{_NUMBER}):(?P<o>{_NUMBER})"),
     "t": re.compile(rf"t:(?P<r>{_NUMBER}):(?P<s>{_NUMBER}):(?P<o>{_NUMBER}):(?P<on>[01])"),
+    "f": re.compile(r"f:(?P<confirmed>[01])"),
     "m": re.compile(rf"(?P<move>[dsb]):(?P<r>{_NUMBER}):(?P<s>{_NUMBER})"),
 }
 
@@ -123,6 +139,8 @@ def encode(callback: Callback) -> str:
             data = f"t:{response_id}:{step}:{option}:{int(chosen)}"
         case QuestionMove(move, response_id, step):
             data = f"{move.value}:{response_id}:{step}"
+        case Forget(confirmed):
+            data = f"f:{int(confirmed)}"
     if len(data.encode()) > MAX_CALLBACK_BYTES:
         raise ValueError(f"callback data over {MAX_CALLBACK_BYTES} bytes: {data!r}")
     return data
@@ -139,6 +157,8 @@ def decode(data: object) -> Callback | None:
     fields = match.groupdict()
     if data[0] == "c":
         return Consent(fields["agreed"] == "1", fields["version"], fields["survey"])
+    if data[0] == "f":
+        return Forget(fields["confirmed"] == "1")
     if data[0] in "org":
         return {"o": OpenSurvey, "r": ShowReport, "g": ShowChart}[data[0]](fields["survey"])
     response_id, step = int(fields["r"]), int(fields["s"])

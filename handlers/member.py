@@ -17,8 +17,16 @@ from collections.abc import Callable
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
-from handlers import callbacks, organiser, render
-from handlers.callbacks import AnswerOption, Consent, Move, OpenSurvey, QuestionMove, ToggleOption
+from handlers import callbacks, organiser, privacy, privacy_render, render
+from handlers.callbacks import (
+    AnswerOption,
+    Consent,
+    Forget,
+    Move,
+    OpenSurvey,
+    QuestionMove,
+    ToggleOption,
+)
 from handlers.errors import ignore_harmless
 from handlers.services import services
 from storage import handled, members, responses
@@ -168,6 +176,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 await _open_survey(query.message, context, member, survey_id, query_id=query.id)
         case AnswerOption() | ToggleOption() | QuestionMove() as pressed:
             await _question_button(query, context, pressed)
+        case Forget() as choice:
+            await privacy.forget_button(query, context, choice)
         case _:  # malformed, forged, or an organiser's button that reached the wrong place
             await _answer(query, render.STALE_BUTTON)
 
@@ -176,12 +186,10 @@ async def _decide_consent(
     query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, consent: Consent
 ) -> None:
     service = services(context)
-    if consent.agreed and consent.version != render.NOTICE_VERSION:
+    if consent.agreed and consent.version != service.notice.version:
         # Agreement counts only to the text the member read: show them the current one.
         await _answer(query, render.NOTICE_CHANGED, alert=True)
-        await query.message.chat.send_message(
-            render.PRIVACY_NOTICE, reply_markup=render.notice_keyboard(consent.survey_id)
-        )
+        await _show_notice(query.message, context, consent.survey_id)
         return
     before = await members.find_member(service.db, query.from_user.id)
     member = await members.record_consent(
@@ -516,10 +524,17 @@ async def _consenting_member(
     member = await members.find_member(services(context).db, update.effective_user.id)
     if member is not None and member.agreed:
         return member
-    await update.effective_message.reply_text(
-        render.PRIVACY_NOTICE, reply_markup=render.notice_keyboard(_valid_slug(survey_id))
-    )
+    await _show_notice(update.effective_message, context, _valid_slug(survey_id))
     return None
+
+
+async def _show_notice(
+    message: Message, context: ContextTypes.DEFAULT_TYPE, survey_id: str | None
+) -> None:
+    """The privacy notice with I agree / No thanks (agreeing opens `survey_id`)."""
+    notice = services(context).notice
+    markup = render.notice_keyboard(notice.version, survey_id)
+    await privacy.send_long(message, privacy_render.with_question(notice), markup)
 
 
 def _valid_slug(survey_id: str | None) -> str | None:

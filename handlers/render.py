@@ -6,7 +6,6 @@ member text passes through `escape`. Button labels are plain text and are never 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from html import escape, unescape
 
@@ -32,23 +31,6 @@ SCALE_BUTTONS_PER_ROW = 6
 MAX_ECHO_LENGTH = 1000
 TICK = "✅ "
 
-PRIVACY_NOTICE = """\
-<b>Before we start: your privacy</b>
-
-Doorstep asks you short surveys for the movement. Your answers are political opinions, which \
-the law treats as specially protected, so here is exactly what happens:
-
-• We store your answers, the time you gave them, and this decision, under your Telegram \
-account number. We never store your name or username.
-• Organisers only ever see totals for groups of people, never your individual answers.
-• You can pause any survey, and skip optional questions.
-• You can ask to see what is held about you, or to have it deleted, at any time: \
-write to the team that runs this bot.
-
-Do you agree to us storing your answers on these terms?"""
-
-# Agreement is to a text: the buttons carry the version they were shown with.
-NOTICE_VERSION = hashlib.sha256(PRIVACY_NOTICE.encode()).hexdigest()[:12]
 NOTICE_CHANGED = "The privacy notice has changed since you saw it: please read it again."
 
 WELCOME = (
@@ -64,6 +46,12 @@ HELP = """\
 /cancel – pause the survey; your answers are kept
 /help – this list
 
+<b>Your data</b>
+/privacy – the privacy notice and your choice
+/mydata – a file of everything held about you
+/withdraw – stop giving answers
+/forget – delete everything held about you
+
 Tap the buttons under a question, or type your answer when asked."""
 
 # One line of help per command, for Telegram's command menu in private chats.
@@ -74,6 +62,10 @@ PRIVATE_COMMANDS = [
     ("skip", "Skip an optional question"),
     ("cancel", "Pause the survey (your answers are kept)"),
     ("help", "What I can do"),
+    ("privacy", "The privacy notice and your choice"),
+    ("mydata", "A file of everything held about you"),
+    ("withdraw", "Stop giving answers"),
+    ("forget", "Delete everything held about you"),
 ]
 
 DECLINED = (
@@ -81,15 +73,18 @@ DECLINED = (
     "If you change your mind, send /start."
 )
 WITHDRAWN = (
-    "Understood: I will not take any more answers from you. The answers you gave before are "
-    "still held. If you change your mind, send /start."
+    "Understood: I will not take any more answers from you, and your open survey is closed. "
+    "The answers you gave before are still held: send /forget to delete them, or /start if "
+    "you change your mind."
 )
 AGREED = "Thank you. You can change your mind at any time."
 ALREADY_HANDLED = "I have that already. Send /surveys to see what is open."
 PAUSED = "Paused. Your answers are kept: send /surveys or /start to carry on where you stopped."
 NOTHING_TO_PAUSE = "There is no survey open right now. Send /surveys to see what is open."
 NO_OPEN_QUESTION = "There is no question open right now. Send /surveys to see what is open."
-NEEDS_CONSENT = "Please send /start first: I need your agreement before I can store answers."
+NEEDS_CONSENT = (
+    "I take answers only from members who agree to the privacy notice: send /start to read it."
+)
 NO_SURVEYS = "There are no surveys open right now. Thank you for checking!"
 SURVEY_NOT_OPEN = "That survey is not open. Send /surveys to see what is open."
 SURVEY_CLOSED = "That survey has closed, so I cannot take more answers. Thank you for yours!"
@@ -126,13 +121,14 @@ def problem_text(rejected: Rejected) -> str:
     return _PROBLEMS[rejected.problem].format(limit=limit, actual=actual)
 
 
-def notice_keyboard(survey_id: str | None) -> InlineKeyboardMarkup:
-    """I agree / No thanks; agreeing carries on to the survey the member was heading for."""
+def notice_keyboard(version: str, survey_id: str | None) -> InlineKeyboardMarkup:
+    """I agree / No thanks to the notice `version`; agreeing carries on to the survey the member
+    was heading for."""
     return InlineKeyboardMarkup(
         [
             [
-                _button("I agree", callbacks.Consent(True, NOTICE_VERSION, survey_id)),
-                _button("No thanks", callbacks.Consent(False, NOTICE_VERSION)),
+                button("I agree", callbacks.Consent(True, version, survey_id)),
+                button("No thanks", callbacks.Consent(False, version)),
             ]
         ]
     )
@@ -151,7 +147,7 @@ def survey_list(
             label = f"Continue: {survey.title}"
         elif survey.id in done and not survey.repeatable:
             label = f"✓ {survey.title}"
-        rows.append([_button(label, OpenSurvey(survey.id))])
+        rows.append([button(label, OpenSurvey(survey.id))])
     return "<b>Surveys open now</b>\nTap one to start or carry on.", InlineKeyboardMarkup(rows)
 
 
@@ -161,7 +157,7 @@ def welcome(unfinished: list[Survey]) -> tuple[str, InlineKeyboardMarkup | None]
         return f"{WELCOME}\n\nSend /surveys to see what is open.", None
     names = ", ".join(f"<b>{escape(survey.title)}</b>" for survey in unfinished)
     text = f"{WELCOME}\n\nYou have not finished {names} yet. Carry on where you stopped?"
-    rows = [[_button(f"Continue: {survey.title}", OpenSurvey(survey.id))] for survey in unfinished]
+    rows = [[button(f"Continue: {survey.title}", OpenSurvey(survey.id))] for survey in unfinished]
     return text, InlineKeyboardMarkup(rows)
 
 
@@ -246,9 +242,9 @@ def question_keyboard(
     rows = _answer_rows(response_id, step, question, ticked)
     moves = []
     if can_go_back:
-        moves.append(_button("« Back", QuestionMove(Move.BACK, response_id, step)))
+        moves.append(button("« Back", QuestionMove(Move.BACK, response_id, step)))
     if not question.required:
-        moves.append(_button("Skip »", QuestionMove(Move.SKIP, response_id, step)))
+        moves.append(button("Skip »", QuestionMove(Move.SKIP, response_id, step)))
     if moves:
         rows.append(moves)
     return InlineKeyboardMarkup(rows) if rows else None
@@ -260,24 +256,24 @@ def _answer_rows(
     if isinstance(question, MultiQuestion):
         rows = [
             [
-                _button(
+                button(
                     f"{TICK if choice.value in ticked else ''}{choice.label}",
                     ToggleOption(response_id, step, option, choice.value not in ticked),
                 )
             ]
             for option, choice in enumerate(question.choices)
         ]
-        return [*rows, [_button("Done", QuestionMove(Move.DONE, response_id, step))]]
+        return [*rows, [button("Done", QuestionMove(Move.DONE, response_id, step))]]
     if isinstance(question, YesNoQuestion):
         return [
             [
-                _button("Yes", AnswerOption(response_id, step, 0)),
-                _button("No", AnswerOption(response_id, step, 1)),
+                button("Yes", AnswerOption(response_id, step, 0)),
+                button("No", AnswerOption(response_id, step, 1)),
             ]
         ]
     if isinstance(question, ScaleQuestion):
         buttons = [
-            _button(str(point), AnswerOption(response_id, step, option))
+            button(str(point), AnswerOption(response_id, step, option))
             for option, point in enumerate(question.points())
         ]
         return [
@@ -287,7 +283,7 @@ def _answer_rows(
     if isinstance(question, TextQuestion | NumberQuestion):
         return []
     return [
-        [_button(choice.label, AnswerOption(response_id, step, option))]
+        [button(choice.label, AnswerOption(response_id, step, option))]
         for option, choice in enumerate(question.choices)
     ]
 
@@ -376,5 +372,6 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _button(label: str, callback: callbacks.Callback) -> InlineKeyboardButton:
+def button(label: str, callback: callbacks.Callback) -> InlineKeyboardButton:
+    """An inline button (labels are plain text, never parsed)."""
     return InlineKeyboardButton(label, callback_data=callbacks.encode(callback))

@@ -13,8 +13,11 @@ from zoneinfo import ZoneInfo
 
 from telegram.ext import ContextTypes
 
+from handlers.notice import Notice
 from storage import versions
 from storage.db import Database
+from storage.reports import Counter_
+from surveys import tally
 from surveys.loader import canonical_json, content_hash
 from surveys.model import Survey
 
@@ -59,6 +62,17 @@ class Catalogue:
             for version_id in await versions.version_ids(db)
         }
 
+    async def tally_counter(self, db: Database) -> Counter_:
+        """What a completed response counts in the report totals, from its version and answers
+        (for recounting, or for taking a response out)."""
+        surveys = await self.every_version(db)
+
+        def count(version_id: int, answers: dict[str, object]) -> tuple[str, list[tally.Key]]:
+            survey = surveys[version_id]
+            return tally.area_of(survey, answers), tally.keys(survey, answers)
+
+        return count
+
     def is_open(self, survey_id: str, today: dt.date) -> bool:
         """Whether a survey takes answers today, by its current file (a removed one does not).
 
@@ -80,10 +94,12 @@ class Services:
     db: Database
     catalogue: Catalogue
     timezone: ZoneInfo
+    notice: Notice  # the privacy notice members agree to
     clock: Clock = utc_now
     admins: frozenset[int] = frozenset()
     min_group_size: int = 5  # k: no published figure is about fewer people
     secret_key: bytes = b""  # keys respondents' pseudonyms in exports
+    retention_days: int = 730  # how long links to members outlive a survey, and inactivity
 
     def is_admin(self, user_id: int | None) -> bool:
         """Whether a Telegram user is one of the operator's administrators."""

@@ -51,3 +51,12 @@ async def recent(db: Database, limit: int = 50) -> list[AuditEntry]:
             (limit,),
         )
     return [AuditEntry(*row) for row in rows]
+
+
+async def prune(db: Database, before: dt.datetime) -> int:
+    """Delete entries older than `before` (retention); returns how many."""
+    async with db.statement() as connection:
+        cursor = await connection.execute(
+            "DELETE FROM audit_log WHERE at < ?", (before.isoformat(timespec="seconds"),)
+        )
+    return cursor.rowcount

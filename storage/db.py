@@ -67,6 +67,13 @@ class Database:
         async with self._lock.reader:
             yield self._connection
 
+    async def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file and truncate it, so that rows just
+        deleted (zeroed in the file by `secure_delete`) are left in neither file. A backup
+        reading at that moment can keep the log from being truncated until the next one."""
+        async with self._lock.writer:
+            await self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def close(self) -> None:
         """Close the connection (after the last use)."""
         await self._connection.close()
@@ -93,6 +100,9 @@ async def _prepare(connection: aiosqlite.Connection) -> None:
         # power cut can lose the last transactions, never corrupt the file.
         "synchronous = NORMAL",
         "foreign_keys = ON",
+        # Deleted rows are overwritten with zeros, not left in free pages: after /forget the
+        # file holds nothing of the member (their Telegram id, their words).
+        "secure_delete = ON",
         f"busy_timeout = {BUSY_TIMEOUT_MS}",
     ):
         await connection.execute(f"PRAGMA {pragma}")
@@ -121,12 +131,23 @@ async def migrate(connection: aiosqlite.Connection) -> int:
     """Apply the migrations newer than `PRAGMA user_version`; return the version reached."""
     async with connection.execute("PRAGMA user_version") as cursor:
         (version,) = await cursor.fetchone()
-    for number, sql in migrations():
-        if number <= version:
-            continue
-        # executescript commits first; the script and the version bump run as one transaction.
-        await connection.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
-        version = number
+    pending = [(number, sql) for number, sql in migrations() if number > version]
+    if not pending:
+        return version
+    # As SQLite advises for rebuilding a table: foreign keys off (a table dropped to be rebuilt
+    # must not cascade to the rows that refer to it), and checked before each commit.
+    await connection.execute("PRAGMA foreign_keys = OFF")
+    try:
+        for number, sql in pending:
+            # executescript commits first; the script and the version bump run as one transaction.
+            await connection.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};")
+            if await connection.execute_fetchall("PRAGMA foreign_key_check"):
+                await connection.rollback()
+                raise sqlite3.IntegrityError(f"migration {number} breaks a foreign key")
+            await connection.commit()
+            version = number
+    finally:
+        await connection.execute("PRAGMA foreign_keys = ON")
     return version
 
 

@@ -34,7 +34,7 @@ _BATCH_QUERY = """
 class ExportedResponse:
     """One response as exported: who, which version, how far, and every answer given."""
 
-    member_id: int
+    member_id: int | None  # None once retention unlinked it
     version_id: int
     status: Literal["in_progress", "completed"]
     started_at: str  # ISO 8601, as stored

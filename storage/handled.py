@@ -66,3 +66,11 @@ async def claim_tap(
     )
     if cursor.rowcount != 1:
         raise Stale
+
+
+async def prune_taps(db: Database, before: dt.datetime) -> None:
+    """Forget taps handled before `before`: Telegram no longer delivers them again."""
+    async with db.statement() as connection:
+        await connection.execute(
+            "DELETE FROM handled_taps WHERE handled_at < ?", (before.isoformat(),)
+        )

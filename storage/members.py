@@ -25,6 +25,15 @@ class Member:
     last_message_id: int
 
 
+@dataclass(frozen=True)
+class ConsentRecord:
+    """One decision on the privacy notice."""
+
+    agreed: bool
+    notice_version: str
+    decided_at: str
+
+
 _MEMBER_COLUMNS = """
     m.id,
     (SELECT agreed FROM consents c WHERE c.member_id = m.id ORDER BY c.id DESC LIMIT 1),
@@ -62,6 +71,18 @@ async def find_member_and_active_response(
     return _member(rows[0]), responses.assemble(rows[0][4:])
 
 
+async def latest_consent(db: Database, telegram_id: int) -> ConsentRecord | None:
+    """The member's current decision on the privacy notice (None: they never decided)."""
+    async with db.statement() as connection:
+        rows = await connection.execute_fetchall(
+            "SELECT c.agreed, c.notice_version, c.decided_at FROM consents c"
+            " JOIN members m ON m.id = c.member_id WHERE m.telegram_id = ?"
+            " ORDER BY c.id DESC LIMIT 1",
+            (telegram_id,),
+        )
+    return ConsentRecord(bool(rows[0][0]), rows[0][1], rows[0][2]) if rows else None
+
+
 async def record_consent(
     db: Database,
     telegram_id: int,
@@ -69,15 +90,17 @@ async def record_consent(
     notice_version: str,
     now: dt.datetime,
     *,
-    query_id: str,
-    notice_message_id: int,
+    query_id: str | None = None,
+    notice_message_id: int | None = None,
+    message_id: int | None = None,
 ) -> Member | None:
     """Record a decision on the privacy notice, creating the member on their first decision.
 
-    The decision is the tap `query_id` on the notice `notice_message_id`. None, recording
-    nothing, if that tap was handled before. The member's message mark moves up to the
-    notice: what they sent before it, answered while they had not agreed, must never count as
-    new if Telegram delivers it again.
+    The decision is the tap `query_id` on the notice `notice_message_id`, or the command
+    `message_id` (/withdraw). None, recording nothing, if that update was handled before. After
+    a tap the member's message mark moves up to the notice: what they sent before it, answered
+    while they had not agreed, must never count as new if Telegram delivers it again.
+    Withdrawing also closes the survey the member was answering: nothing more is collected.
     """
     recorded = False
     async with db.transaction_unless_stale() as connection:
@@ -91,12 +114,18 @@ async def record_consent(
         )
         member_id = rows[0][0]
         await handled.claim_tap(connection, member_id, query_id, now)
+        await handled.claim_message(connection, member_id, message_id)
         await connection.execute(
             "INSERT INTO consents (member_id, agreed, notice_version, decided_at)"
             " VALUES (?, ?, ?, ?)",
             (member_id, int(agreed), notice_version, now.isoformat()),
         )
-        await handled.raise_message_mark(connection, member_id, notice_message_id)
+        if notice_message_id is not None:
+            await handled.raise_message_mark(connection, member_id, notice_message_id)
+        if not agreed:
+            await connection.execute(
+                "UPDATE members SET active_response_id = NULL WHERE id = ?", (member_id,)
+            )
         recorded = True
     if not recorded:
         return None

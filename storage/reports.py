@@ -40,6 +40,17 @@ class CompletedResponse:
     completed_at: dt.datetime
 
 
+@dataclass(frozen=True)
+class RemovedResponse:
+    """A response about to be deleted, as its totals need it."""
+
+    survey_id: str
+    version_id: int
+    answers: Mapping[str, object]
+    started_at: str
+    completed_at: str | None  # None while in progress: it counts as started only
+
+
 async def response_counts(
     db: Database, survey_id: str, area: str | None, recent_since: dt.date
 ) -> Counts:
@@ -183,10 +194,42 @@ async def _completed_batches(connection: aiosqlite.Connection) -> AsyncIterator[
         yield [row[1:] for row in rows]
 
 
-async def _add_totals(
-    connection: aiosqlite.Connection, batches: Mapping[str, Iterable[CompletedResponse]]
+async def remove_from_totals(
+    connection: aiosqlite.Connection, removed: Sequence[RemovedResponse], count: Counter_
 ) -> None:
-    """Add completed responses to the tallies and daily counts, aggregated first."""
+    """Take responses about to be deleted out of every total, as if never given.
+
+    `count(version_id, answers)` gives a completed response's area and tally keys, as it did
+    when the response was counted. Totals that reach zero are deleted, as a rebuild would."""
+    completed: dict[str, list[CompletedResponse]] = {}
+    starts: Counter[tuple] = Counter()
+    for response in removed:
+        starts[response.survey_id, "", response.started_at[:10]] += 1
+        if response.completed_at is not None:
+            area, keys = count(response.version_id, response.answers)
+            stamp = dt.datetime.fromisoformat(response.completed_at)
+            completed.setdefault(response.survey_id, []).append(
+                CompletedResponse(
+                    0, response.version_id, response.answers, area, keys, stamp, stamp
+                )
+            )
+    await connection.executemany(
+        "UPDATE survey_days SET started = started - ? WHERE survey_id = ? AND area = ? AND day = ?",
+        [(n, *key) for key, n in starts.items()],
+    )
+    await _add_totals(connection, completed, sign=-1)
+    await connection.execute("DELETE FROM tallies WHERE responses <= 0")
+    await connection.execute("DELETE FROM survey_days WHERE started <= 0 AND completed <= 0")
+
+
+async def _add_totals(
+    connection: aiosqlite.Connection,
+    batches: Mapping[str, Iterable[CompletedResponse]],
+    *,
+    sign: int = 1,
+) -> None:
+    """Add completed responses to the tallies and daily counts, aggregated first (sign -1:
+    take them out)."""
     tally: Counter[tuple] = Counter()
     days: Counter[tuple] = Counter()
     for survey_id, batch in batches.items():
@@ -198,10 +241,10 @@ async def _add_totals(
         "INSERT INTO tallies (survey_id, area, split_question, split_value, question_id, value,"
         " responses) VALUES (?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT DO UPDATE SET responses = responses + excluded.responses",
-        [(*key, n) for key, n in tally.items()],
+        [(*key, sign * n) for key, n in tally.items()],
     )
     await connection.executemany(
         "INSERT INTO survey_days (survey_id, area, day, completed) VALUES (?, ?, ?, ?)"
         " ON CONFLICT DO UPDATE SET completed = completed + excluded.completed",
-        [(*key, n) for key, n in days.items()],
+        [(*key, sign * n) for key, n in days.items()],
     )

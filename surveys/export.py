@@ -47,8 +47,11 @@ class ExportableResponse(Protocol):
     def answers(self) -> Mapping[str, object]: ...
 
 
-def pseudonym(key: bytes, member_id: int) -> str:
-    """The respondent id of a member: stable for one key, irreversible without it."""
+def pseudonym(key: bytes, member_id: int | None) -> str:
+    """The respondent id of a member: stable for one key, irreversible without it. Empty for
+    a response that retention unlinked from its member: it belongs to no one any more."""
+    if member_id is None:
+        return ""
     digest = hmac.new(key, str(member_id).encode(), hashlib.sha256).hexdigest()
     return digest[:PSEUDONYM_LENGTH]
 

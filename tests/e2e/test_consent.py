@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from handlers import render
 from tests.support.harness import BotHarness
 
@@ -10,7 +12,7 @@ async def test_start_shows_the_notice_and_stores_nothing(harness: BotHarness) ->
     chat = harness.member()
     await chat.send("/start")
 
-    assert "your privacy" in chat.latest().plain
+    assert "Your privacy" in chat.latest().plain
     assert chat.latest().labels() == ["I agree", "No thanks"]
     assert await harness.rows("SELECT * FROM members") == []
 
@@ -21,7 +23,7 @@ async def test_agreeing_records_time_and_notice_version(harness: BotHarness) -> 
     await chat.tap("I agree")
 
     consents = await harness.rows("SELECT agreed, notice_version, decided_at FROM consents")
-    assert consents == [(1, render.NOTICE_VERSION, harness.clock().isoformat())]
+    assert consents == [(1, harness.notice.version, harness.clock().isoformat())]
     assert chat.messages()[0].plain == render.AGREED  # the notice was replaced, buttons gone
     assert chat.messages()[0].keyboard == []
     assert "Surveys open now" in chat.latest().plain
@@ -43,7 +45,7 @@ async def test_a_member_who_refused_cannot_answer(harness: BotHarness) -> None:
     await chat.tap("No thanks")
 
     await chat.send("/surveys")
-    assert "your privacy" in chat.latest().plain
+    assert "Your privacy" in chat.latest().plain
     await chat.send("hello")
     assert chat.latest().plain == render.NEEDS_CONSENT
     await chat.press("o:all-types")
@@ -90,19 +92,31 @@ async def test_a_redelivered_agreement_adds_no_row(harness: BotHarness) -> None:
 
 
 async def test_agreeing_to_a_notice_whose_text_has_since_changed_shows_the_new_text(
-    harness: BotHarness, monkeypatch
+    database: Path, tmp_path: Path
 ) -> None:
+    before = await BotHarness.start(database)
+    await before.member().send("/start all-types")
+    old_notice = before.member().latest_with_buttons()
+    # A deployment changes the notice file.
+    changed = tmp_path / "notice.md"
+    changed.write_text("**We changed the notice.** Retention: {retention_days} days.")
+    await before.stop()
+    harness = await BotHarness.start(
+        database, api=before.api, clock=before.clock, privacy_notice=changed
+    )
     chat = harness.member()
-    await chat.send("/start all-types")
-    old_notice = chat.latest_with_buttons()
-    monkeypatch.setattr(render, "NOTICE_VERSION", "0123456789ab")  # a deployment changed it
 
     await chat.tap("I agree", old_notice)
 
     assert chat.callback_answers()[-1]["text"] == render.NOTICE_CHANGED
+    assert "We changed the notice. Retention: 730 days." in chat.latest().plain
     assert await harness.count("consents") == 0
     await chat.tap("I agree")  # on the notice just sent, carrying the new version
     assert await harness.rows("SELECT agreed, notice_version FROM consents") == [
-        (1, "0123456789ab")
+        (1, harness.notice.version)
     ]
+    assert harness.notice.version != before.notice.version
     assert "Where do you live?" in chat.latest().plain
+    await harness.stop()
+    before.assert_no_errors()
+    harness.assert_no_errors()

@@ -19,7 +19,10 @@ async def test_members_and_organiser_groups_each_get_their_command_menu(
     }
 
     assert menus == {
-        "all_private_chats": {"start", "surveys", "back", "skip", "cancel", "help"},
+        "all_private_chats": {
+            *("start", "surveys", "back", "skip", "cancel", "help"),
+            *("privacy", "mydata", "withdraw", "forget"),
+        },
         "all_group_chats": {"summary", "digest"},
     }
     for call in harness.api.calls_of("setMyCommands"):
@@ -33,7 +36,11 @@ async def test_one_log_line_names_the_loaded_surveys(
         harness = await BotHarness.start(database)
         await harness.stop()
 
-    lines = [record.getMessage() for record in caplog.records if record.name == "doorstep"]
+    lines = [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "doorstep" and record.levelno == logging.INFO
+    ]
     assert lines == ["loaded 3 surveys: all-types, closed, quick-poll; 0 digests scheduled"]
 
 

@@ -20,6 +20,7 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ContextTypes
 
 import bot
+from handlers.notice import Notice
 from storage import responses
 from storage.db import Database
 from tests.support.fake_telegram import BOT_USER, FakeBotApi, ShownMessage, chat_member
@@ -167,6 +168,11 @@ class BotHarness:
         """A group chat with the bot in it (defined in the fake Bot API), `user_id` speaking."""
         self.api.add_chat(chat_id, kind, title)
         return GroupChat(self, user_id, "Organiser", group_id=chat_id)
+
+    @property
+    def notice(self) -> Notice:
+        """The privacy notice members are shown."""
+        return self.application.bot_data[bot.SERVICES_KEY].notice
 
     @property
     def db(self) -> Database:

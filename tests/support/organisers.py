@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from telegram.ext import Job
+
 from tests.support.harness import ORGANISER_SURVEYS, BotHarness
 
 ADMIN = 1001  # in DOORSTEP_ADMINS
@@ -16,3 +18,8 @@ CHANNEL = -1002000000002
 async def start_bot(database: Path, **settings: Any) -> BotHarness:
     """The bot over the organisers' surveys, with one administrator."""
     return await BotHarness.start(database, ORGANISER_SURVEYS, admins={ADMIN}, **settings)
+
+
+def digest_jobs(harness: BotHarness) -> list[Job]:
+    """The scheduled digests (the daily retention job aside)."""
+    return [job for job in harness.application.job_queue.jobs() if job.name.startswith("digest")]

@@ -7,7 +7,7 @@ import pytest
 
 from handlers import organiser_render as text
 from tests.support.harness import BotHarness, GroupChat
-from tests.support.organisers import ADMIN, GROUP, ORGANISER
+from tests.support.organisers import ADMIN, GROUP, ORGANISER, digest_jobs
 
 
 async def audit_rows(harness: BotHarness) -> list[tuple]:
@@ -26,7 +26,7 @@ async def test_results_released_and_registrations_are_recorded_with_who_and_wher
     await organisers.speaker(ORGANISER).send("/summary pulse")
     await organisers.speaker(ORGANISER).tap("📊 Chart")
     await organisers.send("/digest daily 08:00")
-    (job,) = harness.application.job_queue.jobs()
+    (job,) = digest_jobs(harness)
     await job.run(harness.application)
     admin = harness.member(ADMIN, "Ada")
     await admin.send("/export pulse")

@@ -18,15 +18,10 @@ from handlers import organiser_render as text
 from surveys.export import pseudonym
 from tests.e2e.organisers.test_organisers import define_channel
 from tests.support.harness import ORGANISER_SURVEYS, TEST_TOKEN, BotHarness, GroupChat
-from tests.support.organisers import ADMIN, CHANNEL, GROUP, ORGANISER, start_bot
+from tests.support.organisers import ADMIN, CHANNEL, GROUP, ORGANISER, digest_jobs, start_bot
 
 LONDON = ZoneInfo("Europe/London")  # DOORSTEP_TIMEZONE's default
 OPEN_SURVEYS = ["census", "hostile", "local", "long", "pulse"]  # in file order; not old-poll
-
-
-def digest_jobs(harness: BotHarness) -> list[Job]:
-    """The scheduled digests."""
-    return [job for job in harness.application.job_queue.jobs() if job.name.startswith("digest")]
 
 
 def local_time(job: Job) -> tuple[int, str]:

@@ -15,7 +15,7 @@ import pytest
 from handlers import organiser_render as text
 from tests.support.fake_telegram import BOT_USERNAME, Failure
 from tests.support.harness import BotHarness, GroupChat, MemberChat
-from tests.support.organisers import ADMIN, CHANNEL, GROUP, ORGANISER, start_bot
+from tests.support.organisers import ADMIN, CHANNEL, GROUP, ORGANISER, digest_jobs, start_bot
 
 KICKED = Failure(403, "Forbidden: bot was kicked from the supergroup chat")
 
@@ -307,7 +307,7 @@ async def test_a_post_refused_as_forbidden_marks_the_chat_inactive(
 ) -> None:
     await group.send("/register")
     await group.send("/digest daily 08:00")
-    (job,) = harness.application.job_queue.jobs()
+    (job,) = digest_jobs(harness)
     harness.api.fail_next("sendMessage", KICKED)
 
     await job.run(harness.application)
@@ -316,7 +316,7 @@ async def test_a_post_refused_as_forbidden_marks_the_chat_inactive(
     sent = len(harness.api.calls_of("sendMessage"))
     await job.run(harness.application)  # the next time, the digest stops itself
     assert len(harness.api.calls_of("sendMessage")) == sent
-    assert harness.application.job_queue.jobs() == ()
+    assert digest_jobs(harness) == []
 
 
 async def test_a_group_that_became_a_supergroup_keeps_its_registration(
@@ -330,7 +330,7 @@ async def test_a_group_that_became_a_supergroup_keeps_its_registration(
 
     assert await registration(harness, GROUP) is None
     assert await registration(harness, new_id) == ("group", "Organisers <North> & co", "north", 1)
-    assert [job.name for job in harness.application.job_queue.jobs()] == [f"digest:{new_id}"]
+    assert [job.name for job in digest_jobs(harness)] == [f"digest:{new_id}"]
 
 
 # --- who sees reports --------------------------------------------------------------------------

@@ -1,0 +1,170 @@
+"""Members' data rights in private chat (/privacy, /withdraw, /mydata, /forget), and retention.
+
+Withdrawing is a consent decision like declining (`handlers.member` handles the button); the
+command records it the same way. /forget asks first and deletes on the confirming button; a
+second /forget, or the button tapped again, finds nothing and says so. The daily retention job
+unlinks the responses of long-closed surveys and deletes members inactive for as long.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram.ext import ContextTypes
+
+from handlers import privacy_render, render
+from handlers.callbacks import Forget
+from handlers.errors import ignore_harmless
+from handlers.services import Services, services
+from storage import audit, handled, members, privacy
+from surveys import retention
+from surveys.export import pseudonym
+from surveys.model import Survey
+
+log = logging.getLogger(__name__)
+
+# Telegram delivers an update again within a day at most: taps older than this are never seen
+# again, so their record (a callback id and a member) is no longer needed.
+HANDLED_TAPS_KEPT = dt.timedelta(days=7)
+
+
+async def privacy_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/privacy: the notice, the member's choice, and the button that changes it."""
+    service = services(context)
+    consent = await members.latest_consent(service.db, update.effective_user.id)
+    text, markup = privacy_render.privacy_status(service.notice, consent)
+    await send_long(update.effective_message, text, markup)
+
+
+async def send_long(message: Message, text: str, markup: InlineKeyboardMarkup) -> None:
+    """A text of any length (an operator's notice can be long), the buttons under its end."""
+    chunks = render.split_message(text)
+    for chunk in chunks[:-1]:
+        await message.chat.send_message(chunk)
+    await message.chat.send_message(chunks[-1], reply_markup=markup)
+
+
+async def withdraw_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/withdraw: stop collecting at once (the open survey closes), and offer /forget."""
+    service = services(context)
+    message = update.effective_message
+    member = await members.find_member(service.db, update.effective_user.id)
+    if member is None or not member.agreed:
+        await message.reply_text(privacy_render.NOT_AGREED)
+        return
+    recorded = await members.record_consent(
+        service.db,
+        update.effective_user.id,
+        False,
+        service.notice.version,
+        service.clock(),
+        message_id=message.message_id,
+    )
+    # A /withdraw delivered again was recorded the first time: say the same, change nothing.
+    await message.reply_text(render.WITHDRAWN)
+    if recorded is not None:
+        log.info("a member withdrew consent")
+
+
+async def mydata_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/mydata: everything held about the member, as a JSON file."""
+    service = services(context)
+    held = await privacy.held_data(service.db, update.effective_user.id)
+    if held is None:
+        await update.effective_message.reply_text(privacy_render.NOTHING_HELD)
+        return
+    surveys = {
+        version_id: await service.catalogue.version(service.db, version_id)
+        for version_id in {response.version_id for response in held.responses}
+    }
+    now = service.clock()
+    document = privacy_render.held_data_json(
+        held, surveys, pseudonym(service.secret_key, held.member_id), now
+    )
+    await update.effective_message.reply_document(
+        InputFile(document, filename=f"doorstep-my-data-{now:%Y-%m-%d}.json"),
+        caption=privacy_render.MYDATA_CAPTION,
+    )
+
+
+async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/forget: ask for confirmation (nothing is deleted until the button)."""
+    member = await members.find_member(services(context).db, update.effective_user.id)
+    if member is None:
+        await update.effective_message.reply_text(privacy_render.NOTHING_HELD)
+        return
+    await update.effective_message.reply_text(
+        privacy_render.FORGET_CONFIRM, reply_markup=privacy_render.forget_keyboard()
+    )
+
+
+async def forget_button(
+    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, choice: Forget
+) -> None:
+    """Delete everything about the member (confirmed), or keep it; answer the query once."""
+    await ignore_harmless(query.answer())
+    if not choice.confirmed:
+        await ignore_harmless(query.edit_message_text(privacy_render.KEPT))
+        return
+    service = services(context)
+    count = await service.catalogue.tally_counter(service.db)
+    forgotten = await privacy.forget_member(service.db, query.from_user.id, count)
+    if forgotten is None:  # deleted before: a second tap, or a tap delivered again
+        await ignore_harmless(query.edit_message_text(privacy_render.NOTHING_HELD))
+        return
+    # The export code lets the operator find this member's rows in exports made before.
+    await audit.record(
+        service.db,
+        "forget",
+        service.clock(),
+        scope=f"respondent {pseudonym(service.secret_key, forgotten.member_id)};"
+        f" responses deleted: {forgotten.responses}",
+    )
+    log.info("a member's data was deleted at their request")
+    await ignore_harmless(query.edit_message_text(privacy_render.FORGOTTEN))
+
+
+async def apply_retention(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The daily retention job: unlink long-closed surveys' responses, delete long-inactive
+    members, prune old audit entries and handled taps."""
+    await retain(services(context))
+
+
+async def retain(service: Services) -> None:
+    """Apply DOORSTEP_RETENTION_DAYS once, at the service's clock."""
+    now, today = service.clock(), service.today()
+    kept = dt.timedelta(days=service.retention_days)
+    due = [
+        survey_id
+        for survey_id, last in (await privacy.linked_surveys(service.db)).items()
+        if retention.unlink_due(
+            retention.closed_on(_current(service, survey_id), last.date()),
+            today,
+            service.retention_days,
+        )
+    ]
+    unlinked = await privacy.unlink_responses(service.db, due) if due else 0
+    deleted = await privacy.delete_inactive_members(service.db, now - kept)
+    pruned = await audit.prune(service.db, now - kept)
+    await handled.prune_taps(service.db, now - HANDLED_TAPS_KEPT)
+    if unlinked or deleted:
+        await audit.record(
+            service.db,
+            "retention",
+            now,
+            scope=f"{unlinked} responses unlinked, {deleted} members deleted",
+        )
+    log.info(
+        "retention: %d responses unlinked, %d inactive members deleted, %d audit entries pruned",
+        unlinked,
+        deleted,
+        pruned,
+    )
+
+
+def _current(service: Services, survey_id: str) -> Survey | None:
+    """The survey as loaded from the files now (None: no longer there)."""
+    current = service.catalogue.current.get(survey_id)
+    return current[0] if current else None

@@ -1,0 +1,134 @@
+"""What a member reads about their own data: the notice with their choice, the confirmation
+before deleting, and the /mydata file (a JSON document of everything held about them).
+
+Texts are HTML (the bot's parse mode); survey and member text in the JSON file is data, not
+markup, and is left as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+
+from telegram import InlineKeyboardMarkup
+
+from handlers import render
+from handlers.callbacks import Consent, Forget
+from handlers.notice import Notice
+from storage.members import ConsentRecord
+from storage.privacy import HeldData, HeldResponse
+from surveys.engine import answer_text
+from surveys.model import Survey
+
+ASK_TO_AGREE = "<b>Do you agree to us storing your answers on these terms?</b>"
+NOT_AGREED = (
+    "You have not agreed to the privacy notice, so nothing is being collected from you. "
+    "Send /privacy to read it, or /forget to delete the record of your decision."
+)
+NOTHING_HELD = "Nothing is held about you: I have no record of you at all."
+FORGET_CONFIRM = (
+    "<b>Delete everything held about you?</b>\n"
+    "Your answers to every survey, your decisions on the privacy notice and your record will be "
+    "deleted for good, and the results will no longer count your answers. This cannot be undone."
+)
+FORGOTTEN = (
+    "Done: everything held about you is deleted, and the results no longer count your answers. "
+    "Our chat history stays on your device: use Telegram's Delete chat to clear it. "
+    "Send /start if you ever want to take part again."
+)
+KEPT = "Nothing was deleted."
+MYDATA_CAPTION = "Everything held about you, as a JSON file."
+NO_CONTACT_PREFERENCES = (
+    "None are stored: Doorstep writes to you only in reply to your own messages."
+)
+
+
+def with_question(notice: Notice) -> str:
+    """The notice as first shown, asking for a decision."""
+    return f"{notice.text}\n\n{ASK_TO_AGREE}"
+
+
+def privacy_status(
+    notice: Notice, consent: ConsentRecord | None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """/privacy: the notice, the member's current choice, and the button that changes it."""
+    if consent is None:
+        return with_question(notice), render.notice_keyboard(notice.version, None)
+    day = _day(consent.decided_at)
+    if consent.agreed:
+        status = f"<b>Your choice:</b> you agreed on {day}. You can withdraw at any time."
+        button = render.button("Withdraw my consent", Consent(False, notice.version))
+    else:
+        status = f"<b>Your choice:</b> you did not agree (on {day}), so I take no answers."
+        button = render.button("I agree", Consent(True, notice.version))
+    return f"{notice.text}\n\n{status}", InlineKeyboardMarkup([[button]])
+
+
+def forget_keyboard() -> InlineKeyboardMarkup:
+    """Delete everything / Keep my data."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                render.button("Delete everything", Forget(True)),
+                render.button("Keep my data", Forget(False)),
+            ]
+        ]
+    )
+
+
+def _day(timestamp: str) -> str:
+    return dt.datetime.fromisoformat(timestamp).strftime("%-d %B %Y")
+
+
+def held_data_json(
+    held: HeldData, surveys: Mapping[int, Survey], respondent_code: str, now: dt.datetime
+) -> bytes:
+    """Everything held about a member as a JSON document (UTF-8), readable by a person.
+
+    `surveys` has the version of every response, for question texts and answers in words;
+    `respondent_code` is how the member's responses appear in exports.
+    """
+    document = {
+        "about": "Everything Doorstep holds about you.",
+        "generated_at": now.isoformat(timespec="seconds"),
+        "member": {
+            "telegram_id": held.telegram_id,
+            "first_decision_at": held.created_at,
+            "respondent_code_in_exports": respondent_code,
+        },
+        "consents": [
+            {
+                "agreed": consent.agreed,
+                "notice_version": consent.notice_version,
+                "decided_at": consent.decided_at,
+            }
+            for consent in held.consents
+        ],
+        "responses": [
+            _response(response, surveys[response.version_id]) for response in held.responses
+        ],
+        "contact_preferences": NO_CONTACT_PREFERENCES,
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2).encode()
+
+
+def _response(response: HeldResponse, survey: Survey) -> dict[str, object]:
+    return {
+        "survey_id": response.survey_id,
+        "survey": survey.title,
+        "status": "completed" if response.completed else "in progress",
+        "started_at": response.started_at,
+        "completed_at": response.completed_at,
+        "answers": [
+            {
+                "question_id": question.id,
+                "question": question.text,
+                "answer": response.answers[question.id],
+                "in_words": answer_text(question, response.answers[question.id]),
+                "answered_at": response.answered_at[question.id],
+            }
+            for question in survey.questions
+            if question.id in response.answers
+        ],
+    }
