@@ -5,6 +5,7 @@
     python bot.py schema            print the JSON Schema of the survey format
     python bot.py export SURVEY --out FILE   write a survey's responses as CSV (offline)
     python bot.py backup PATH       copy the live database to PATH (safe while the bot runs)
+    python bot.py forget TELEGRAM_ID   delete a member who asked outside the bot
 
 Read this file top to bottom to find every entry point of the bot.
 """
@@ -69,6 +70,7 @@ log = logging.getLogger("doorstep")
 
 EXIT_INVALID_SURVEYS = 1
 EXIT_BAD_SETTINGS = 2
+EXIT_NOT_FOUND = 3
 # Updates handled at once (each chat's own updates always in order): enough to keep members from
 # waiting on each other's Bot API round trips, few enough for one SQLite connection.
 CONCURRENT_UPDATES = 32
@@ -361,7 +363,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "backup", help="copy the live database (safe while running)"
     )
     backup_parser.add_argument("path", type=Path, help="the copy to write (must not exist)")
+    forget_parser = commands.add_parser(
+        "forget", help="delete a member and their answers (a request made outside the bot)"
+    )
+    forget_parser.add_argument("telegram_id", type=int, help="the member's Telegram user id")
     arguments = parser.parse_args(argv)
+    if arguments.command == "forget":
+        return asyncio.run(forget_command(arguments.telegram_id))
     if arguments.command == "backup":
         return backup_command(arguments.path)
     if arguments.command == "export":
@@ -418,6 +426,33 @@ async def export_command(survey_id: str, out: Path) -> int:
     finally:
         await db.close()
     print(f"{rows} responses written to {out}")
+    return 0
+
+
+async def forget_command(telegram_id: int) -> int:
+    """Do what /forget does, for a member who asked the operator (by email, or after blocking
+    the bot). Safe while the bot runs."""
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(settings_problem(error), file=sys.stderr)
+        return EXIT_BAD_SETTINGS
+    db = await open_database(settings.database)
+    try:
+        forgotten = await privacy.forget(
+            db,
+            Catalogue(),  # the versions the member's responses were given to are in the database
+            secret_key(settings),
+            telegram_id,
+            utc_now(),
+            requested="by the operator",
+        )
+    finally:
+        await db.close()
+    if forgotten is None:
+        print(f"no member with Telegram id {telegram_id}: nothing is held", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    print(f"deleted the member and {forgotten.responses} responses; recorded in the audit log")
     return 0
 
 

@@ -297,8 +297,12 @@ def audit_text(entries: list[AuditEntry]) -> str:
         return "The audit log is empty."
     lines = ["<b>Audit log</b> (newest first)"]
     for entry in entries:
-        who = f"user {entry.actor}" if entry.actor is not None else "the bot"
-        what = " ".join(part for part in (entry.survey_id, entry.scope) if part)
         when = entry.at[:16].replace("T", " ")
-        lines.append(escape(f"{when} {entry.action} {what} · chat {entry.chat_id} · {who}"))
+        parts = [
+            " ".join(part for part in (when, entry.action, entry.survey_id, entry.scope) if part),
+            f"chat {entry.chat_id}" if entry.chat_id is not None else "",
+            # Posts and retention are the bot's own; /forget names who asked in its scope.
+            f"user {entry.actor}" if entry.actor is not None else "",
+        ]
+        lines.append(escape(" · ".join(part for part in parts if part)))
     return "\n".join(lines)

@@ -17,8 +17,10 @@ from telegram.ext import ContextTypes
 from handlers import privacy_render, render
 from handlers.callbacks import Forget
 from handlers.errors import ignore_harmless
-from handlers.services import Services, services
+from handlers.services import Catalogue, Services, services
 from storage import audit, handled, members, privacy
+from storage.db import Database
+from storage.privacy import Forgotten
 from surveys import retention
 from surveys.export import pseudonym
 from surveys.model import Survey
@@ -109,21 +111,39 @@ async def forget_button(
         await ignore_harmless(query.edit_message_text(privacy_render.KEPT))
         return
     service = services(context)
-    count = await service.catalogue.tally_counter(service.db)
-    forgotten = await privacy.forget_member(service.db, query.from_user.id, count)
+    forgotten = await forget(
+        service.db, service.catalogue, service.secret_key, query.from_user.id, service.clock()
+    )
     if forgotten is None:  # deleted before: a second tap, or a tap delivered again
         await ignore_harmless(query.edit_message_text(privacy_render.NOTHING_HELD))
         return
-    # The export code lets the operator find this member's rows in exports made before.
-    await audit.record(
-        service.db,
-        "forget",
-        service.clock(),
-        scope=f"respondent {pseudonym(service.secret_key, forgotten.member_id)};"
-        f" responses deleted: {forgotten.responses}",
-    )
-    log.info("a member's data was deleted at their request")
     await ignore_harmless(query.edit_message_text(privacy_render.FORGOTTEN))
+
+
+async def forget(
+    db: Database,
+    catalogue: Catalogue,
+    key: bytes,
+    telegram_id: int,
+    now: dt.datetime,
+    *,
+    requested: str = "by the member",
+) -> Forgotten | None:
+    """Delete a member with everything keyed to them and take them out of the totals; audit it.
+
+    The audit entry carries the member's export code (`key`), so that the operator can delete
+    their rows from exports made before, and never the Telegram id. None: no such member."""
+    forgotten = await privacy.forget_member(db, telegram_id, await catalogue.tally_counter(db))
+    if forgotten is not None:
+        await audit.record(
+            db,
+            "forget",
+            now,
+            scope=f"{requested}: respondent {pseudonym(key, forgotten.member_id)};"
+            f" responses deleted: {forgotten.responses}",
+        )
+        log.info("a member's data was deleted %s", requested)
+    return forgotten
 
 
 async def apply_retention(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,0 +1,79 @@
+"""`python bot.py forget TELEGRAM_ID`: the operator's route for a request made outside the bot."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+import bot
+from storage.db import open_database
+from tests.e2e.test_answering import NORTH
+from tests.support.harness import SURVEYS, TEST_TOKEN, BotHarness
+
+ASKING = 7391045216883
+STAYING = 555
+
+
+async def rows(database: Path, sql: str) -> list[tuple]:
+    db = await open_database(database)
+    try:
+        async with db.statement() as connection:
+            return list(await connection.execute_fetchall(sql))
+    finally:
+        await db.close()
+
+
+@pytest.fixture
+def operator_environment(database: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(database.parent)  # no .env file here
+    monkeypatch.setenv("DOORSTEP_BOT_TOKEN", TEST_TOKEN)
+    monkeypatch.setenv("DOORSTEP_DATABASE", str(database))
+    monkeypatch.setenv("DOORSTEP_SURVEYS", str(SURVEYS))
+    monkeypatch.delenv("DOORSTEP_SECRET_KEY", raising=False)
+
+
+async def test_the_operator_deletes_a_member_as_forget_would(
+    database: Path, operator_environment: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    harness = await BotHarness.start(database)
+    answers = (NORTH, "Yes", "Central branch", "Housing", "Done", "4", "34")
+    await harness.member(ASKING).take_survey("all-types", *answers, "ask me")
+    await harness.member(STAYING).take_survey("all-types", *answers, "ok")
+    tallies_of_one = await harness.rows("SELECT * FROM tallies ORDER BY 1, 2, 3, 4, 5, 6")
+    await harness.stop()
+    harness.assert_no_errors()
+
+    # In a thread: `main` runs its own event loop, as `python bot.py forget` does.
+    status = await asyncio.to_thread(bot.main, ["forget", str(ASKING)])
+
+    assert status == 0
+    assert capsys.readouterr().out == (
+        "deleted the member and 1 responses; recorded in the audit log\n"
+    )
+    assert await rows(database, "SELECT telegram_id FROM members") == [(STAYING,)]
+    halved = await rows(database, "SELECT * FROM tallies ORDER BY 1, 2, 3, 4, 5, 6")
+    assert [row[:-1] for row in halved] == [row[:-1] for row in tallies_of_one]
+    assert {row[-1] for row in tallies_of_one} == {2} and {row[-1] for row in halved} == {1}
+    ((actor, chat, scope),) = await rows(
+        database, "SELECT actor, chat_id, scope FROM audit_log WHERE action = 'forget'"
+    )
+    assert (actor, chat) == (None, None)
+    assert scope.startswith("by the operator: respondent ")
+    assert str(ASKING) not in scope
+
+
+async def test_an_unknown_member_is_reported_and_nothing_changes(
+    database: Path, operator_environment: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    harness = await BotHarness.start(database)
+    await harness.member(STAYING).take_survey("all-types", NORTH)
+    await harness.stop()
+
+    status = await asyncio.to_thread(bot.main, ["forget", str(ASKING)])
+
+    assert status == bot.EXIT_NOT_FOUND
+    assert capsys.readouterr().err == f"no member with Telegram id {ASKING}: nothing is held\n"
+    assert await rows(database, "SELECT telegram_id FROM members") == [(STAYING,)]
+    assert await rows(database, "SELECT * FROM audit_log") == []
