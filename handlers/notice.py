@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,10 @@ def load_notice(path: Path, retention_days: int) -> Notice:
 
 class _TelegramHTML(mistune.HTMLRenderer):
     """Markdown to the subset of HTML Telegram accepts: b, i, code, pre, a, blockquote."""
+
+    def text(self, text: str) -> str:
+        # An entity written in the Markdown (&copy;) is its character, escaped once.
+        return escape(unescape(text), quote=False)
 
     def emphasis(self, text: str) -> str:
         return f"<i>{text}</i>"

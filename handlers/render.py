@@ -330,7 +330,8 @@ def split_message(html_text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
     Lengths count what Telegram shows (markup parsed away). Joining the parts with newlines
     gives the text back, less blank lines where one part ends and the next begins (Telegram
     trims those, and refuses an empty message). A line longer than the limit is cut between
-    characters or entities, never inside one; Doorstep's tags never span or exceed a line.
+    characters or entities, never inside one; a tag open where a part ends is closed there and
+    opened again at the start of the next.
     """
     # Markup only shortens a text, so a text whose raw length fits needs no parsing.
     if utf16_length(html_text) <= limit or shown_length(html_text) <= limit:
@@ -353,7 +354,27 @@ def split_message(html_text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
         current.append(line)
         size += added
     chunks.append("\n".join(current))
-    return [chunk for chunk in (part.strip("\n") for part in chunks) if chunk]
+    return _balanced([chunk for chunk in (part.strip("\n") for part in chunks) if chunk])
+
+
+_TAG = re.compile(r"<(/?)([a-z-]+)[^<>\n]*>")
+
+
+def _balanced(chunks: list[str]) -> list[str]:
+    """Each part closes the tags still open where it ends, and the next opens them again (a
+    blockquote or a bold passage can run over the cut), so every message parses alone."""
+    open_tags: list[tuple[str, str]] = []  # (name, opening tag) of the tags open so far
+    balanced = []
+    for chunk in chunks:
+        reopened = "".join(tag for _, tag in open_tags)
+        for closing, name, tag in ((m[1], m[2], m[0]) for m in _TAG.finditer(chunk)):
+            if not closing:
+                open_tags.append((name, tag))
+            elif open_tags and open_tags[-1][0] == name:
+                open_tags.pop()
+        closed = "".join(f"</{name}>" for name, _ in reversed(open_tags))
+        balanced.append(reopened + chunk + closed)
+    return balanced
 
 
 def _shown_prefix(html_line: str, limit: int) -> str:

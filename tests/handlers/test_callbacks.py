@@ -10,9 +10,12 @@ from handlers.callbacks import (
     MAX_CALLBACK_BYTES,
     AnswerOption,
     Consent,
+    Forget,
     Move,
     OpenSurvey,
     QuestionMove,
+    ShowChart,
+    ShowReport,
     ToggleOption,
     decode,
     encode,
@@ -33,6 +36,8 @@ EVERY_KIND = [
     (QuestionMove(Move.SKIP, 7, 2), "s:7:2"),
     (QuestionMove(Move.BACK, 7, 2), "b:7:2"),
     (AnswerOption(BIGGEST_ID, BIGGEST_ID, 99), f"a:{BIGGEST_ID}:{BIGGEST_ID}:99"),
+    (Forget(True), "f:1"),
+    (Forget(False), "f:0"),
 ]
 
 
@@ -40,6 +45,13 @@ EVERY_KIND = [
 def test_every_kind_encodes_to_its_documented_form_and_decodes_back(callback, data):
     assert encode(callback) == data
     assert decode(data) == callback
+
+
+@pytest.mark.parametrize(
+    "data", ["f:2", "f:", "f:1:x", "f", "f:01", "f:10", "f:-1", "f:1 ", "f:1\n", "F:1", "f:１"]
+)
+def test_forget_decodes_strictly(data):
+    assert decode(data) is None
 
 
 def test_encode_refuses_data_over_64_bytes():
@@ -192,6 +204,7 @@ callbacks = st.one_of(
     st.builds(AnswerOption, response_id=ids, step=ids, option=options),
     st.builds(ToggleOption, response_id=ids, step=ids, option=options, chosen=st.booleans()),
     st.builds(QuestionMove, move=st.sampled_from(Move), response_id=ids, step=ids),
+    st.builds(Forget, confirmed=st.booleans()),
 )
 
 
@@ -204,7 +217,16 @@ def test_any_valid_callback_is_short_ascii_and_round_trips(callback):
     assert decode(data) == callback
 
 
-CALLBACK_TYPES = (Consent, OpenSurvey, AnswerOption, ToggleOption, QuestionMove)
+CALLBACK_TYPES = (
+    Consent,
+    OpenSurvey,
+    AnswerOption,
+    ToggleOption,
+    QuestionMove,
+    ShowReport,
+    ShowChart,
+    Forget,
+)
 
 
 @settings(max_examples=200, deadline=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from itertools import pairwise
 
 import pytest
@@ -140,7 +141,8 @@ def texts(piece: st.SearchStrategy[str], **size: int) -> st.SearchStrategy[str]:
 def test_any_text_splits_into_chunks_within_the_limit_keeping_every_character(text, limit):
     chunks = split_message(text, limit)
     assert all(shown_length(chunk) <= limit for chunk in chunks)
-    assert "".join(chunks).replace("\n", "") == text.replace("\n", "")
+    # The parts may close and reopen tags where they meet; everything else is kept.
+    assert strip_tags("".join(chunks)).replace("\n", "") == strip_tags(text).replace("\n", "")
     if text.strip("\n"):
         assert "" not in chunks
 
@@ -160,11 +162,43 @@ def texts_whose_lines_fit(draw):
 def test_text_whose_lines_fit_splits_only_at_newlines(text_and_limit):
     text, limit = text_and_limit
     chunks = split_message(text, limit)
-    assert "\n".join(chunks) == text
+    assert strip_tags("\n".join(chunks)) == strip_tags(text)
     assert all(shown_length(chunk) <= limit for chunk in chunks)
     # Greedy: no chunk could have taken the next chunk's first line too.
     for chunk, following in pairwise(chunks):
         assert shown_length(f"{chunk}\n{following.partition(NEWLINE)[0]}") > limit
+
+
+def strip_tags(text: str) -> str:
+    """What is left of an HTML text without its tags (splitting adds tags only)."""
+    return re.sub(r"<[^<>\n]*>", "", text)
+
+
+def _open_names(chunk: str) -> list[str]:
+    open_names: list[str] = []
+    for closing, name in re.findall(r"<(/?)([a-z-]+)[^<>\n]*>", chunk):
+        if not closing:
+            open_names.append(name)
+        elif open_names and open_names[-1] == name:
+            open_names.pop()
+    return open_names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<blockquote>" + "quoted line\n" * 40 + "</blockquote>",
+        "<b>" + "bold " * 60 + "</b>",
+        '<a href="https://example.org">' + "link " * 60 + "</a>",
+    ],
+)
+def test_tags_running_over_a_cut_are_closed_and_reopened_so_each_part_parses(text):
+    chunks = split_message(text, 100)
+
+    assert len(chunks) > 1
+    for chunk in chunks:
+        assert _open_names(chunk) == []  # every tag opened in a part is closed in it
+        assert not re.search(r"^(?:<[a-z][^<>]*>)*</", chunk)  # and none closes one it lacks
 
 
 # --- keyboards --------------------------------------------------------------------------------

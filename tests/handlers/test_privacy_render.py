@@ -1,0 +1,254 @@
+"""What a member reads about their own data: the /mydata document and the /privacy status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from telegram import InlineKeyboardMarkup
+
+from handlers.callbacks import Consent, Forget, decode
+from handlers.notice import Notice
+from handlers.privacy_render import (
+    ASK_TO_AGREE,
+    NO_CONTACT_PREFERENCES,
+    forget_keyboard,
+    held_data_json,
+    privacy_status,
+    with_question,
+)
+from storage.members import ConsentRecord
+from storage.privacy import HeldData, HeldResponse
+from surveys.model import Survey
+from tests.handlers.test_notice import telegram_html_problems
+
+NOW = dt.datetime(2025, 3, 5, 9, 30, 15, 123456, tzinfo=dt.UTC)
+TELEGRAM_ID = 7391045216883
+FIRST = "2025-03-01T12:00:00+00:00"
+SECOND = "2025-03-02T08:15:00+00:00"
+WORDS = 'Café – £5 a week 😀 "quoted" <b>not markup</b> & more'
+
+
+def survey(area_text: str) -> Survey:
+    return Survey.model_validate(
+        {
+            "id": "street",
+            "title": "Your street",
+            "intro": "Hello",
+            "questions": [
+                {
+                    "id": "area",
+                    "type": "choice",
+                    "text": area_text,
+                    "breakdown": True,
+                    "choices": [{"value": "n", "label": "North"}, {"value": "s", "label": "South"}],
+                },
+                {
+                    "id": "issues",
+                    "type": "multi",
+                    "text": "Which issues?",
+                    "choices": [
+                        {"value": "rent", "label": "Rent"},
+                        {"value": "bus", "label": "Buses"},
+                        {"value": "jobs", "label": "Jobs"},
+                    ],
+                },
+                {"id": "member", "type": "yesno", "text": "A member?", "required": False},
+                {"id": "size", "type": "number", "text": "How many at home?"},
+                {"id": "why", "type": "text", "text": "Why?", "required": False},
+            ],
+        }
+    )
+
+
+V1, V2 = survey("Where do you live?"), survey("Which area?")
+COMPLETED = HeldResponse(
+    "street",
+    1,
+    True,
+    FIRST,
+    SECOND,
+    # not in survey order, as the database may give them
+    {"why": WORDS, "size": 2.5, "member": None, "issues": ["rent", "bus"], "area": "n"},
+    {"area": FIRST, "issues": FIRST, "member": SECOND, "size": SECOND, "why": SECOND},
+)
+IN_PROGRESS = HeldResponse("street", 2, False, SECOND, None, {"area": "s"}, {"area": SECOND})
+HELD = HeldData(
+    17,
+    TELEGRAM_ID,
+    FIRST,
+    [ConsentRecord(True, "0123456789ab", FIRST), ConsentRecord(False, "0123456789ab", SECOND)],
+    [COMPLETED, IN_PROGRESS],
+)
+
+
+def document(held: HeldData = HELD) -> dict[str, Any]:
+    data = held_data_json(held, {1: V1, 2: V2}, "resp-code", NOW)
+    assert isinstance(data, bytes)
+    return json.loads(data.decode("utf-8"))  # strict: invalid UTF-8 raises
+
+
+# --- /mydata ----------------------------------------------------------------------------------
+
+
+def test_the_document_is_utf8_json_with_text_as_written():
+    data = held_data_json(HELD, {1: V1, 2: V2}, "resp-code", NOW)
+
+    # not \u-escaped, not HTML-escaped: only JSON's own quoting
+    assert json.dumps(WORDS, ensure_ascii=False).encode() in data
+    assert "Café – £5 a week 😀".encode() in data
+    assert json.loads(data.decode("utf-8"))["responses"][0]["answers"][-1]["answer"] == WORDS
+
+
+def test_the_document_names_the_member_and_when_it_was_made():
+    doc = document()
+
+    assert doc["member"] == {
+        "telegram_id": TELEGRAM_ID,
+        "first_decision_at": FIRST,
+        "respondent_code_in_exports": "resp-code",
+    }
+    assert doc["generated_at"] == "2025-03-05T09:30:15+00:00"
+    assert doc["contact_preferences"] == NO_CONTACT_PREFERENCES
+
+
+def test_the_document_lists_every_consent_decision_in_order():
+    assert document()["consents"] == [
+        {"agreed": True, "notice_version": "0123456789ab", "decided_at": FIRST},
+        {"agreed": False, "notice_version": "0123456789ab", "decided_at": SECOND},
+    ]
+
+
+def test_a_completed_response_has_every_answer_in_survey_order_with_words():
+    completed = document()["responses"][0]
+
+    assert {key: value for key, value in completed.items() if key != "answers"} == {
+        "survey_id": "street",
+        "survey": "Your street",
+        "status": "completed",
+        "started_at": FIRST,
+        "completed_at": SECOND,
+    }
+    assert completed["answers"] == [
+        {
+            "question_id": "area",
+            "question": "Where do you live?",
+            "answer": "n",
+            "in_words": "North",
+            "answered_at": FIRST,
+        },
+        {
+            "question_id": "issues",
+            "question": "Which issues?",
+            "answer": ["rent", "bus"],
+            "in_words": "Rent, Buses",
+            "answered_at": FIRST,
+        },
+        {
+            "question_id": "member",
+            "question": "A member?",
+            "answer": None,
+            "in_words": "(skipped)",
+            "answered_at": SECOND,
+        },
+        {
+            "question_id": "size",
+            "question": "How many at home?",
+            "answer": 2.5,
+            "in_words": "2.5",
+            "answered_at": SECOND,
+        },
+        {
+            "question_id": "why",
+            "question": "Why?",
+            "answer": WORDS,
+            "in_words": WORDS,
+            "answered_at": SECOND,
+        },
+    ]
+
+
+def test_a_response_in_progress_has_its_answers_so_far_in_the_words_of_its_version():
+    in_progress = document()["responses"][1]
+
+    assert in_progress["status"] == "in progress"
+    assert in_progress["completed_at"] is None
+    assert in_progress["answers"] == [
+        {
+            "question_id": "area",
+            "question": "Which area?",  # version 2's text
+            "answer": "s",
+            "in_words": "South",
+            "answered_at": SECOND,
+        }
+    ]
+
+
+def test_a_member_with_no_responses_has_an_empty_list():
+    doc = document(HeldData(3, 42, FIRST, [ConsentRecord(False, "0123456789ab", FIRST)], []))
+
+    assert doc["responses"] == []
+    assert doc["member"]["telegram_id"] == 42
+
+
+# --- /privacy ---------------------------------------------------------------------------------
+
+NOTICE = Notice.from_markdown("# Your privacy\n\nWe keep answers {retention_days} days.", 30)
+
+
+def buttons(markup: InlineKeyboardMarkup) -> list[list[tuple[str, object]]]:
+    """Each button as (label, what its callback data decodes to)."""
+    return [[(b.text, decode(b.callback_data)) for b in row] for row in markup.inline_keyboard]
+
+
+def test_without_a_decision_the_notice_asks_and_offers_both_choices():
+    text, markup = privacy_status(NOTICE, None)
+
+    assert text == with_question(NOTICE) == f"{NOTICE.text}\n\n{ASK_TO_AGREE}"
+    assert buttons(markup) == [
+        [
+            ("I agree", Consent(True, NOTICE.version)),
+            ("No thanks", Consent(False, NOTICE.version)),
+        ]
+    ]
+
+
+def test_after_agreeing_the_notice_says_when_and_offers_to_withdraw():
+    text, markup = privacy_status(NOTICE, ConsentRecord(True, NOTICE.version, FIRST))
+
+    assert text.startswith(NOTICE.text + "\n\n")
+    assert "you agreed on 1 March 2025" in text
+    assert buttons(markup) == [[("Withdraw my consent", Consent(False, NOTICE.version))]]
+
+
+def test_after_declining_the_notice_says_so_and_offers_to_agree():
+    text, markup = privacy_status(NOTICE, ConsentRecord(False, NOTICE.version, SECOND))
+
+    assert text.startswith(NOTICE.text + "\n\n")
+    assert "you did not agree (on 2 March 2025)" in text
+    assert "agreed on" not in text
+    assert buttons(markup) == [[("I agree", Consent(True, NOTICE.version))]]
+
+
+def test_the_button_carries_the_notice_shown_not_the_one_decided_on():
+    _, markup = privacy_status(NOTICE, ConsentRecord(False, "aaaaaaaaaaaa", FIRST))
+
+    assert buttons(markup) == [[("I agree", Consent(True, NOTICE.version))]]
+    assert NOTICE.version != "aaaaaaaaaaaa"
+
+
+@pytest.mark.parametrize(
+    "consent",
+    [None, ConsentRecord(True, "0123456789ab", FIRST), ConsentRecord(False, "x", SECOND)],
+)
+def test_every_status_is_html_telegram_accepts(consent):
+    text, _ = privacy_status(NOTICE, consent)
+    assert telegram_html_problems(text) == []
+
+
+def test_forget_asks_to_delete_or_keep():
+    assert buttons(forget_keyboard()) == [
+        [("Delete everything", Forget(True)), ("Keep my data", Forget(False))]
+    ]

@@ -1,0 +1,834 @@
+"""Members' data rights in storage: what is held about a member, forgetting them (with the report
+totals and the file's bytes), unlinking responses, deleting inactive members, pruning logs, and
+migration 0004 (responses whose member may be NULL)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sqlite3
+from collections.abc import Mapping
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from handlers.services import Catalogue
+from storage import audit, handled, members, privacy, reports, responses
+from storage.db import Database, migrations, open_database
+from storage.members import ConsentRecord
+from storage.privacy import HeldResponse
+from storage.reports import Counter_
+from surveys import tally
+from surveys.loader import canonical_json
+from surveys.model import Survey
+from tests.storage.test_storage import NOW, decide, rows, scalar
+
+SURVEY = Survey.model_validate(
+    {
+        "id": "s",
+        "title": "Your street",
+        "intro": "Hello",
+        "questions": [
+            {
+                "id": "area",
+                "type": "choice",
+                "text": "Where?",
+                "breakdown": True,
+                "choices": ["north", "south"],
+            },
+            {"id": "issues", "type": "multi", "text": "Which?", "choices": ["rent", "jobs", "bus"]},
+            {
+                "id": "member",
+                "type": "yesno",
+                "text": "Member?",
+                "breakdown": True,
+                "required": False,
+            },
+            {
+                "id": "why",
+                "type": "text",
+                "text": "Why?",
+                "required": False,
+                "themes": {"rent": ["rent"]},
+            },
+        ],
+    }
+)
+OTHER = Survey.model_validate(
+    {
+        "id": "t",
+        "title": "Quick count",
+        "intro": "Hello",
+        "questions": [
+            {"id": "size", "type": "number", "text": "How many?"},
+            {"id": "note", "type": "text", "text": "Anything else?", "required": False},
+        ],
+    }
+)
+TEXT_FIRST = Survey.model_validate(
+    {
+        "id": "u",
+        "title": "Words first",
+        "intro": "Hello",
+        "questions": [
+            {"id": "story", "type": "text", "text": "Tell us."},
+            {"id": "sure", "type": "yesno", "text": "Sure?"},
+        ],
+    }
+)
+SURVEYS = {survey.id: survey for survey in (SURVEY, OTHER, TEXT_FIRST)}
+DAY = dt.timedelta(days=1)
+
+
+@dataclass
+class Setup:
+    """The surveys registered as the bot registers them, and the bot's own counter."""
+
+    version_ids: dict[str, int]
+    count: Counter_
+
+
+async def register(db: Database) -> Setup:
+    catalogue = Catalogue()
+    await catalogue.register(db, list(SURVEYS.values()), NOW)
+    version_ids = {
+        survey_id: version_id for survey_id, (_, version_id) in catalogue.current.items()
+    }
+    return Setup(version_ids, await catalogue.tally_counter(db))
+
+
+async def member_id_of(db: Database, telegram_id: int, when: dt.datetime = NOW) -> int:
+    member = await members.find_member(db, telegram_id)
+    if member is None:
+        member = await decide(db, telegram_id, True, "notice-v1", when)
+    return member.id
+
+
+async def respond(
+    db: Database,
+    setup: Setup,
+    telegram_id: int,
+    survey: Survey,
+    answers: Mapping[str, responses.AnswerValue],
+    *,
+    complete: bool = True,
+    started_at: dt.datetime = NOW,
+    answered_at: dt.datetime | None = None,
+) -> int:
+    """A response through the answer path: `answers` (in survey order, None for a skipped
+    question), completed (counted in the totals) or left in progress after them."""
+    member_id = await member_id_of(db, telegram_id, started_at)
+    questions = [question.id for question in survey.questions]
+    response = await responses.start_response(
+        db, member_id, survey.id, setup.version_ids[survey.id], questions[0], started_at
+    )
+    assert response is not None
+    given = list(answers)
+    assert given == questions[: len(given)]
+    assert complete == (len(given) == len(questions))
+    for index, question in enumerate(given):
+        last = index == len(questions) - 1
+        totals = (
+            {"area": tally.area_of(survey, answers), "counted": tally.keys(survey, answers)}
+            if last
+            else {}
+        )
+        response = await responses.record_answer(
+            db,
+            response,
+            answers[question],
+            next_question=None if last else questions[index + 1],
+            now=answered_at or started_at,
+            **totals,
+        )
+        assert response is not None
+    return response.id
+
+
+async def totals(db: Database) -> tuple[list[tuple], list[tuple]]:
+    return (
+        await rows(db, "SELECT * FROM tallies ORDER BY 1, 2, 3, 4, 5, 6"),
+        await rows(db, "SELECT * FROM survey_days ORDER BY 1, 2, 3"),
+    )
+
+
+async def rebuilt_totals(db: Database, count: Counter_) -> tuple[list[tuple], list[tuple]]:
+    await reports.rebuild_totals(db, count)
+    return await totals(db)
+
+
+async def count_rows(db: Database, table: str, where: str = "1", params: tuple = ()) -> int:
+    return await scalar(db, f"SELECT COUNT(*) FROM {table} WHERE {where}", params)
+
+
+ALICE, BOB, CAROL = 1001, 1002, 1003
+NORTH_FULL = {"area": "north", "issues": ["rent", "bus"], "member": "yes", "why": "the rent!"}
+NORTH_SKIPPING = {"area": "north", "issues": ["jobs"], "member": None, "why": None}
+SOUTH = {"area": "south", "issues": ["rent"], "member": "no", "why": "buses"}
+
+
+# --- held_data --------------------------------------------------------------------------------
+
+
+async def test_held_data_is_none_for_someone_never_seen(db):
+    await register(db)
+    await decide(db, ALICE, True, "v1", NOW)
+
+    assert await privacy.held_data(db, BOB) is None
+
+
+async def test_held_data_has_every_consent_in_order_and_every_response_with_its_answers(db):
+    setup = await register(db)
+    later, latest = NOW + DAY, NOW + 2 * DAY
+    await decide(db, ALICE, True, "v1", NOW)
+    await decide(db, ALICE, False, "v1", later)
+    await decide(db, ALICE, True, "v2", latest)
+    await respond(db, setup, ALICE, SURVEY, NORTH_SKIPPING, started_at=NOW, answered_at=later)
+    await respond(db, setup, ALICE, OTHER, {"size": 2.5}, complete=False, started_at=latest)
+    await respond(db, setup, BOB, SURVEY, SOUTH)  # someone else's
+
+    held = await privacy.held_data(db, ALICE)
+
+    assert held is not None
+    assert held.telegram_id == ALICE
+    assert held.member_id == (await members.find_member(db, ALICE)).id
+    assert held.created_at == NOW.isoformat()
+    assert held.consents == [
+        ConsentRecord(True, "v1", NOW.isoformat()),
+        ConsentRecord(False, "v1", later.isoformat()),
+        ConsentRecord(True, "v2", latest.isoformat()),
+    ]
+    assert held.responses == [
+        HeldResponse(
+            "s",
+            setup.version_ids["s"],
+            True,
+            NOW.isoformat(),
+            later.isoformat(),
+            {"area": "north", "issues": ["jobs"], "member": None, "why": None},
+            dict.fromkeys(NORTH_SKIPPING, later.isoformat()),
+        ),
+        HeldResponse(
+            "t",
+            setup.version_ids["t"],
+            False,
+            latest.isoformat(),
+            None,
+            {"size": 2.5},
+            {"size": latest.isoformat()},
+        ),
+    ]
+
+
+async def test_held_data_of_a_member_without_responses(db):
+    await decide(db, ALICE, False, "v1", NOW)
+
+    held = await privacy.held_data(db, ALICE)
+
+    assert held.consents == [ConsentRecord(False, "v1", NOW.isoformat())]
+    assert held.responses == []
+
+
+# --- forget_member ----------------------------------------------------------------------------
+
+
+async def test_forgetting_someone_never_seen_is_none_and_changes_nothing(db):
+    setup = await register(db)
+    await respond(db, setup, ALICE, SURVEY, NORTH_FULL)
+    before = await totals(db)
+
+    assert await privacy.forget_member(db, BOB, setup.count) is None
+
+    assert await totals(db) == before
+    assert await count_rows(db, "members") == 1
+
+
+async def test_forgetting_deletes_the_member_and_everything_keyed_to_them_only(db):
+    setup = await register(db)
+    await respond(db, setup, ALICE, SURVEY, NORTH_FULL)
+    await respond(db, setup, ALICE, OTHER, {"size": 3}, complete=False)
+    await respond(db, setup, BOB, SURVEY, SOUTH)
+    alice = (await members.find_member(db, ALICE)).id
+    bob = (await members.find_member(db, BOB)).id
+    bob_before = [
+        await rows(db, "SELECT * FROM members WHERE id = ?", (bob,)),
+        await rows(db, "SELECT * FROM consents WHERE member_id = ?", (bob,)),
+        await rows(db, "SELECT * FROM responses WHERE member_id = ?", (bob,)),
+        await rows(
+            db,
+            "SELECT a.* FROM answers a JOIN responses r ON r.id = a.response_id"
+            " WHERE r.member_id = ?",
+            (bob,),
+        ),
+        await rows(db, "SELECT * FROM handled_taps WHERE member_id = ?", (bob,)),
+    ]
+    assert await count_rows(db, "handled_taps", "member_id = ?", (alice,)) == 1
+    assert await count_rows(db, "answers") == 9
+
+    forgotten = await privacy.forget_member(db, ALICE, setup.count)
+
+    assert forgotten == privacy.Forgotten(alice, 2)
+    assert await members.find_member(db, ALICE) is None
+    assert await privacy.held_data(db, ALICE) is None
+    for table in ("consents", "responses", "handled_taps"):
+        assert await count_rows(db, table, "member_id = ?", (alice,)) == 0, table
+    assert await count_rows(db, "answers") == 4  # Bob's only
+    bob_after = [
+        await rows(db, "SELECT * FROM members WHERE id = ?", (bob,)),
+        await rows(db, "SELECT * FROM consents WHERE member_id = ?", (bob,)),
+        await rows(db, "SELECT * FROM responses WHERE member_id = ?", (bob,)),
+        await rows(
+            db,
+            "SELECT a.* FROM answers a JOIN responses r ON r.id = a.response_id"
+            " WHERE r.member_id = ?",
+            (bob,),
+        ),
+        await rows(db, "SELECT * FROM handled_taps WHERE member_id = ?", (bob,)),
+    ]
+    assert bob_after == bob_before
+    # a second /forget (a tap delivered again) finds nothing
+    assert await privacy.forget_member(db, ALICE, setup.count) is None
+
+
+async def test_after_forgetting_the_totals_are_those_a_rebuild_gives_over_what_remains(db):
+    setup = await register(db)
+    day1 = dt.datetime(2025, 3, 1, 23, 30, tzinfo=dt.UTC)
+    day2, day3 = day1 + DAY, day1 + 2 * DAY
+    # Alice: completed across midnight (started day 1, counted day 2), skipping two questions,
+    # another survey completed, and one left in progress (counts as started only).
+    await respond(db, setup, ALICE, SURVEY, NORTH_SKIPPING, started_at=day1, answered_at=day2)
+    await respond(db, setup, ALICE, OTHER, {"size": 4, "note": None}, started_at=day2)
+    await respond(db, setup, ALICE, SURVEY, {"area": "south"}, complete=False, started_at=day3)
+    # Bob and Carol share some of Alice's tallies and days, and have some of their own.
+    await respond(db, setup, BOB, SURVEY, NORTH_FULL, started_at=day1, answered_at=day2)
+    await respond(db, setup, BOB, SURVEY, {"area": "north"}, complete=False, started_at=day3)
+    await respond(db, setup, CAROL, SURVEY, SOUTH, started_at=day1)
+    await respond(db, setup, CAROL, OTHER, {"size": 4, "note": "fine"}, started_at=day2)
+    alice = (await members.find_member(db, ALICE)).id
+    before = await totals(db)
+    assert before == await rebuilt_totals(db, setup.count)  # the answer path counted right
+    assert (await reports.tallies_by_area(db, "s"))[("north", "issues", "jobs")] == 1
+
+    assert await privacy.forget_member(db, ALICE, setup.count) == privacy.Forgotten(alice, 3)
+
+    after = await totals(db)
+    assert after != before
+    assert after == await rebuilt_totals(db, setup.count)
+    counts = await reports.response_counts(db, "s", None, day1.date())
+    assert (counts.started, counts.completed) == (3, 2)  # Bob's two and Carol's one
+    by_area = await reports.tallies_by_area(db, "s")
+    assert ("north", "issues", "jobs") not in by_area  # Alice's alone
+    assert by_area[("north", "issues", "rent")] == 1  # Bob's stays
+    assert (await reports.response_counts(db, "t", None, day1.date())).completed == 1
+
+
+async def test_forgetting_the_only_respondent_leaves_no_total_behind(db):
+    setup = await register(db)
+    await respond(db, setup, ALICE, SURVEY, NORTH_FULL, answered_at=NOW + DAY)
+    await respond(db, setup, ALICE, OTHER, {"size": 1}, complete=False)
+    assert await totals(db) != ([], [])
+
+    await privacy.forget_member(db, ALICE, setup.count)
+
+    assert await totals(db) == ([], [])
+
+
+# A hypothesis property: any population, any members forgotten, totals equal a fresh rebuild.
+
+survey_answers = st.fixed_dictionaries(
+    {
+        "area": st.sampled_from(["north", "south"]),
+        "issues": st.lists(st.sampled_from(["rent", "jobs", "bus"]), min_size=1, unique=True),
+        "member": st.sampled_from(["yes", "no", None]),
+        "why": st.sampled_from(["rent", "my rent is high", "nothing", None]),
+    }
+)
+other_answers = st.fixed_dictionaries(
+    {
+        "size": st.sampled_from([0, 1, 2.5, 7]),
+        "note": st.sampled_from(["ok", None]),
+    }
+)
+
+
+@st.composite
+def a_response(draw) -> tuple[str, dict, bool, int, int]:
+    survey_id = draw(st.sampled_from(["s", "t"]))
+    drawn = draw(survey_answers if survey_id == "s" else other_answers)
+    answers = {question.id: drawn[question.id] for question in SURVEYS[survey_id].questions}
+    complete = draw(st.booleans())
+    if not complete:  # in progress after some of the questions
+        kept = draw(st.integers(min_value=0, max_value=len(answers) - 1))
+        answers = dict(list(answers.items())[:kept])
+    start_day = draw(st.integers(0, 2))
+    hours_to_answer = draw(st.sampled_from([0, 1, 3, 27]))  # 22:00 + 3 h is the next day
+    return survey_id, answers, complete, start_day, hours_to_answer
+
+
+population = st.lists(st.lists(a_response(), max_size=3), min_size=1, max_size=4)
+
+
+async def forget_and_compare(people: list[list[tuple]], forgotten: set[int]) -> None:
+    db = await open_database(":memory:")
+    try:
+        setup = await register(db)
+        base = dt.datetime(2025, 3, 1, 22, 0, tzinfo=dt.UTC)
+        for person, answered in enumerate(people):
+            await decide(db, person, True, "v1", base)
+            open_surveys: set[str] = set()
+            for survey_id, answers, complete, start_day, hours in answered:
+                if survey_id in open_surveys:  # one open response per member and survey
+                    continue
+                if not complete:
+                    open_surveys.add(survey_id)
+                started_at = base + start_day * DAY
+                await respond(
+                    db,
+                    setup,
+                    person,
+                    SURVEYS[survey_id],
+                    answers,
+                    complete=complete,
+                    started_at=started_at,
+                    answered_at=started_at + dt.timedelta(hours=hours),
+                )
+        for person in sorted(forgotten):
+            assert await privacy.forget_member(db, person, setup.count) is not None
+        kept = await totals(db)
+        assert kept == await rebuilt_totals(db, setup.count)
+        assert await count_rows(db, "members") == len(people) - len(forgotten)
+    finally:
+        await db.close()
+
+
+@settings(max_examples=25, deadline=None)
+@given(population, st.data())
+def test_any_members_forgotten_leave_the_totals_a_rebuild_gives(people, data):
+    forgotten = data.draw(st.sets(st.integers(0, len(people) - 1)))
+    asyncio.run(forget_and_compare(people, forgotten))
+
+
+# --- the file keeps nothing of a forgotten member ---------------------------------------------
+
+BIG_ID = 7391045216883  # six bytes in a record
+SECRET_WORDS = "Quokka marmalade under the viaduct 4417"
+OTHER_WORDS = "Carol keeps her own words 9921"
+
+
+def traces(path: Path, telegram_id: int, words: str) -> set[str]:
+    """What the database file and its write-ahead log still hold of a member."""
+    wal = path.with_name(path.name + "-wal")
+    contents = path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    found = {
+        "id as a number": telegram_id.to_bytes(6, "big"),
+        "id as text": str(telegram_id).encode(),
+        "words": words.encode(),
+    }
+    return {name for name, needle in found.items() if needle in contents}
+
+
+async def test_after_forgetting_neither_file_holds_the_member_id_or_their_words(db, db_path):
+    setup = await register(db)
+    words = {**NORTH_FULL, "why": SECRET_WORDS}
+    await respond(db, setup, BIG_ID, SURVEY, words)
+    await respond(db, setup, BIG_ID, OTHER, {"size": 2, "note": SECRET_WORDS + " again"})
+    await respond(db, setup, CAROL, SURVEY, {**SOUTH, "why": OTHER_WORDS})
+    await db.checkpoint()  # in the main file, not only in the log
+    assert traces(db_path, BIG_ID, SECRET_WORDS) >= {"id as a number", "words"}
+
+    await privacy.forget_member(db, BIG_ID, setup.count)
+
+    assert traces(db_path, BIG_ID, SECRET_WORDS) == set()
+    assert traces(db_path, CAROL, OTHER_WORDS) >= {"words"}  # the check does look at the data
+
+
+async def test_forgetting_a_member_still_only_in_the_log_leaves_no_trace_either(db, db_path):
+    setup = await register(db)
+    await respond(db, setup, CAROL, SURVEY, SOUTH)
+    await db.checkpoint()
+    await respond(db, setup, BIG_ID, SURVEY, {**NORTH_FULL, "why": SECRET_WORDS})
+    assert "words" in traces(db_path, BIG_ID, SECRET_WORDS)
+
+    await privacy.forget_member(db, BIG_ID, setup.count)
+
+    assert traces(db_path, BIG_ID, SECRET_WORDS) == set()
+
+
+async def test_words_replaced_before_forgetting_leave_no_trace_either(db, db_path):
+    setup = await register(db)
+    await respond(db, setup, CAROL, SURVEY, {**SOUTH, "why": OTHER_WORDS})
+    member_id = await member_id_of(db, BIG_ID)
+    response = await responses.start_response(
+        db, member_id, "u", setup.version_ids["u"], "story", NOW
+    )
+    first_words = "Wombat chutney beside the gasworks 5120"
+    response = await responses.record_answer(
+        db, response, first_words, next_question="sure", now=NOW
+    )
+    await db.checkpoint()
+    response = await responses.move_back(db, response, "story", now=NOW)
+    response = await responses.record_answer(
+        db, response, SECRET_WORDS, next_question="sure", now=NOW
+    )
+    final = {"story": SECRET_WORDS, "sure": "yes"}
+    await responses.record_answer(
+        db,
+        response,
+        "yes",
+        next_question=None,
+        now=NOW,
+        area=tally.area_of(TEXT_FIRST, final),
+        counted=tally.keys(TEXT_FIRST, final),
+    )
+    assert "words" in traces(db_path, BIG_ID, SECRET_WORDS)
+
+    await privacy.forget_member(db, BIG_ID, setup.count)
+
+    assert traces(db_path, BIG_ID, SECRET_WORDS) == set()
+    assert traces(db_path, BIG_ID, first_words) == set()
+    assert "words" in traces(db_path, CAROL, OTHER_WORDS)
+
+
+async def test_secure_delete_is_on(db):
+    assert await scalar(db, "PRAGMA secure_delete") == 1
+
+
+# --- unlink_responses -------------------------------------------------------------------------
+
+
+async def test_unlinking_a_survey_detaches_only_its_responses_and_keeps_the_totals(db):
+    setup = await register(db)
+    await respond(db, setup, ALICE, SURVEY, NORTH_FULL)
+    open_t = await respond(db, setup, ALICE, OTHER, {"size": 1}, complete=False)
+    await respond(db, setup, BOB, OTHER, {"size": 5, "note": "ok"})
+    open_s = await respond(db, setup, BOB, SURVEY, {"area": "south"}, complete=False)
+    alice = await members.find_member(db, ALICE)
+    assert alice.active_response_id == open_t
+    before = await totals(db)
+
+    unlinked = await privacy.unlink_responses(db, ["t"])
+
+    assert unlinked == 2
+    assert await count_rows(db, "responses", "survey_id = 't' AND member_id IS NULL") == 2
+    assert await count_rows(db, "responses", "survey_id = 's' AND member_id IS NOT NULL") == 2
+    assert (await members.find_member(db, ALICE)).active_response_id is None
+    assert (await members.find_member(db, BOB)).active_response_id == open_s  # not unlinked
+    assert await totals(db) == before
+    assert await count_rows(db, "answers") == 4 + 1 + 2 + 1  # every answer stays
+    assert await count_rows(db, "members") == 2
+    assert await privacy.unlink_responses(db, ["t"]) == 0  # nothing left to unlink
+    # the anonymous responses still count in a rebuild
+    assert await rebuilt_totals(db, setup.count) == before
+
+
+async def test_unlinked_responses_are_no_longer_part_of_the_members_data(db):
+    setup = await register(db)
+    await respond(db, setup, ALICE, SURVEY, NORTH_FULL)
+    await respond(db, setup, ALICE, OTHER, {"size": 1, "note": None})
+
+    await privacy.unlink_responses(db, ["s"])
+
+    held = await privacy.held_data(db, ALICE)
+    assert [response.survey_id for response in held.responses] == ["t"]
+    # forgetting then leaves the anonymous response, and its totals, alone
+    before_s = await reports.tallies_by_area(db, "s")
+    assert (await privacy.forget_member(db, ALICE, setup.count)).responses == 1
+    assert await reports.tallies_by_area(db, "s") == before_s
+    assert await reports.tallies_by_area(db, "t") == {}
+    assert await totals(db) == await rebuilt_totals(db, setup.count)
+
+
+async def test_unlinking_nothing_unlinks_nothing(db):
+    setup = await register(db)
+    await respond(db, setup, ALICE, SURVEY, NORTH_FULL)
+
+    assert await privacy.unlink_responses(db, []) == 0
+    assert await privacy.unlink_responses(db, ["no-such-survey"]) == 0
+    assert await count_rows(db, "responses", "member_id IS NULL") == 0
+
+
+# --- delete_inactive_members ------------------------------------------------------------------
+
+CUTOFF = dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC)
+LONG_AGO = CUTOFF - 100 * DAY
+RECENTLY = CUTOFF + DAY
+
+
+async def test_inactive_members_are_deleted_and_their_responses_stay_anonymous(db):
+    setup = await register(db)
+    # 1: everything long ago: deleted
+    await respond(db, setup, 1, SURVEY, NORTH_FULL, started_at=LONG_AGO)
+    await respond(db, setup, 1, OTHER, {"size": 3}, complete=False, started_at=LONG_AGO)
+    # 2: created long ago, decided again recently: kept
+    await respond(db, setup, 2, SURVEY, SOUTH, started_at=LONG_AGO)
+    await decide(db, 2, False, "v2", RECENTLY)
+    # 3: created and decided long ago, answered recently: kept
+    await respond(db, setup, 3, SURVEY, NORTH_SKIPPING, started_at=LONG_AGO, answered_at=RECENTLY)
+    # 4: joined recently: kept; 5: joined exactly at the cutoff: kept
+    await respond(db, setup, 4, SURVEY, SOUTH, started_at=RECENTLY)
+    await decide(db, 5, True, "v1", CUTOFF)
+    # 6: decided long ago and never answered: deleted
+    await decide(db, 6, True, "v1", LONG_AGO)
+    before = await totals(db)
+    gone = [(await members.find_member(db, n)).id for n in (1, 6)]
+
+    deleted = await privacy.delete_inactive_members(db, CUTOFF)
+
+    assert deleted == 2
+    assert [n for n in range(1, 7) if await members.find_member(db, n) is not None] == [2, 3, 4, 5]
+    for member_id in gone:
+        assert await count_rows(db, "consents", "member_id = ?", (member_id,)) == 0
+        assert await count_rows(db, "handled_taps", "member_id = ?", (member_id,)) == 0
+    assert await count_rows(db, "responses") == 5
+    assert await count_rows(db, "responses", "member_id IS NULL") == 2  # member 1's two
+    assert await count_rows(db, "answers") == 4 + 1 + 4 + 4 + 4
+    assert await totals(db) == before
+    assert await rebuilt_totals(db, setup.count) == before
+
+
+async def test_a_response_updated_exactly_at_the_cutoff_keeps_its_member(db):
+    setup = await register(db)
+    await respond(db, setup, 1, OTHER, {"size": 3}, complete=False, started_at=LONG_AGO)
+    await respond(db, setup, 1, SURVEY, {"area": "north"}, complete=False, started_at=CUTOFF)
+
+    assert await privacy.delete_inactive_members(db, CUTOFF) == 0
+    assert await privacy.delete_inactive_members(db, CUTOFF + dt.timedelta(seconds=1)) == 1
+
+
+# --- linked_surveys ---------------------------------------------------------------------------
+
+
+async def test_linked_surveys_gives_the_latest_activity_over_linked_responses(db):
+    setup = await register(db)
+    await respond(db, setup, ALICE, SURVEY, NORTH_FULL, started_at=NOW, answered_at=NOW + DAY)
+    await respond(db, setup, BOB, SURVEY, {"area": "south"}, complete=False, started_at=NOW)
+    await respond(db, setup, ALICE, OTHER, {"size": 1, "note": None}, started_at=NOW + 5 * DAY)
+
+    assert await privacy.linked_surveys(db) == {"s": NOW + DAY, "t": NOW + 5 * DAY}
+
+    await privacy.unlink_responses(db, ["t"])
+    await respond(db, setup, CAROL, SURVEY, SOUTH, started_at=NOW + 9 * DAY)
+    await privacy.unlink_responses(db, [])
+    assert await privacy.linked_surveys(db) == {"s": NOW + 9 * DAY}
+
+
+async def test_linked_surveys_ignores_unlinked_responses(db):
+    setup = await register(db)
+    await respond(db, setup, ALICE, SURVEY, NORTH_FULL, started_at=NOW)
+    await respond(db, setup, BOB, SURVEY, SOUTH, started_at=NOW + 3 * DAY)
+    await privacy.delete_inactive_members(db, NOW + DAY)  # Alice goes, her response stays
+
+    assert await privacy.linked_surveys(db) == {"s": NOW + 3 * DAY}
+    assert await count_rows(db, "responses", "member_id IS NULL") == 1
+
+
+async def test_linked_surveys_is_empty_without_responses(db):
+    assert await privacy.linked_surveys(db) == {}
+
+
+# --- pruning the audit log and handled taps ---------------------------------------------------
+
+
+async def test_audit_prune_deletes_only_entries_older_than_the_cutoff(db):
+    for days_before in (3, 2, 1, 0):
+        await audit.record(db, f"action-{days_before}", NOW - days_before * DAY)
+
+    assert await audit.prune(db, NOW - DAY) == 2
+
+    assert [entry.action for entry in await audit.recent(db)] == ["action-0", "action-1"]
+    assert await audit.prune(db, NOW - DAY) == 0
+
+
+async def test_prune_taps_forgets_only_taps_older_than_the_cutoff(db):
+    for days_before in (3, 1, 0):
+        await decide(db, ALICE, True, "v1", NOW - days_before * DAY, tap=f"tap-{days_before}")
+
+    await handled.prune_taps(db, NOW - DAY)
+
+    kept = await rows(db, "SELECT callback_query_id FROM handled_taps ORDER BY 1")
+    assert kept == [("tap-0",), ("tap-1",)]
+    # a kept tap delivered again is still refused
+    assert await decide(db, ALICE, False, "v1", NOW, tap="tap-1") is None
+
+
+# --- record_consent and latest_consent --------------------------------------------------------
+
+
+async def test_declining_closes_the_open_survey_and_agreeing_does_not(db):
+    setup = await register(db)
+    open_s = await respond(db, setup, ALICE, SURVEY, {"area": "north"}, complete=False)
+    assert (await members.find_member(db, ALICE)).active_response_id == open_s
+
+    agreed = await members.record_consent(db, ALICE, True, "v2", NOW, message_id=10)
+    assert agreed.active_response_id == open_s
+
+    withdrawn = await members.record_consent(db, ALICE, False, "v2", NOW, message_id=11)
+    assert withdrawn.agreed is False
+    assert withdrawn.active_response_id is None
+    assert withdrawn.last_message_id == 11
+    assert await count_rows(db, "responses", "id = ?", (open_s,)) == 1  # kept, not deleted
+
+
+async def test_a_withdraw_message_handled_before_is_refused(db):
+    await decide(db, ALICE, True, "v1", NOW)
+    assert await members.record_consent(db, ALICE, False, "v1", NOW, message_id=20) is not None
+    consents = await count_rows(db, "consents")
+
+    assert await members.record_consent(db, ALICE, False, "v1", NOW, message_id=20) is None
+    assert await members.record_consent(db, ALICE, True, "v1", NOW, message_id=19) is None
+
+    assert await count_rows(db, "consents") == consents
+    assert (await members.latest_consent(db, ALICE)).agreed is False
+
+
+async def test_latest_consent_is_the_newest_decision_of_that_member(db):
+    assert await members.latest_consent(db, ALICE) is None
+    await decide(db, ALICE, True, "v1", NOW)
+    await decide(db, ALICE, False, "v2", NOW + DAY)
+    await decide(db, BOB, True, "v3", NOW + 2 * DAY)
+
+    assert await members.latest_consent(db, ALICE) == ConsentRecord(
+        False, "v2", (NOW + DAY).isoformat()
+    )
+    assert await members.latest_consent(db, BOB) == ConsentRecord(
+        True, "v3", (NOW + 2 * DAY).isoformat()
+    )
+    assert await members.latest_consent(db, CAROL) is None
+
+
+# --- migration 0004 ---------------------------------------------------------------------------
+
+
+def build_version_3(path: Path) -> None:
+    """A database as Doorstep left it before 0004, with members, answers and an open survey."""
+    stamp = NOW.isoformat()
+    with closing(sqlite3.connect(path, isolation_level=None)) as connection:
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA foreign_keys = ON")
+        for number, sql in migrations():
+            if number <= 3:
+                connection.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};COMMIT;")
+        connection.execute(
+            "INSERT INTO survey_versions (id, survey_id, content_hash, definition,"
+            " first_loaded_at) VALUES (1, 's', 'h', ?, ?)",
+            (canonical_json(SURVEY), stamp),
+        )
+        connection.executescript(
+            f"""
+            BEGIN;
+            INSERT INTO members (id, telegram_id, created_at, last_message_id)
+                VALUES (1, 111, '{stamp}', 5), (2, 222, '{stamp}', 0);
+            INSERT INTO consents (member_id, agreed, notice_version, decided_at)
+                VALUES (1, 1, 'v1', '{stamp}'), (2, 1, 'v1', '{stamp}');
+            INSERT INTO handled_taps VALUES ('tap-a', 1, '{stamp}'), ('tap-b', 2, '{stamp}');
+            INSERT INTO responses (id, member_id, survey_id, survey_version_id, status,
+                current_question, step, started_at, updated_at, completed_at)
+                VALUES (1, 1, 's', 1, 'completed', NULL, 4, '{stamp}', '{stamp}', '{stamp}'),
+                       (2, 2, 's', 1, 'in_progress', 'issues', 1, '{stamp}', '{stamp}', NULL);
+            INSERT INTO answers VALUES
+                (1, 'area', '"north"', '{stamp}'), (1, 'issues', '["rent"]', '{stamp}'),
+                (1, 'member', NULL, '{stamp}'), (1, 'why', '"words"', '{stamp}'),
+                (2, 'area', '"south"', '{stamp}');
+            UPDATE members SET active_response_id = 2 WHERE id = 2;
+            COMMIT;
+            """
+        )
+        # before 0004 a response cannot lose its member
+        with pytest.raises(sqlite3.IntegrityError, match="NOT NULL"):
+            connection.execute("UPDATE responses SET member_id = NULL WHERE id = 1")
+        assert connection.execute("PRAGMA user_version").fetchone() == (3,)
+
+
+def snapshot(path: Path) -> dict[str, list[tuple]]:
+    tables = ["members", "consents", "handled_taps", "survey_versions", "responses", "answers"]
+    with closing(sqlite3.connect(path)) as connection:
+        return {
+            table: connection.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3").fetchall()
+            for table in [*tables, "survey_days"]
+        }
+
+
+def count_version_1(version_id: int, answers: Mapping) -> tuple[str, list[tally.Key]]:
+    assert version_id == 1
+    return tally.area_of(SURVEY, answers), tally.keys(SURVEY, answers)
+
+
+@pytest.fixture
+async def upgraded(open_db, db_path) -> tuple[Database, dict[str, list[tuple]]]:
+    """A version 3 database opened (so migrated) by Doorstep, and its rows before."""
+    build_version_3(db_path)
+    before = snapshot(db_path)
+    assert len(before["answers"]) == 5
+    return await open_db(db_path), before
+
+
+async def test_migration_4_keeps_every_row(upgraded):
+    db, before = upgraded
+
+    assert await scalar(db, "PRAGMA user_version") == 4
+    for table, kept in before.items():
+        assert await rows(db, f"SELECT * FROM {table} ORDER BY 1, 2, 3") == kept, table
+    assert (await members.find_member(db, 222)).active_response_id == 2
+
+
+async def test_migration_4_leaves_foreign_keys_on_and_consistent(upgraded):
+    db, _ = upgraded
+
+    assert await scalar(db, "PRAGMA foreign_keys") == 1
+    assert await rows(db, "PRAGMA foreign_key_check") == []
+    schema = " ".join(sql for (sql,) in await rows(db, "SELECT sql FROM sqlite_master") if sql)
+    assert "responses_new" not in schema
+    assert await scalar(db, "PRAGMA secure_delete") == 1
+
+
+async def test_after_migration_4_a_response_can_lose_its_member(upgraded):
+    db, _ = upgraded
+
+    assert await privacy.unlink_responses(db, ["s"]) == 2
+
+    assert await count_rows(db, "responses", "member_id IS NULL") == 2
+    assert (await members.find_member(db, 222)).active_response_id is None
+
+
+async def test_after_migration_4_answers_and_starts_are_still_counted(upgraded):
+    db, _ = upgraded
+    open_response = await responses.get_response(db, 2)
+    final = {"area": "south", "issues": ["jobs"], "member": "no", "why": None}
+    for question, following in [("issues", "member"), ("member", "why"), ("why", None)]:
+        extra = (
+            {"area": tally.area_of(SURVEY, final), "counted": tally.keys(SURVEY, final)}
+            if following is None
+            else {}
+        )
+        open_response = await responses.record_answer(
+            db, open_response, final[question], next_question=following, now=NOW, **extra
+        )
+        assert open_response is not None, question  # the accept_answer trigger took it
+
+    assert open_response.completed
+    assert (await reports.tallies_by_area(db, "s"))[("south", "issues", "jobs")] == 1
+    started_again = await responses.start_response(db, 1, "s", 1, "area", NOW + DAY)
+    assert started_again is not None
+    counts = await reports.response_counts(db, "s", None, NOW.date())
+    assert (counts.started, counts.completed) == (3, 1)  # count_start took the new one
+    assert await rows(db, "SELECT area, day, completed FROM survey_days WHERE completed > 0") == [
+        ("south", NOW.date().isoformat(), 1)
+    ]
+
+
+async def test_after_migration_4_forgetting_cascades_through_the_rebuilt_table(upgraded):
+    db, _ = upgraded
+    await reports.rebuild_totals(db, count_version_1)
+    assert (await reports.tallies_by_area(db, "s"))[("north", "issues", "rent")] == 1
+
+    forgotten = await privacy.forget_member(db, 111, count_version_1)
+
+    assert forgotten == privacy.Forgotten(1, 1)
+    assert await count_rows(db, "responses") == 1
+    assert await count_rows(db, "answers") == 1  # the open response's answer only
+    assert await count_rows(db, "handled_taps") == 1
+    assert await reports.tallies_by_area(db, "s") == {}
