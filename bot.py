@@ -71,6 +71,10 @@ log = logging.getLogger("doorstep")
 EXIT_INVALID_SURVEYS = 1
 EXIT_BAD_SETTINGS = 2
 EXIT_NOT_FOUND = 3
+NO_KEY = (
+    "DOORSTEP_SECRET_KEY is not set and the bot has not made its key file yet: run this with"
+    " the bot's settings"
+)
 # Updates handled at once (each chat's own updates always in order): enough to keep members from
 # waiting on each other's Bot API round trips, few enough for one SQLite connection.
 CONCURRENT_UPDATES = 32
@@ -321,17 +325,30 @@ def secret_key(settings: Settings) -> bytes:
     """The key of respondents' pseudonyms: DOORSTEP_SECRET_KEY, or one generated at first start
     and kept beside the database, readable by its owner only (an in-memory database gets a key
     for the run)."""
+    if str(settings.database) == ":memory:" and settings.secret_key is None:
+        return secrets.token_bytes(32)
+    key = existing_secret_key(settings)
+    if key is not None:
+        return key
+    path = _key_file(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+def existing_secret_key(settings: Settings) -> bytes | None:
+    """The key the bot uses, if there is one yet (the command line never makes a new one: its
+    codes would match no export)."""
     if settings.secret_key is not None:
         return settings.secret_key.get_secret_value().encode()
-    if str(settings.database) == ":memory:":
-        return secrets.token_bytes(32)
-    path = settings.database.with_name(settings.database.name + ".key")
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+    path = _key_file(settings)
+    return path.read_text().strip().encode() if path.exists() else None
+
+
+def _key_file(settings: Settings) -> Path:
+    return settings.database.with_name(settings.database.name + ".key")
 
 
 async def _stopped(application: Application) -> None:
@@ -419,10 +436,14 @@ async def export_command(survey_id: str, out: Path) -> int:
     if survey_id not in surveys:
         print(f"no survey {survey_id!r} in {settings.surveys}", file=sys.stderr)
         return EXIT_INVALID_SURVEYS
+    key = existing_secret_key(settings)
+    if key is None:
+        print(NO_KEY, file=sys.stderr)
+        return EXIT_BAD_SETTINGS
     db = await open_database(settings.database)
     try:
         with out.open("w", encoding="utf-8", newline="") as stream:
-            rows = await export.write_export(db, surveys[survey_id], secret_key(settings), stream)
+            rows = await export.write_export(db, surveys[survey_id], key, stream)
     finally:
         await db.close()
     print(f"{rows} responses written to {out}")
@@ -437,12 +458,16 @@ async def forget_command(telegram_id: int) -> int:
     except ValidationError as error:
         print(settings_problem(error), file=sys.stderr)
         return EXIT_BAD_SETTINGS
+    key = existing_secret_key(settings)
+    if key is None:
+        print(NO_KEY, file=sys.stderr)
+        return EXIT_BAD_SETTINGS
     db = await open_database(settings.database)
     try:
         forgotten = await privacy.forget(
             db,
             Catalogue(),  # the versions the member's responses were given to are in the database
-            secret_key(settings),
+            key,
             telegram_id,
             utc_now(),
             requested="by the operator",
@@ -453,6 +478,12 @@ async def forget_command(telegram_id: int) -> int:
         print(f"no member with Telegram id {telegram_id}: nothing is held", file=sys.stderr)
         return EXIT_NOT_FOUND
     print(f"deleted the member and {forgotten.responses} responses; recorded in the audit log")
+    if not forgotten.checkpointed:
+        print(
+            "another reader holds the database: its log still holds the deleted rows until the"
+            " bot's next checkpoint",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -492,8 +523,10 @@ def configure_logging() -> None:
     logging.basicConfig(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
     )
-    # httpx logs every request URL at INFO, and the URL carries the bot token.
+    # httpx logs every request URL at INFO, and the URL carries the bot token; the job
+    # scheduler logs job names, which carry organiser chat ids.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 if __name__ == "__main__":

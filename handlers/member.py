@@ -191,11 +191,13 @@ async def _decide_consent(
         await _answer(query, render.NOTICE_CHANGED, alert=True)
         await _show_notice(query.message, context, consent.survey_id)
         return
-    before = await members.find_member(service.db, query.from_user.id)
+    if not consent.agreed:
+        await _decline(query, context, consent)
+        return
     member = await members.record_consent(
         service.db,
         query.from_user.id,
-        consent.agreed,
+        True,
         consent.version,
         service.clock(),
         query_id=query.id,
@@ -204,17 +206,38 @@ async def _decide_consent(
     await _answer(query)
     if member is None:
         return  # this tap was handled before; the member may have decided otherwise since
-    if not consent.agreed:
-        had_agreed = before is not None and before.agreed
-        await ignore_harmless(
-            query.edit_message_text(render.WITHDRAWN if had_agreed else render.DECLINED)
-        )
-        return
     await ignore_harmless(query.edit_message_text(render.AGREED))
     if consent.survey_id:  # the decision already records this tap
         await _open_survey(query.message, context, member, consent.survey_id)
     else:
         await _send_survey_list(query.message, context, member)
+
+
+async def _decline(
+    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, consent: Consent
+) -> None:
+    """No thanks, or Withdraw: recorded only for a member who had agreed; someone who never
+    agreed (or whose data was deleted since) leaves no record at all. Telegram delivers a
+    chat's updates in order, so a refusal delivered again never comes after a later agreement:
+    a member who agreed and then taps No thanks, on any notice, means it."""
+    service = services(context)
+    before = await members.find_member(service.db, query.from_user.id)
+    await _answer(query)
+    if before is None or not before.agreed:
+        text = render.DECLINED if before is None else privacy_render.NOT_AGREED
+        await ignore_harmless(query.edit_message_text(text))
+        return
+    withdrawn = await members.record_consent(
+        service.db,
+        query.from_user.id,
+        False,
+        consent.version,
+        service.clock(),
+        query_id=query.id,
+        notice_message_id=query.message.message_id,
+    )
+    if withdrawn is not None:  # None: this tap was handled before
+        await ignore_harmless(query.edit_message_text(render.WITHDRAWN))
 
 
 async def _question_button(

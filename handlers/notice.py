@@ -87,7 +87,9 @@ class _TelegramHTML(mistune.HTMLRenderer):
         return f"<pre>{escape(code, quote=False)}</pre>\n\n"
 
     def block_quote(self, text: str) -> str:
-        return f"<blockquote>{text.strip()}</blockquote>\n\n"
+        # Telegram does not nest quotes: a quote inside a quote joins it.
+        inner = text.replace("<blockquote>", "").replace("</blockquote>", "")
+        return f"<blockquote>{inner.strip()}</blockquote>\n\n"
 
     def block_html(self, html: str) -> str:
         return f"{escape(html.strip(), quote=False)}\n\n"

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 # Telegram delivers an update again within a day at most: taps older than this are never seen
 # again, so their record (a callback id and a member) is no longer needed.
 HANDLED_TAPS_KEPT = dt.timedelta(days=7)
+CHECKPOINT_RETRY = dt.timedelta(minutes=1)
 
 
 async def privacy_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -64,10 +65,11 @@ async def withdraw_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         service.clock(),
         message_id=message.message_id,
     )
-    # A /withdraw delivered again was recorded the first time: say the same, change nothing.
+    if recorded is None:  # a /withdraw delivered again, after the member agreed once more
+        await message.reply_text(render.ALREADY_HANDLED)
+        return
     await message.reply_text(render.WITHDRAWN)
-    if recorded is not None:
-        log.info("a member withdrew consent")
+    log.info("a member withdrew consent")
 
 
 async def mydata_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -117,7 +119,22 @@ async def forget_button(
     if forgotten is None:  # deleted before: a second tap, or a tap delivered again
         await ignore_harmless(query.edit_message_text(privacy_render.NOTHING_HELD))
         return
+    if not forgotten.checkpointed:
+        schedule_checkpoint(context)
     await ignore_harmless(query.edit_message_text(privacy_render.FORGOTTEN))
+
+
+def schedule_checkpoint(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Try the checkpoint again in a minute: until it succeeds, the write-ahead log still holds
+    what was deleted."""
+    log.warning("another reader kept the database log from being truncated; retrying")
+    context.job_queue.run_once(_checkpoint_again, CHECKPOINT_RETRY, name="checkpoint")
+
+
+async def _checkpoint_again(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The retry of a checkpoint that a reader blocked (until it succeeds)."""
+    if not await services(context).db.checkpoint():
+        schedule_checkpoint(context)
 
 
 async def forget(
@@ -148,12 +165,15 @@ async def forget(
 
 async def apply_retention(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The daily retention job: unlink long-closed surveys' responses, delete long-inactive
-    members, prune old audit entries and handled taps."""
-    await retain(services(context))
+    members, prune old audit entries and handled taps, and leave no trace of what went."""
+    if not await retain(services(context)):
+        schedule_checkpoint(context)
 
 
-async def retain(service: Services) -> None:
-    """Apply DOORSTEP_RETENTION_DAYS once, at the service's clock."""
+async def retain(service: Services) -> bool:
+    """Apply DOORSTEP_RETENTION_DAYS once, at the service's clock. After any deletion (today's
+    or a /forget since the last run) the database file is rebuilt, so that no fragment of a
+    deleted row is left in it. False when a reader kept the log from being truncated."""
     now, today = service.clock(), service.today()
     kept = dt.timedelta(days=service.retention_days)
     due = [
@@ -174,14 +194,19 @@ async def retain(service: Services) -> None:
             service.db,
             "retention",
             now,
-            scope=f"{unlinked} responses unlinked, {deleted} members deleted",
+            scope=f"responses unlinked: {unlinked}; inactive members deleted: {deleted}",
         )
     log.info(
-        "retention: %d responses unlinked, %d inactive members deleted, %d audit entries pruned",
+        "retention: responses unlinked: %d; inactive members deleted: %d; audit entries pruned: %d",
         unlinked,
         deleted,
         pruned,
     )
+    rebuilt = await privacy.compact_if_due(service.db)
+    checkpointed = await service.db.checkpoint()
+    if rebuilt:
+        log.info("database rebuilt after deletions")
+    return checkpointed
 
 
 def _current(service: Services, survey_id: str) -> Survey | None:

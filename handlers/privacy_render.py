@@ -60,7 +60,7 @@ def privacy_status(
         status = f"<b>Your choice:</b> you agreed on {day}. You can withdraw at any time."
         button = render.button("Withdraw my consent", Consent(False, notice.version))
     else:
-        status = f"<b>Your choice:</b> you did not agree (on {day}), so I take no answers."
+        status = f"<b>Your choice:</b> you withdrew your consent on {day}, so I take no answers."
         button = render.button("I agree", Consent(True, notice.version))
     return f"{notice.text}\n\n{status}", InlineKeyboardMarkup([[button]])
 
@@ -109,6 +109,20 @@ def held_data_json(
             _response(response, surveys[response.version_id]) for response in held.responses
         ],
         "contact_preferences": NO_CONTACT_PREFERENCES,
+        "technical": {
+            "answering_survey": held.answering,
+            "last_message_handled": held.last_message_id,
+        },
+        "as_organiser": [
+            {
+                "at": entry.at,
+                "action": entry.action,
+                "chat_id": entry.chat_id,
+                "survey_id": entry.survey_id,
+                "scope": entry.scope,
+            }
+            for entry in held.audit_entries
+        ],
     }
     return json.dumps(document, ensure_ascii=False, indent=2).encode()
 
@@ -119,7 +133,10 @@ def _response(response: HeldResponse, survey: Survey) -> dict[str, object]:
         "survey": survey.title,
         "status": "completed" if response.completed else "in progress",
         "started_at": response.started_at,
+        "last_changed_at": response.updated_at,
         "completed_at": response.completed_at,
+        "current_question": response.current_question,
+        "ticked_before_done": response.ticked,
         "answers": [
             {
                 "question_id": question.id,

@@ -68,10 +68,7 @@ PRIVATE_COMMANDS = [
     ("forget", "Delete everything held about you"),
 ]
 
-DECLINED = (
-    "No problem. Nothing about you is stored except this decision.\n"
-    "If you change your mind, send /start."
-)
+DECLINED = "No problem: nothing about you is stored.\nIf you change your mind, send /start."
 WITHDRAWN = (
     "Understood: I will not take any more answers from you, and your open survey is closed. "
     "The answers you gave before are still held: send /forget to delete them, or /start if "

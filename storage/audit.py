@@ -23,6 +23,9 @@ class AuditEntry:
     scope: str | None
 
 
+ENTRY_COLUMNS = "at, actor, chat_id, action, survey_id, scope"  # as AuditEntry
+
+
 async def record(
     db: Database,
     action: str,
@@ -46,9 +49,7 @@ async def recent(db: Database, limit: int = 50) -> list[AuditEntry]:
     """The newest entries, newest first."""
     async with db.statement() as connection:
         rows = await connection.execute_fetchall(
-            "SELECT at, actor, chat_id, action, survey_id, scope FROM audit_log"
-            " ORDER BY id DESC LIMIT ?",
-            (limit,),
+            f"SELECT {ENTRY_COLUMNS} FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
         )
     return [AuditEntry(*row) for row in rows]
 

@@ -67,12 +67,27 @@ class Database:
         async with self._lock.reader:
             yield self._connection
 
-    async def checkpoint(self) -> None:
+    async def checkpoint(self) -> bool:
         """Copy the write-ahead log into the database file and truncate it, so that rows just
-        deleted (zeroed in the file by `secure_delete`) are left in neither file. A backup
-        reading at that moment can keep the log from being truncated until the next one."""
+        deleted (zeroed in the file by `secure_delete`) are left in neither file.
+
+        False when another connection (a backup, a shell) was reading and the log could not be
+        truncated: the caller tries again later. The bot does not wait for that reader, as every
+        other update waits meanwhile."""
         async with self._lock.writer:
-            await self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            await self._connection.execute("PRAGMA busy_timeout = 0")
+            try:
+                rows = await self._connection.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                await self._connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        busy, _, _ = rows[0]
+        return not busy
+
+    async def vacuum(self) -> None:
+        """Rebuild the database file, leaving no fragment of deleted rows in it (the rebuilt
+        pages pass through the write-ahead log: checkpoint after). Everything else waits."""
+        async with self._lock.writer:
+            await self._connection.execute("VACUUM")
 
     async def close(self) -> None:
         """Close the connection (after the last use)."""

@@ -1,7 +1,8 @@
 """Members and their consent decisions.
 
-A member row exists only once a person has decided on the privacy notice: before that, nothing
-about them is stored. The consent history keeps every decision with its time and notice version.
+A member row exists only once a person has agreed to the privacy notice: before that, and after
+declining, nothing about them is stored. The consent history keeps every decision (agreeing,
+withdrawing) with its time and notice version.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def _member(row: Sequence) -> Member:
 
 
 async def find_member(db: Database, telegram_id: int) -> Member | None:
-    """The member with this Telegram id, or None if they never decided on the notice."""
+    """The member with this Telegram id, or None if they never agreed to the notice."""
     async with db.statement() as connection:
         rows = await connection.execute_fetchall(
             f"SELECT {_MEMBER_COLUMNS} FROM members m WHERE m.telegram_id = ?", (telegram_id,)

@@ -15,9 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from storage import reports
+import aiosqlite
+
+from storage import audit, reports
+from storage.audit import AuditEntry
 from storage.db import Database
 from storage.members import ConsentRecord
 from storage.reports import Counter_, RemovedResponse
@@ -35,6 +38,9 @@ class HeldResponse:
     completed_at: str | None
     answers: dict[str, AnswerValue]
     answered_at: dict[str, str]
+    updated_at: str | None = None
+    current_question: str | None = None  # where an unfinished response stands
+    ticked: list[str] = field(default_factory=list)  # a multi question's options before Done
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,10 @@ class HeldData:
     created_at: str
     consents: list[ConsentRecord]
     responses: list[HeldResponse]
+    answering: str | None = None  # the survey their typed answers go to
+    last_message_id: int = 0  # the newest of their messages handled (so none counts twice)
+    # what they did as an organiser or administrator (the audit log names them)
+    audit_entries: list[AuditEntry] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,8 @@ class Forgotten:
 
     member_id: int
     responses: int
+    # False while another reader kept the write-ahead log from being truncated: try again
+    checkpointed: bool
 
 
 _RESPONSES_OF_MEMBER = """
@@ -62,7 +74,8 @@ _RESPONSES_OF_MEMBER = """
         (SELECT json_group_object(a.question_id, json(a.value)) FROM answers a
          WHERE a.response_id = r.id),
         (SELECT json_group_object(a.question_id, a.answered_at) FROM answers a
-         WHERE a.response_id = r.id)
+         WHERE a.response_id = r.id),
+        r.updated_at, r.current_question, r.pending_choices
     FROM responses r WHERE r.member_id = ? ORDER BY r.id
 """
 
@@ -71,28 +84,38 @@ async def held_data(db: Database, telegram_id: int) -> HeldData | None:
     """Everything stored about the member with this Telegram id (None: nothing at all)."""
     async with db.transaction() as connection:  # one consistent read of three tables
         rows = await connection.execute_fetchall(
-            "SELECT id, created_at FROM members WHERE telegram_id = ?", (telegram_id,)
+            "SELECT m.id, m.created_at, r.survey_id, m.last_message_id FROM members m"
+            " LEFT JOIN responses r ON r.id = m.active_response_id WHERE m.telegram_id = ?",
+            (telegram_id,),
         )
         if not rows:
             return None
-        member_id, created_at = rows[0]
+        member_id, created_at, answering, last_message_id = rows[0]
         consents = await connection.execute_fetchall(
             "SELECT agreed, notice_version, decided_at FROM consents WHERE member_id = ?"
             " ORDER BY id",
             (member_id,),
         )
         held = await connection.execute_fetchall(_RESPONSES_OF_MEMBER, (member_id,))
+        entries = await connection.execute_fetchall(
+            f"SELECT {audit.ENTRY_COLUMNS} FROM audit_log WHERE actor = ? ORDER BY id",
+            (telegram_id,),
+        )
     return HeldData(
         member_id,
         telegram_id,
         created_at,
         [ConsentRecord(bool(agreed), version, at) for agreed, version, at in consents],
         [_held_response(row) for row in held],
+        answering,
+        last_message_id,
+        [AuditEntry(*entry) for entry in entries],
     )
 
 
 def _held_response(row: Sequence) -> HeldResponse:
-    survey_id, version_id, completed, started_at, completed_at, answers, answered_at = row
+    (survey_id, version_id, completed, started_at, completed_at, answers, answered_at) = row[:7]
+    updated_at, current_question, ticked = row[7:]
     return HeldResponse(
         survey_id,
         version_id,
@@ -101,6 +124,9 @@ def _held_response(row: Sequence) -> HeldResponse:
         completed_at,
         json.loads(answers),
         json.loads(answered_at),
+        updated_at,
+        current_question,
+        json.loads(ticked),
     )
 
 
@@ -117,14 +143,27 @@ async def forget_member(db: Database, telegram_id: int, count: Counter_) -> Forg
         member_id = rows[0][0]
         held = await connection.execute_fetchall(_RESPONSES_OF_MEMBER, (member_id,))
         removed = [
-            RemovedResponse(survey_id, version_id, _given(json.loads(answers)), started, done)
-            for survey_id, version_id, completed, started, done, answers, _ in held
+            RemovedResponse(
+                response.survey_id,
+                response.version_id,
+                _given(response.answers),
+                response.started_at,
+                response.completed_at,
+            )
+            for response in map(_held_response, held)
         ]
         await reports.remove_from_totals(connection, removed, count)
         # Consents, responses, answers and handled taps go with the member (ON DELETE CASCADE).
         await connection.execute("DELETE FROM members WHERE id = ?", (member_id,))
-    await db.checkpoint()
-    return Forgotten(member_id, len(removed))
+        # An organiser's or administrator's own entries stay, without who they were.
+        await connection.execute(
+            "UPDATE audit_log SET actor = NULL WHERE actor = ?", (telegram_id,)
+        )
+        await connection.execute(
+            "UPDATE audit_log SET chat_id = NULL WHERE chat_id = ?", (telegram_id,)
+        )
+        await _compact_later(connection)
+    return Forgotten(member_id, len(removed), await db.checkpoint())
 
 
 def _given(answers: dict[str, AnswerValue]) -> dict[str, AnswerValue]:
@@ -145,21 +184,14 @@ async def linked_surveys(db: Database) -> dict[str, dt.datetime]:
 async def unlink_responses(db: Database, survey_ids: Iterable[str]) -> int:
     """Remove the link between members and their responses to these surveys; returns how
     many responses were unlinked. The responses stay, anonymous, and still count."""
-    surveys = json.dumps(list(survey_ids))
     async with db.transaction() as connection:
-        await connection.execute(
-            "UPDATE members SET active_response_id = NULL WHERE active_response_id IN"
-            " (SELECT id FROM responses WHERE survey_id IN (SELECT value FROM json_each(?)))",
-            (surveys,),
-        )
-        cursor = await connection.execute(
-            "UPDATE responses SET member_id = NULL WHERE member_id IS NOT NULL"
+        rows = await connection.execute_fetchall(
+            "SELECT id FROM responses WHERE member_id IS NOT NULL"
             " AND survey_id IN (SELECT value FROM json_each(?))",
-            (surveys,),
+            (json.dumps(list(survey_ids)),),
         )
-        unlinked = cursor.rowcount
-    await db.checkpoint()
-    return unlinked
+        await _unlink(connection, [response_id for (response_id,) in rows])
+    return len(rows)
 
 
 async def delete_inactive_members(db: Database, inactive_since: dt.datetime) -> int:
@@ -167,7 +199,7 @@ async def delete_inactive_members(db: Database, inactive_since: dt.datetime) -> 
     responses are unlinked first, and stay, anonymous. Returns how many were deleted."""
     since = inactive_since.isoformat()
     async with db.transaction() as connection:
-        rows = await connection.execute_fetchall(
+        members = await connection.execute_fetchall(
             "SELECT id FROM members m WHERE m.created_at < ?"
             " AND NOT EXISTS (SELECT 1 FROM consents c"
             "  WHERE c.member_id = m.id AND c.decided_at >= ?)"
@@ -175,14 +207,58 @@ async def delete_inactive_members(db: Database, inactive_since: dt.datetime) -> 
             "  WHERE r.member_id = m.id AND r.updated_at >= ?)",
             (since, since, since),
         )
-        inactive = json.dumps([member_id for (member_id,) in rows])
-        await connection.execute(
-            "UPDATE responses SET member_id = NULL"
-            " WHERE member_id IN (SELECT value FROM json_each(?))",
+        inactive = json.dumps([member_id for (member_id,) in members])
+        responses = await connection.execute_fetchall(
+            "SELECT id FROM responses WHERE member_id IN (SELECT value FROM json_each(?))",
             (inactive,),
         )
+        await _unlink(connection, [response_id for (response_id,) in responses])
         await connection.execute(
             "DELETE FROM members WHERE id IN (SELECT value FROM json_each(?))", (inactive,)
         )
-    await db.checkpoint()
-    return len(rows)
+        if members:
+            await _compact_later(connection)
+    return len(members)
+
+
+async def _unlink(connection: aiosqlite.Connection, response_ids: list[int]) -> None:
+    """Unlink responses from their members. They keep the days they were started, changed and
+    completed and each answer given, not the times: an exact moment would match their member's
+    other records (when they agreed, or started another survey) and link them back."""
+    if not response_ids:
+        return
+    ids = json.dumps(response_ids)
+    await connection.execute(
+        "UPDATE members SET active_response_id = NULL"
+        " WHERE active_response_id IN (SELECT value FROM json_each(?))",
+        (ids,),
+    )
+    await connection.execute(
+        "UPDATE responses SET member_id = NULL, started_at = substr(started_at, 1, 10),"
+        " updated_at = substr(updated_at, 1, 10), completed_at = substr(completed_at, 1, 10)"
+        " WHERE id IN (SELECT value FROM json_each(?))",
+        (ids,),
+    )
+    await connection.execute(
+        "UPDATE answers SET answered_at = substr(answered_at, 1, 10)"
+        " WHERE response_id IN (SELECT value FROM json_each(?))",
+        (ids,),
+    )
+    await _compact_later(connection)
+
+
+async def _compact_later(connection: aiosqlite.Connection) -> None:
+    await connection.execute("UPDATE maintenance SET compact_due = 1")
+
+
+async def compact_if_due(db: Database) -> bool:
+    """After deletions, rebuild the file so that no fragment of a deleted row is left in it
+    (see the `maintenance` table); returns whether it was rebuilt. Checkpoint after."""
+    async with db.statement() as connection:
+        rows = await connection.execute_fetchall("SELECT compact_due FROM maintenance")
+    if not rows[0][0]:
+        return False
+    await db.vacuum()
+    async with db.statement() as connection:  # only once rebuilt: a failed VACUUM is retried
+        await connection.execute("UPDATE maintenance SET compact_due = 0")
+    return True

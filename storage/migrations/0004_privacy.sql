@@ -1,3 +1,23 @@
+-- Privacy: member ids are never reused, and a response can outlive the link to its member.
+--
+-- A member's export code is a keyed hash of their id: after /forget the id must never be given
+-- to the next member, or the code that the audit log records for the forgotten member would
+-- name someone else in later exports. AUTOINCREMENT needs the table rebuilt.
+CREATE TABLE members_new (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    telegram_id INTEGER NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    -- the response that typed answers go to; NULL while no survey is open (after /cancel)
+    active_response_id INTEGER REFERENCES responses (id) ON DELETE SET NULL,
+    -- the newest private message that changed state: a redelivered message is never newer
+    last_message_id INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO members_new SELECT * FROM members;
+DROP TABLE members;
+PRAGMA legacy_alter_table = ON;
+ALTER TABLE members_new RENAME TO members;
+PRAGMA legacy_alter_table = OFF;
+
 -- Privacy: a response can outlive the link to its member. Retention unlinks the responses of
 -- long-closed surveys (member_id becomes NULL): they still count in reports, and nothing ties
 -- them to a person. SQLite cannot drop a NOT NULL constraint in place, so the table is rebuilt
@@ -39,3 +59,12 @@ BEGIN
     VALUES (NEW.survey_id, '', substr(NEW.started_at, 1, 10), 1)
     ON CONFLICT DO UPDATE SET started = started + 1;
 END;
+
+-- Set by every deletion (/forget, retention). Deleted rows are zeroed at once (secure_delete),
+-- but SQLite can leave fragments of them in the unused space of pages it reorganised; the daily
+-- job rebuilds the file (VACUUM) when this is set, and clears it.
+CREATE TABLE maintenance (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    compact_due INTEGER NOT NULL
+);
+INSERT INTO maintenance (id, compact_due) VALUES (1, 0);

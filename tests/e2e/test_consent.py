@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from handlers import render
+from tests.support.fake_telegram import plain_text
 from tests.support.harness import BotHarness
 
 
@@ -29,14 +30,15 @@ async def test_agreeing_records_time_and_notice_version(harness: BotHarness) -> 
     assert "Surveys open now" in chat.latest().plain
 
 
-async def test_refusing_stores_only_the_decision(harness: BotHarness) -> None:
+async def test_refusing_stores_nothing_at_all(harness: BotHarness) -> None:
     chat = harness.member()
     await chat.send("/start")
     await chat.tap("No thanks")
 
-    assert await harness.rows("SELECT agreed FROM consents") == [(0,)]
-    assert await harness.rows("SELECT count(*) FROM responses") == [(0,)]
-    assert "Nothing about you is stored" in chat.latest().plain
+    # Not even the refusal: a record of it would itself be data about someone who said no.
+    for table in ("members", "consents", "responses", "handled_taps"):
+        assert await harness.count(table) == 0, table
+    assert chat.latest().plain == plain_text(render.DECLINED)
 
 
 async def test_a_member_who_refused_cannot_answer(harness: BotHarness) -> None:
@@ -70,14 +72,14 @@ async def test_a_forged_deep_link_payload_is_dropped(harness: BotHarness) -> Non
     assert "Surveys open now" in chat.latest().plain
 
 
-async def test_changing_ones_mind_adds_a_decision(harness: BotHarness) -> None:
+async def test_agreeing_after_refusing_records_the_agreement(harness: BotHarness) -> None:
     chat = harness.member()
     await chat.send("/start")
     await chat.tap("No thanks")
     await chat.send("/start")
     await chat.tap("I agree")
 
-    assert await harness.rows("SELECT agreed FROM consents ORDER BY id") == [(0,), (1,)]
+    assert await harness.rows("SELECT agreed FROM consents ORDER BY id") == [(1,)]
     await chat.send("/surveys")
     assert chat.latest().labels() == ["Test <all> & *types*", "Quick poll"]
 

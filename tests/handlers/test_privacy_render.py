@@ -129,7 +129,10 @@ def test_a_completed_response_has_every_answer_in_survey_order_with_words():
         "survey": "Your street",
         "status": "completed",
         "started_at": FIRST,
+        "last_changed_at": None,
         "completed_at": SECOND,
+        "current_question": None,
+        "ticked_before_done": [],
     }
     assert completed["answers"] == [
         {
@@ -223,11 +226,11 @@ def test_after_agreeing_the_notice_says_when_and_offers_to_withdraw():
     assert buttons(markup) == [[("Withdraw my consent", Consent(False, NOTICE.version))]]
 
 
-def test_after_declining_the_notice_says_so_and_offers_to_agree():
+def test_after_withdrawing_the_notice_says_so_and_offers_to_agree():
     text, markup = privacy_status(NOTICE, ConsentRecord(False, NOTICE.version, SECOND))
 
     assert text.startswith(NOTICE.text + "\n\n")
-    assert "you did not agree (on 2 March 2025)" in text
+    assert "you withdrew your consent on 2 March 2025" in text
     assert "agreed on" not in text
     assert buttons(markup) == [[("I agree", Consent(True, NOTICE.version))]]
 

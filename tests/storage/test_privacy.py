@@ -211,6 +211,7 @@ async def test_held_data_has_every_consent_in_order_and_every_response_with_its_
             later.isoformat(),
             {"area": "north", "issues": ["jobs"], "member": None, "why": None},
             dict.fromkeys(NORTH_SKIPPING, later.isoformat()),
+            updated_at=later.isoformat(),
         ),
         HeldResponse(
             "t",
@@ -220,6 +221,8 @@ async def test_held_data_has_every_consent_in_order_and_every_response_with_its_
             None,
             {"size": 2.5},
             {"size": latest.isoformat()},
+            updated_at=latest.isoformat(),
+            current_question=OTHER.questions[1].id,  # where it stands
         ),
     ]
 
@@ -271,7 +274,7 @@ async def test_forgetting_deletes_the_member_and_everything_keyed_to_them_only(d
 
     forgotten = await privacy.forget_member(db, ALICE, setup.count)
 
-    assert forgotten == privacy.Forgotten(alice, 2)
+    assert forgotten == privacy.Forgotten(alice, 2, checkpointed=True)
     assert await members.find_member(db, ALICE) is None
     assert await privacy.held_data(db, ALICE) is None
     for table in ("consents", "responses", "handled_taps"):
@@ -313,7 +316,9 @@ async def test_after_forgetting_the_totals_are_those_a_rebuild_gives_over_what_r
     assert before == await rebuilt_totals(db, setup.count)  # the answer path counted right
     assert (await reports.tallies_by_area(db, "s"))[("north", "issues", "jobs")] == 1
 
-    assert await privacy.forget_member(db, ALICE, setup.count) == privacy.Forgotten(alice, 3)
+    assert await privacy.forget_member(db, ALICE, setup.count) == privacy.Forgotten(
+        alice, 3, checkpointed=True
+    )
 
     after = await totals(db)
     assert after != before
@@ -827,8 +832,40 @@ async def test_after_migration_4_forgetting_cascades_through_the_rebuilt_table(u
 
     forgotten = await privacy.forget_member(db, 111, count_version_1)
 
-    assert forgotten == privacy.Forgotten(1, 1)
+    assert forgotten == privacy.Forgotten(1, 1, checkpointed=True)
     assert await count_rows(db, "responses") == 1
     assert await count_rows(db, "answers") == 1  # the open response's answer only
     assert await count_rows(db, "handled_taps") == 1
     assert await reports.tallies_by_area(db, "s") == {}
+
+
+# --- compaction: no fragment of a deleted row survives page reorganisation -----------------------
+
+
+def files_of(path: Path) -> bytes:
+    wal = path.with_name(path.name + "-wal")
+    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+async def test_after_many_forgets_the_nightly_rebuild_leaves_no_fragment_of_any_id(db, db_path):
+    # Thousands of members make a multi-level index on telegram_id; deleting from it makes
+    # SQLite rebuild pages, which can leave old bytes in a page's free gap (secure_delete
+    # zeroes only the cells it frees). The rebuild after deletions leaves none.
+    random = __import__("random").Random(7)
+    ids = random.sample(range(5_000_000_000, 7_000_000_000), 3000)
+    for telegram_id in ids:
+        await members.record_consent(
+            db, telegram_id, True, "v1", NOW, query_id=f"q{telegram_id}", notice_message_id=1
+        )
+    forgotten = random.sample(ids, 150)
+    for telegram_id in forgotten:
+        assert await privacy.forget_member(db, telegram_id, lambda *_: ("", [])) is not None
+
+    assert await privacy.compact_if_due(db)
+    assert await db.checkpoint()
+
+    stored = files_of(db_path)
+    assert [i for i in forgotten if i.to_bytes(6, "big") in stored] == []
+    kept = sorted(set(ids) - set(forgotten))[:50]
+    assert all(i.to_bytes(6, "big") in stored for i in kept)  # the check finds what is there
+    assert not await privacy.compact_if_due(db)  # done: nothing more to rebuild

@@ -146,7 +146,7 @@ async def test_a_database_from_before_the_totals_is_marked_for_a_recount(tmp_pat
         connection.executescript(
             "DROP TABLE tallies; DROP TABLE survey_days; DROP TABLE report_state;"
             " DROP TABLE organiser_chats; DROP TABLE milestones; DROP TRIGGER count_start;"
-            " DROP TABLE audit_log;"
+            " DROP TABLE audit_log; DROP TABLE maintenance;"
             " PRAGMA user_version = 1;"
         )
         assert connection.execute("SELECT COUNT(*) FROM responses").fetchone() == (1,)
