@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from handlers.notice import Notice
 from handlers.organiser import report_for
 from handlers.organiser_render import report_text
 from handlers.render import split_message
@@ -370,7 +371,11 @@ async def main(sizes: list[int]) -> None:
             catalogue = Catalogue()
             await catalogue.register(db, [survey], NOW)
             service = Services(
-                db=db, catalogue=catalogue, timezone=ZoneInfo("UTC"), clock=lambda: NOW
+                db=db,
+                catalogue=catalogue,
+                timezone=ZoneInfo("UTC"),
+                notice=Notice.from_markdown("Reports only.", retention_days=730),
+                clock=lambda: NOW,
             )
             filler = Filler(db, survey.id, catalogue.current[survey.id][1], pool)
             for size in sizes:
