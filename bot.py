@@ -425,21 +425,31 @@ def backup_command(path: Path) -> int:
     return 0
 
 
-async def export_command(survey_id: str, out: Path) -> int:
-    """Write a survey's responses as the /export CSV, from the database, without Telegram."""
+def offline_settings() -> tuple[Settings, bytes] | None:
+    """The bot's settings and its pseudonym key, for a command run beside the bot; None (after
+    saying why) when either is missing."""
     try:
         settings = Settings()
     except ValidationError as error:
         print(settings_problem(error), file=sys.stderr)
+        return None
+    key = existing_secret_key(settings)
+    if key is None:
+        print(NO_KEY, file=sys.stderr)
+        return None
+    return settings, key
+
+
+async def export_command(survey_id: str, out: Path) -> int:
+    """Write a survey's responses as the /export CSV, from the database, without Telegram."""
+    offline = offline_settings()
+    if offline is None:
         return EXIT_BAD_SETTINGS
+    settings, key = offline
     surveys = {survey.id: survey for survey in read_surveys(settings.surveys).surveys}
     if survey_id not in surveys:
         print(f"no survey {survey_id!r} in {settings.surveys}", file=sys.stderr)
         return EXIT_INVALID_SURVEYS
-    key = existing_secret_key(settings)
-    if key is None:
-        print(NO_KEY, file=sys.stderr)
-        return EXIT_BAD_SETTINGS
     db = await open_database(settings.database)
     try:
         with out.open("w", encoding="utf-8", newline="") as stream:
@@ -453,15 +463,10 @@ async def export_command(survey_id: str, out: Path) -> int:
 async def forget_command(telegram_id: int) -> int:
     """Do what /forget does, for a member who asked the operator (by email, or after blocking
     the bot). Safe while the bot runs."""
-    try:
-        settings = Settings()
-    except ValidationError as error:
-        print(settings_problem(error), file=sys.stderr)
+    offline = offline_settings()
+    if offline is None:
         return EXIT_BAD_SETTINGS
-    key = existing_secret_key(settings)
-    if key is None:
-        print(NO_KEY, file=sys.stderr)
-        return EXIT_BAD_SETTINGS
+    settings, key = offline
     db = await open_database(settings.database)
     try:
         forgotten = await privacy.forget(

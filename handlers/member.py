@@ -194,15 +194,7 @@ async def _decide_consent(
     if not consent.agreed:
         await _decline(query, context, consent)
         return
-    member = await members.record_consent(
-        service.db,
-        query.from_user.id,
-        True,
-        consent.version,
-        service.clock(),
-        query_id=query.id,
-        notice_message_id=query.message.message_id,
-    )
+    member = await _record_decision(query, context, consent)
     await _answer(query)
     if member is None:
         return  # this tap was handled before; the member may have decided otherwise since
@@ -227,17 +219,24 @@ async def _decline(
         text = render.DECLINED if before is None else privacy_render.NOT_AGREED
         await ignore_harmless(query.edit_message_text(text))
         return
-    withdrawn = await members.record_consent(
+    if await _record_decision(query, context, consent) is not None:  # None: handled before
+        await ignore_harmless(query.edit_message_text(render.WITHDRAWN))
+
+
+async def _record_decision(
+    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, consent: Consent
+) -> Member | None:
+    """Record the decision the tap `query` on a notice stands for (None: handled before)."""
+    service = services(context)
+    return await members.record_consent(
         service.db,
         query.from_user.id,
-        False,
+        consent.agreed,
         consent.version,
         service.clock(),
         query_id=query.id,
         notice_message_id=query.message.message_id,
     )
-    if withdrawn is not None:  # None: this tap was handled before
-        await ignore_harmless(query.edit_message_text(render.WITHDRAWN))
 
 
 async def _question_button(

@@ -435,6 +435,7 @@ async def test_the_command_line_export_of_an_unknown_survey_fails(
     monkeypatch.setenv("DOORSTEP_BOT_TOKEN", TEST_TOKEN)
     monkeypatch.setenv("DOORSTEP_DATABASE", str(database))
     monkeypatch.setenv("DOORSTEP_SURVEYS", str(ORGANISER_SURVEYS))
+    monkeypatch.setenv("DOORSTEP_SECRET_KEY", "the bot's key")
 
     status = await asyncio.to_thread(bot.main, ["export", "nonsense", "--out", "x.csv"])
 
