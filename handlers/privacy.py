@@ -95,8 +95,7 @@ async def mydata_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/forget: ask for confirmation (nothing is deleted until the button)."""
-    member = await members.find_member(services(context).db, update.effective_user.id)
-    if member is None:
+    if not await privacy.anything_held(services(context).db, update.effective_user.id):
         await update.effective_message.reply_text(privacy_render.NOTHING_HELD)
         return
     await update.effective_message.reply_text(
@@ -156,7 +155,7 @@ async def forget(
             db,
             "forget",
             now,
-            scope=f"{requested}: respondent {pseudonym(key, forgotten.member_id)};"
+            scope=f"{requested}: respondent {pseudonym(key, forgotten.member_id) or 'none'};"
             f" responses deleted: {forgotten.responses}",
         )
         log.info("a member's data was deleted %s", requested)

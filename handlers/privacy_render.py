@@ -95,7 +95,7 @@ def held_data_json(
         "member": {
             "telegram_id": held.telegram_id,
             "first_decision_at": held.created_at,
-            "respondent_code_in_exports": respondent_code,
+            "respondent_code_in_exports": respondent_code or None,
         },
         "consents": [
             {

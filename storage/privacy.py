@@ -47,9 +47,9 @@ class HeldResponse:
 class HeldData:
     """Everything stored about one member."""
 
-    member_id: int
+    member_id: int | None  # None: no member, only audit entries naming them
     telegram_id: int
-    created_at: str
+    created_at: str | None
     consents: list[ConsentRecord]
     responses: list[HeldResponse]
     answering: str | None = None  # the survey their typed answers go to
@@ -62,7 +62,7 @@ class HeldData:
 class Forgotten:
     """What /forget deleted."""
 
-    member_id: int
+    member_id: int | None  # None: not a member, only named in the audit log
     responses: int
     # False while another reader kept the write-ahead log from being truncated: try again
     checkpointed: bool
@@ -88,9 +88,8 @@ async def held_data(db: Database, telegram_id: int) -> HeldData | None:
             " LEFT JOIN responses r ON r.id = m.active_response_id WHERE m.telegram_id = ?",
             (telegram_id,),
         )
-        if not rows:
-            return None
-        member_id, created_at, answering, last_message_id = rows[0]
+        # An organiser or administrator who never agreed has audit entries only.
+        member_id, created_at, answering, last_message_id = rows[0] if rows else (None,) * 4
         consents = await connection.execute_fetchall(
             "SELECT agreed, notice_version, decided_at FROM consents WHERE member_id = ?"
             " ORDER BY id",
@@ -101,6 +100,8 @@ async def held_data(db: Database, telegram_id: int) -> HeldData | None:
             f"SELECT {audit.ENTRY_COLUMNS} FROM audit_log WHERE actor = ? ORDER BY id",
             (telegram_id,),
         )
+    if member_id is None and not entries:
+        return None
     return HeldData(
         member_id,
         telegram_id,
@@ -108,7 +109,7 @@ async def held_data(db: Database, telegram_id: int) -> HeldData | None:
         [ConsentRecord(bool(agreed), version, at) for agreed, version, at in consents],
         [_held_response(row) for row in held],
         answering,
-        last_message_id,
+        last_message_id or 0,
         [AuditEntry(*entry) for entry in entries],
     )
 
@@ -130,17 +131,26 @@ def _held_response(row: Sequence) -> HeldResponse:
     )
 
 
+async def anything_held(db: Database, telegram_id: int) -> bool:
+    """Whether anything names this Telegram id: a member, or audit log entries."""
+    async with db.statement() as connection:
+        rows = await connection.execute_fetchall(
+            "SELECT EXISTS (SELECT 1 FROM members WHERE telegram_id = ?)"
+            " OR EXISTS (SELECT 1 FROM audit_log WHERE actor = ? OR chat_id = ?)",
+            (telegram_id, telegram_id, telegram_id),
+        )
+    return bool(rows[0][0])
+
+
 async def forget_member(db: Database, telegram_id: int, count: Counter_) -> Forgotten | None:
-    """Delete the member and everything keyed to them, and take their responses out of the
-    report totals (`count` gives a completed response's area and tally keys); None if there is
-    no such member (nothing to delete)."""
+    """Delete the member and everything keyed to them, take their responses out of the report
+    totals (`count` gives a completed response's area and tally keys), and remove their id
+    from the audit log; None if nothing was held about them."""
     async with db.transaction() as connection:
         rows = await connection.execute_fetchall(
             "SELECT id FROM members WHERE telegram_id = ?", (telegram_id,)
         )
-        if not rows:
-            return None
-        member_id = rows[0][0]
+        member_id = rows[0][0] if rows else None
         held = await connection.execute_fetchall(_RESPONSES_OF_MEMBER, (member_id,))
         removed = [
             RemovedResponse(
@@ -156,12 +166,14 @@ async def forget_member(db: Database, telegram_id: int, count: Counter_) -> Forg
         # Consents, responses, answers and handled taps go with the member (ON DELETE CASCADE).
         await connection.execute("DELETE FROM members WHERE id = ?", (member_id,))
         # An organiser's or administrator's own entries stay, without who they were.
-        await connection.execute(
-            "UPDATE audit_log SET actor = NULL WHERE actor = ?", (telegram_id,)
-        )
-        await connection.execute(
-            "UPDATE audit_log SET chat_id = NULL WHERE chat_id = ?", (telegram_id,)
-        )
+        named = 0
+        for column in ("actor", "chat_id"):
+            cursor = await connection.execute(
+                f"UPDATE audit_log SET {column} = NULL WHERE {column} = ?", (telegram_id,)
+            )
+            named += cursor.rowcount
+        if member_id is None and not named:
+            return None  # the transaction ends with nothing changed
         await _compact_later(connection)
     return Forgotten(member_id, len(removed), await db.checkpoint())
 

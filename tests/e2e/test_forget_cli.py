@@ -1,8 +1,11 @@
-"""`python bot.py forget TELEGRAM_ID`: the operator's route for a request made outside the bot."""
+"""`python bot.py forget TELEGRAM_ID`: the operator's route for a request made outside the bot.
+Like `export`, it never makes a new key."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -78,3 +81,54 @@ async def test_an_unknown_member_is_reported_and_nothing_changes(
     assert capsys.readouterr().err == f"no member with Telegram id {ASKING}: nothing is held\n"
     assert await rows(database, "SELECT telegram_id FROM members") == [(STAYING,)]
     assert await rows(database, "SELECT * FROM audit_log") == []
+
+
+@pytest.mark.parametrize("command", ["forget", "export"])
+async def test_without_the_bots_key_the_command_line_refuses_and_makes_no_key(
+    database: Path,
+    operator_environment: None,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+) -> None:
+    harness = await BotHarness.start(database)
+    await harness.member(ASKING).take_survey("all-types", NORTH)
+    await harness.stop()
+    key = database.with_name(database.name + ".key")
+    key.unlink()  # as if run with other settings than the bot's
+    out = database.parent / "out.csv"
+    arguments = {
+        "forget": ["forget", str(ASKING)],
+        "export": ["export", "all-types", "--out", str(out)],
+    }[command]
+
+    status = await asyncio.to_thread(bot.main, arguments)
+
+    assert status == bot.EXIT_BAD_SETTINGS
+    assert capsys.readouterr().err == f"{bot.NO_KEY}\n"
+    assert not key.exists()  # a new key would make codes that match no export
+    assert not out.exists()
+    assert await rows(database, "SELECT telegram_id FROM members") == [(ASKING,)]
+    assert await rows(database, "SELECT * FROM audit_log") == []
+
+
+async def test_forget_while_a_reader_holds_the_database_still_deletes_and_warns(
+    database: Path, operator_environment: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    harness = await BotHarness.start(database)
+    await harness.member(ASKING).take_survey("all-types", NORTH)
+    await harness.member(STAYING).take_survey("all-types", NORTH)
+    await harness.stop()
+
+    with closing(sqlite3.connect(database, isolation_level=None)) as reader:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM members").fetchall()
+        status = await asyncio.to_thread(bot.main, ["forget", str(ASKING)])
+
+    assert status == 0
+    output = capsys.readouterr()
+    assert output.out == "deleted the member and 1 responses; recorded in the audit log\n"
+    assert output.err == (
+        "another reader holds the database: its log still holds the deleted rows until the"
+        " bot's next checkpoint\n"
+    )
+    assert await rows(database, "SELECT telegram_id FROM members") == [(STAYING,)]

@@ -3,15 +3,19 @@ through the real Application and the fake Bot API; in a group they point to the 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from telegram.ext import Job
 
 import bot
-from handlers import privacy_render, render
+from handlers import privacy, privacy_render, render
 from surveys.export import pseudonym
 from tests.e2e.organisers.test_organiser_reports import census_answered
 from tests.e2e.test_answering import NORTH
@@ -20,6 +24,8 @@ from tests.support.organisers import ADMIN, GROUP, ORGANISER
 
 # A Telegram id that needs six bytes in SQLite's record format, and words nobody else types.
 BIG_ID = 7391045216883
+OTHER_ID = 6028417730519
+HUGE_ID = 1125899906842679  # above 2**47: eight bytes in SQLite's record format
 FREE_TEXT = "Quokka marmalade under stair 4471"
 OTHER_FREE_TEXT = "Heron teapot by the canal"
 TODAY = "29 November 2026"  # the fake clock's first day
@@ -90,8 +96,54 @@ async def active_response(harness: BotHarness, telegram_id: int) -> int | None:
     )
 
 
+async def audit(harness: BotHarness) -> list[tuple]:
+    return await harness.rows(
+        "SELECT actor, chat_id, action, survey_id, scope FROM audit_log ORDER BY id"
+    )
+
+
 def secret_key(harness: BotHarness) -> bytes:
     return harness.application.bot_data[bot.SERVICES_KEY].secret_key
+
+
+def stored_bytes(harness: BotHarness) -> bytes:
+    """The database file and its write-ahead log, as they are on disk."""
+    files = [harness.database, harness.database.with_name(harness.database.name + "-wal")]
+    return b"".join(file.read_bytes() for file in files if file.exists())
+
+
+def id_traces(harness: BotHarness, telegram_id: int) -> list[bytes]:
+    """The forms of a Telegram id the database files still hold: in a record (eight or six
+    bytes, big-endian) or as text."""
+    eight = telegram_id.to_bytes(8, "big")
+    forms = [eight, eight[2:]]  # the six-byte form, or the low six bytes of the eight
+    content = stored_bytes(harness)
+    return [form for form in [*forms, str(telegram_id).encode()] if form in content]
+
+
+def wal_size(harness: BotHarness) -> int:
+    wal = harness.database.with_name(harness.database.name + "-wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+@contextmanager
+def reading(database: Path) -> Iterator[sqlite3.Connection]:
+    """Another connection to the bot's file (a backup, an operator's shell) in mid-read."""
+    with closing(sqlite3.connect(database, isolation_level=None)) as connection:
+        connection.execute("BEGIN")
+        connection.execute("SELECT count(*) FROM members").fetchall()
+        yield connection
+
+
+def checkpoint_jobs(harness: BotHarness) -> list[Job]:
+    """The scheduled retries of a checkpoint a reader blocked."""
+    return [job for job in harness.application.job_queue.jobs() if job.name == "checkpoint"]
+
+
+async def run_as_scheduled(harness: BotHarness, job: Job) -> None:
+    """Run a one-off job as the scheduler does: gone from the queue, then run."""
+    job.schedule_removal()
+    await job.run(harness.application)
 
 
 # --- /privacy ----------------------------------------------------------------------------------
@@ -108,8 +160,8 @@ async def test_privacy_before_any_decision_shows_the_bundled_notice_asking_to_ag
     assert shown.text == f"{harness.notice.text}\n\n{privacy_render.ASK_TO_AGREE}"
     assert shown.text.startswith("<b>Your privacy</b>\n\n")
     assert shown.plain.startswith("Your privacy\n\nDoorstep asks you short surveys")
-    assert "730 days after a survey closes, your answers to it lose any link" in shown.plain
-    assert "If you do not use the bot for 730 days, your record is deleted." in shown.plain
+    assert "730 days after a survey closes, your answers to it are kept without" in shown.plain
+    assert "If you do not use the bot for 730 days, your record is deleted" in shown.plain
     assert "{retention_days}" not in shown.text
     assert "• /forget: delete everything held about you" in shown.plain
     assert shown.labels() == ["I agree", "No thanks"]
@@ -177,6 +229,59 @@ async def test_privacy_after_declining_asks_again_as_nothing_was_recorded(
     assert await consents_of(harness, chat.user_id) == [1]
     assert privacy_message.plain == render.AGREED
     assert "Surveys open now" in chat.latest().plain
+
+
+async def test_declining_on_the_privacy_notice_leaves_no_record_at_all(
+    harness: BotHarness,
+) -> None:
+    chat = harness.member(BIG_ID)
+    await chat.send("/privacy")
+    privacy_message = chat.latest()
+
+    await chat.tap("No thanks")
+
+    assert await snapshot(harness) == {table: [] for table in MEMBER_TABLES}
+    assert privacy_message.plain == render.DECLINED
+    assert BIG_ID.to_bytes(6, "big") not in stored_bytes(harness)
+
+
+async def test_an_old_withdraw_button_tapped_after_forget_records_nothing(
+    harness: BotHarness,
+) -> None:
+    chat = harness.member(BIG_ID)
+    await answer_all_types(chat)
+    await chat.send("/privacy")
+    privacy_message = chat.latest()
+    assert privacy_message.labels() == ["Withdraw my consent"]
+    await chat.send("/forget")
+    await chat.tap("Delete everything")
+
+    await chat.tap("Withdraw my consent", privacy_message)
+
+    assert await snapshot(harness) == {table: [] for table in MEMBER_TABLES}  # not re-created
+    assert privacy_message.plain == render.DECLINED  # nothing about them is stored
+    assert privacy_message.keyboard == []
+    await chat.send("/mydata")
+    assert chat.latest().plain == privacy_render.NOTHING_HELD
+
+
+async def test_an_old_no_thanks_tapped_after_withdrawing_records_no_second_withdrawal(
+    harness: BotHarness,
+) -> None:
+    chat = harness.member(BIG_ID)
+    await chat.send("/privacy")
+    old_notice = chat.latest()
+    await chat.send("/start")
+    await chat.tap("I agree")
+    await chat.send("/withdraw")
+    held = await snapshot(harness)
+
+    await chat.tap("No thanks", old_notice)
+
+    assert await consents_of(harness, BIG_ID) == [1, 0]
+    assert await snapshot(harness) == held
+    assert old_notice.plain == privacy_render.NOT_AGREED
+    assert old_notice.keyboard == []
 
 
 async def test_privacy_after_withdrawing_offers_to_agree_again(
@@ -525,6 +630,60 @@ async def test_mydata_lists_an_unfinished_response_too(
     ]
 
 
+async def test_mydata_shows_ticks_before_done_where_the_member_stands_and_what_was_handled(
+    harness: BotHarness,
+) -> None:
+    chat = harness.member(BIG_ID)
+    await chat.send("/start all-types")
+    await chat.tap("I agree")
+    await chat.tap(NORTH)
+    await chat.tap("Yes")
+    branch = await chat.send("Central branch")  # the last message that changed anything
+    await chat.tap("Housing")
+    await chat.tap("NHS")  # two ticked, Done not tapped
+
+    await chat.send("/mydata")
+
+    document = json.loads(chat.latest().file.content)
+    (response,) = document["responses"]
+    assert response["status"] == "in progress"
+    assert response["current_question"] == "priorities"
+    assert response["ticked_before_done"] == ["Housing", "NHS"]
+    assert [answer["question_id"] for answer in response["answers"]] == [
+        "area",
+        "member",
+        "branch",
+    ]  # ticks are not an answer yet
+    assert document["technical"] == {
+        "answering_survey": "all-types",
+        "last_message_handled": branch["message"]["message_id"],
+    }
+    assert document["as_organiser"] == []  # an ordinary member did nothing as an organiser
+
+
+async def test_mydata_of_an_administrator_lists_the_audit_entries_naming_them(
+    start: Start,
+) -> None:
+    harness = await start(ORGANISER_SURVEYS, admins={ADMIN})
+    admin = harness.member(ADMIN, "Ada")
+    await admin.send("/start")
+    await admin.tap("I agree")
+    await admin.send("/export pulse")
+    someone = harness.member(ORGANISER)
+    await someone.send("/start")
+    await someone.tap("I agree")
+
+    await admin.send("/mydata")
+
+    document = json.loads(admin.latest().file.content)
+    assert document["as_organiser"] == [
+        {"at": NOW, "action": "export", "chat_id": ADMIN, "survey_id": "pulse", "scope": "all"}
+    ]
+    assert document["technical"]["answering_survey"] is None
+    await someone.send("/mydata")
+    assert json.loads(someone.latest().file.content)["as_organiser"] == []
+
+
 # --- /forget -----------------------------------------------------------------------------------
 
 
@@ -620,6 +779,127 @@ async def test_forget_leaves_no_trace_of_the_member_in_the_database_files(
         if file.exists()
     )
     assert await harness.answers_of(other) == {**dict(ALL_TYPES_STORED), "comment": OTHER_FREE_TEXT}
+
+
+async def test_a_checkpoint_a_reader_blocks_is_retried_until_the_log_is_truncated(
+    harness: BotHarness,
+) -> None:
+    unhindered = harness.member(424242)
+    await answer_all_types(unhindered, OTHER_FREE_TEXT)
+    await unhindered.send("/forget")
+    await unhindered.tap("Delete everything")
+    assert checkpoint_jobs(harness) == []  # nothing blocked it: no retry
+    chat = harness.member(BIG_ID, "Kit")
+    await answer_all_types(chat)
+    await chat.send("/forget")
+    confirmation = chat.latest()
+
+    with reading(harness.database):
+        await chat.tap("Delete everything")
+
+        assert confirmation.plain == privacy_render.FORGOTTEN  # deleted all the same
+        (job,) = checkpoint_jobs(harness)
+        wait = job.next_t - dt.datetime.now(dt.UTC)
+        assert privacy.CHECKPOINT_RETRY - dt.timedelta(seconds=10) < wait
+        assert wait <= privacy.CHECKPOINT_RETRY
+        assert FREE_TEXT.encode() in stored_bytes(harness)  # the log still holds the rows
+
+        await run_as_scheduled(harness, job)  # the reader is still there
+
+        (again,) = checkpoint_jobs(harness)
+        assert again is not job
+        assert FREE_TEXT.encode() in stored_bytes(harness)
+
+    await run_as_scheduled(harness, again)  # the reader is gone
+
+    assert checkpoint_jobs(harness) == []  # done: not retried again
+    assert wal_size(harness) == 0
+    content = stored_bytes(harness)
+    assert FREE_TEXT.encode() not in content
+    assert BIG_ID.to_bytes(6, "big") not in content
+
+
+async def test_forgetting_an_administrator_keeps_their_export_entry_without_their_id(
+    start: Start,
+) -> None:
+    harness = await start(ORGANISER_SURVEYS, admins={HUGE_ID})
+    admin = harness.member(HUGE_ID, "Ada")
+    await admin.send("/start")
+    await admin.tap("I agree")
+    await admin.send("/export pulse")
+    assert admin.latest().kind == "document"
+    assert await audit(harness) == [(HUGE_ID, HUGE_ID, "export", "pulse", "all")]
+    assert id_traces(harness, HUGE_ID) != []  # the check finds it
+
+    await admin.send("/forget")
+    await admin.tap("Delete everything")
+
+    (export, forget) = await audit(harness)
+    assert export == (None, None, "export", "pulse", "all")  # the entry stays: who is gone
+    assert forget[:3] == (None, None, "forget")
+    assert id_traces(harness, HUGE_ID) == []
+
+
+async def test_mydata_of_an_administrator_who_never_agreed_lists_their_audit_entries(
+    start: Start,
+) -> None:
+    # Administrators and organisers need not answer surveys: the audit log names them all the
+    # same, and docs/privacy.md says /mydata gives them their entries.
+    harness = await start(ORGANISER_SURVEYS, admins={HUGE_ID})
+    admin = harness.member(HUGE_ID, "Ada")
+    await admin.send("/export pulse")
+    assert await audit(harness) == [(HUGE_ID, HUGE_ID, "export", "pulse", "all")]
+
+    await admin.send("/mydata")
+
+    assert admin.latest().plain != privacy_render.NOTHING_HELD  # their id is held
+    document = json.loads(admin.latest().file.content)
+    assert [entry["action"] for entry in document["as_organiser"]] == ["export"]
+
+
+async def test_forget_by_an_administrator_who_never_agreed_removes_their_id_from_the_audit_log(
+    start: Start,
+) -> None:
+    # docs/privacy.md: the audit log holds "the organiser's or administrator's Telegram id
+    # (removed if they use /forget)".
+    harness = await start(ORGANISER_SURVEYS, admins={HUGE_ID})
+    admin = harness.member(HUGE_ID, "Ada")
+    await admin.send("/export pulse")
+    assert id_traces(harness, HUGE_ID) != []
+
+    await admin.send("/forget")
+    if "Delete everything" in admin.latest().labels():
+        await admin.tap("Delete everything")
+
+    assert (await audit(harness))[0] == (None, None, "export", "pulse", "all")
+    assert id_traces(harness, HUGE_ID) == []
+
+
+async def test_a_forgotten_members_export_code_is_never_given_to_a_new_member(
+    harness: BotHarness,
+) -> None:
+    first = harness.member(424242)
+    await first.send("/start")
+    await first.tap("I agree")
+    chat = harness.member(BIG_ID)
+    await answer_all_types(chat)
+    forgotten = await member_id_of(harness, BIG_ID)
+    assert forgotten == await harness.scalar("SELECT max(id) FROM members")
+    await chat.send("/forget")
+    await chat.tap("Delete everything")
+    ((scope,),) = await harness.rows("SELECT scope FROM audit_log WHERE action = 'forget'")
+    forgotten_code = pseudonym(secret_key(harness), forgotten)
+    assert forgotten_code in scope
+
+    newcomer = harness.member(OTHER_ID)
+    await answer_all_types(newcomer, OTHER_FREE_TEXT)
+
+    new_id = await member_id_of(harness, OTHER_ID)
+    assert new_id > forgotten
+    assert pseudonym(secret_key(harness), new_id) != forgotten_code
+    await newcomer.send("/mydata")
+    code = json.loads(newcomer.latest().file.content)["member"]["respondent_code_in_exports"]
+    assert code not in scope  # the audit entry names no one still here
 
 
 async def test_forgotten_answers_no_longer_count_in_organiser_reports(start: Start) -> None:

@@ -14,6 +14,7 @@ import pytest
 from telegram.ext import Job
 
 from handlers import privacy, privacy_render
+from tests.e2e.test_privacy import checkpoint_jobs, reading, run_as_scheduled, wal_size
 from tests.support.harness import BotHarness, MemberChat
 
 RETENTION_DAYS = 30
@@ -275,6 +276,31 @@ async def test_old_audit_entries_are_pruned_and_retention_is_recorded_only_when_
     await run_retention(harness)  # prunes the day-10 entry; changes nothing else
 
     assert [row[3] for row in await audit(harness)] == ["retention"]
+
+
+async def test_a_checkpoint_a_reader_blocks_after_retention_is_retried(
+    harness: BotHarness,
+) -> None:
+    inactive = harness.member(BIG_ID)
+    await inactive.take_survey("ongoing", "Yes", FREE_TEXT)
+    await run_retention(harness)  # nothing due, and nothing kept the log from being truncated
+    assert checkpoint_jobs(harness) == []
+    assert wal_size(harness) == 0
+    harness.clock.advance(days=RETENTION_DAYS + 1)
+
+    with reading(harness.database):
+        await run_retention(harness)
+
+        assert await harness.count("members") == 0  # deleted all the same
+        (job,) = checkpoint_jobs(harness)
+        assert BIG_ID.to_bytes(6, "big") in database_bytes(harness)  # until the checkpoint
+
+    await run_as_scheduled(harness, job)
+
+    assert checkpoint_jobs(harness) == []
+    assert wal_size(harness) == 0
+    assert BIG_ID.to_bytes(6, "big") not in database_bytes(harness)
+    assert FREE_TEXT.encode() in database_bytes(harness)  # the response stays, anonymous
 
 
 async def test_info_logs_of_a_whole_data_rights_flow_name_no_member_and_no_answer(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 import pytest
 
+import bot
 from tests.support.fake_telegram import Failure
 from tests.support.harness import BotHarness, MemberChat
 
@@ -66,3 +68,27 @@ async def test_info_logs_carry_no_message_text_or_answers(
     assert secret not in logged  # ...without what the member wrote
     assert "South_under" not in logged
     assert str(member.user_id) not in logged  # ...or who they are
+
+
+@pytest.fixture
+def logger_levels() -> Iterator[None]:
+    """Put back the levels and handlers `bot.configure_logging` sets, for the tests after."""
+    names = ["", "httpx", "apscheduler"]
+    levels = {name: logging.getLogger(name).level for name in names}
+    handlers = list(logging.getLogger().handlers)
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+    logging.getLogger().handlers[:] = handlers
+
+
+def test_the_scheduler_and_http_client_log_warnings_only(logger_levels: None) -> None:
+    # httpx logs request URLs (with the token), the scheduler job names (with chat ids).
+    for name in ("httpx", "apscheduler"):
+        logging.getLogger(name).setLevel(logging.NOTSET)
+
+    bot.configure_logging()
+
+    assert logging.getLogger("httpx").level == logging.WARNING
+    assert logging.getLogger("apscheduler").level == logging.WARNING
+    assert not logging.getLogger("apscheduler.scheduler").isEnabledFor(logging.INFO)

@@ -196,6 +196,18 @@ def test_a_quote_is_a_blockquote():
     assert render("> quoted\n> text") == "<blockquote>quoted text</blockquote>"
 
 
+@pytest.mark.parametrize(
+    ("markdown", "shown"),
+    [
+        ("> > x", "<blockquote>x</blockquote>"),
+        ("> outer\n>\n> > inner", "<blockquote>outer\n\ninner</blockquote>"),
+        ("> a\n> > b\n> > > c", "<blockquote>a\n\nb\n\nc</blockquote>"),
+    ],
+)
+def test_a_quote_in_a_quote_joins_it_as_telegram_does_not_nest_quotes(markdown, shown):
+    assert render(markdown) == shown
+
+
 def test_retention_days_is_replaced_everywhere():
     text = render("Kept {retention_days} days; after {retention_days} days, gone.", 365)
     assert text == "Kept 365 days; after 365 days, gone."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from handlers.privacy_render import (
     privacy_status,
     with_question,
 )
+from storage.audit import AuditEntry
 from storage.members import ConsentRecord
 from storage.privacy import HeldData, HeldResponse
 from surveys.model import Survey
@@ -194,6 +196,55 @@ def test_a_member_with_no_responses_has_an_empty_list():
 
     assert doc["responses"] == []
     assert doc["member"]["telegram_id"] == 42
+
+
+def test_an_unfinished_response_shows_where_it_stands_and_the_ticks_before_done():
+    ticking = replace(
+        IN_PROGRESS, updated_at=SECOND, current_question="issues", ticked=["rent", "jobs"]
+    )
+    held = replace(HELD, responses=[ticking], answering="street", last_message_id=41)
+
+    doc = document(held)
+
+    (response,) = doc["responses"]
+    assert response["last_changed_at"] == SECOND
+    assert response["current_question"] == "issues"
+    assert response["ticked_before_done"] == ["rent", "jobs"]
+    assert [answer["question_id"] for answer in response["answers"]] == ["area"]
+    assert doc["technical"] == {"answering_survey": "street", "last_message_handled": 41}
+
+
+def test_what_the_audit_log_records_the_member_doing_as_an_organiser_is_listed():
+    entries = [
+        AuditEntry(FIRST, TELEGRAM_ID, TELEGRAM_ID, "export", "street", "all"),
+        AuditEntry(SECOND, TELEGRAM_ID, -1001000000001, "summary", "street", "area n"),
+    ]
+
+    doc = document(replace(HELD, audit_entries=entries))
+
+    assert doc["as_organiser"] == [
+        {
+            "at": FIRST,
+            "action": "export",
+            "chat_id": TELEGRAM_ID,
+            "survey_id": "street",
+            "scope": "all",
+        },
+        {
+            "at": SECOND,
+            "action": "summary",
+            "chat_id": -1001000000001,
+            "survey_id": "street",
+            "scope": "area n",
+        },
+    ]
+
+
+def test_a_member_who_is_no_organiser_and_answers_nothing_now_has_empty_technical_data():
+    doc = document()
+
+    assert doc["technical"] == {"answering_survey": None, "last_message_handled": 0}
+    assert doc["as_organiser"] == []
 
 
 # --- /privacy ---------------------------------------------------------------------------------

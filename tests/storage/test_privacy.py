@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
-from collections.abc import Mapping
-from contextlib import closing
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 
 from handlers.services import Catalogue
 from storage import audit, handled, members, privacy, reports, responses
-from storage.db import Database, migrations, open_database
+from storage.db import BUSY_TIMEOUT_MS, Database, migrations, open_database
 from storage.members import ConsentRecord
 from storage.privacy import HeldResponse
 from storage.reports import Counter_
@@ -342,6 +343,46 @@ async def test_forgetting_the_only_respondent_leaves_no_total_behind(db):
     assert await totals(db) == ([], [])
 
 
+async def test_forgetting_an_organiser_keeps_their_audit_entries_without_their_id(db, db_path):
+    setup = await register(db)
+    await respond(db, setup, BIG_ID, SURVEY, NORTH_FULL)  # an administrator who also answered
+    await respond(db, setup, CAROL, SURVEY, SOUTH)
+    group = -1001000000001
+    await audit.record(db, "export", NOW, actor=BIG_ID, chat_id=BIG_ID, survey_id="s", scope="all")
+    await audit.record(db, "summary", NOW, actor=BIG_ID, chat_id=group, survey_id="s", scope="all")
+    await audit.record(db, "digest", NOW, actor=CAROL, chat_id=BIG_ID, survey_id="s", scope="all")
+    await audit.record(db, "summary", NOW, actor=CAROL, chat_id=group, survey_id="s", scope="all")
+    entries = "SELECT actor, chat_id, action FROM audit_log ORDER BY id"
+    assert "id as a number" in traces(db_path, BIG_ID, SECRET_WORDS)
+
+    assert await privacy.forget_member(db, BIG_ID, setup.count) is not None
+
+    assert await rows(db, entries) == [
+        (None, None, "export"),  # the entry stays, without who or where
+        (None, group, "summary"),
+        (CAROL, None, "digest"),
+        (CAROL, group, "summary"),  # someone else's, untouched
+    ]
+    assert traces(db_path, BIG_ID, SECRET_WORDS) == set()
+
+
+async def test_member_ids_are_never_given_again_after_forgetting(db):
+    setup = await register(db)
+    await respond(db, setup, ALICE, SURVEY, NORTH_FULL)
+    await respond(db, setup, BOB, SURVEY, SOUTH)
+    bob = await member_id_of(db, BOB)
+    assert bob == await scalar(db, "SELECT max(id) FROM members")
+
+    await privacy.forget_member(db, BOB, setup.count)
+    carol = await member_id_of(db, CAROL)
+
+    assert carol > bob  # a plain rowid would be Bob's again: his export code would be Carol's
+    await privacy.forget_member(db, ALICE, setup.count)
+    await privacy.forget_member(db, CAROL, setup.count)
+    assert await count_rows(db, "members") == 0
+    assert await member_id_of(db, BOB) > carol  # even once the table is empty
+
+
 # A hypothesis property: any population, any members forgotten, totals equal a fresh rebuild.
 
 survey_answers = st.fixed_dictionaries(
@@ -498,6 +539,51 @@ async def test_words_replaced_before_forgetting_leave_no_trace_either(db, db_pat
     assert "words" in traces(db_path, CAROL, OTHER_WORDS)
 
 
+def wal_size(path: Path) -> int:
+    wal = path.with_name(path.name + "-wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[sqlite3.Connection]:
+    """Another connection to the file (a backup, an operator's shell) in the middle of a read."""
+    with closing(sqlite3.connect(path, isolation_level=None)) as connection:
+        connection.execute("BEGIN")
+        connection.execute("SELECT count(*) FROM members").fetchall()
+        yield connection
+
+
+async def test_a_checkpoint_a_reader_blocks_is_false_at_once_and_true_once_it_is_gone(db, db_path):
+    setup = await register(db)
+    await respond(db, setup, ALICE, SURVEY, NORTH_FULL)
+    with reading(db_path):
+        started = time.monotonic()
+        assert await db.checkpoint() is False
+        assert time.monotonic() - started < 1  # not the busy timeout: every update would wait
+        assert wal_size(db_path) > 0
+        # the bot's own waits for a lock are as long as before
+        assert await scalar(db, "PRAGMA busy_timeout") == BUSY_TIMEOUT_MS
+
+    assert await db.checkpoint() is True
+    assert wal_size(db_path) == 0
+
+
+async def test_forgetting_while_a_reader_holds_the_log_says_it_was_not_checkpointed(db, db_path):
+    setup = await register(db)
+    await respond(db, setup, CAROL, SURVEY, SOUTH)
+    await respond(db, setup, BIG_ID, SURVEY, {**NORTH_FULL, "why": SECRET_WORDS})
+    member_id = await member_id_of(db, BIG_ID)
+    with reading(db_path):
+        forgotten = await privacy.forget_member(db, BIG_ID, setup.count)
+
+        assert forgotten == privacy.Forgotten(member_id, 1, checkpointed=False)
+        assert await members.find_member(db, BIG_ID) is None  # deleted all the same
+        assert "words" in traces(db_path, BIG_ID, SECRET_WORDS)  # the log still has them
+
+    assert await db.checkpoint()
+    assert traces(db_path, BIG_ID, SECRET_WORDS) == set()
+
+
 async def test_secure_delete_is_on(db):
     assert await scalar(db, "PRAGMA secure_delete") == 1
 
@@ -547,6 +633,56 @@ async def test_unlinked_responses_are_no_longer_part_of_the_members_data(db):
     assert await totals(db) == await rebuilt_totals(db, setup.count)
 
 
+async def times_of(db: Database, survey_id: str) -> list[tuple]:
+    """Each response's started, changed and completed times, then its answers' times."""
+    found = await rows(
+        db,
+        "SELECT id, started_at, updated_at, completed_at FROM responses WHERE survey_id = ?"
+        " ORDER BY id",
+        (survey_id,),
+    )
+    return [
+        (
+            *times,
+            await rows(
+                db,
+                "SELECT question_id, answered_at FROM answers WHERE response_id = ?"
+                " ORDER BY question_id",
+                (response_id,),
+            ),
+        )
+        for response_id, *times in found
+    ]
+
+
+LATE = dt.datetime(2025, 3, 1, 23, 30, 15, tzinfo=dt.UTC)
+NEXT_DAY = LATE + dt.timedelta(hours=1, minutes=7)  # 2 March, 00:37:15
+
+
+async def test_unlinked_responses_keep_the_days_not_the_times_and_the_totals(db):
+    setup = await register(db)
+    await respond(db, setup, ALICE, SURVEY, NORTH_FULL, started_at=LATE, answered_at=NEXT_DAY)
+    await respond(db, setup, BOB, SURVEY, {"area": "south"}, complete=False, started_at=LATE)
+    await respond(db, setup, ALICE, OTHER, {"size": 2, "note": None}, started_at=LATE)
+    others = await times_of(db, "t")
+    assert others[0][0] == LATE.isoformat()
+    before = await totals(db)
+
+    assert await privacy.unlink_responses(db, ["s"]) == 2
+
+    (alice, bob) = await times_of(db, "s")
+    assert alice == (
+        "2025-03-01",
+        "2025-03-02",
+        "2025-03-02",
+        [(question, "2025-03-02") for question in sorted(NORTH_FULL)],
+    )
+    assert bob == ("2025-03-01", "2025-03-01", None, [("area", "2025-03-01")])
+    assert await times_of(db, "t") == others  # still linked: exact times
+    assert await totals(db) == before
+    assert await rebuilt_totals(db, setup.count) == before
+
+
 async def test_unlinking_nothing_unlinks_nothing(db):
     setup = await register(db)
     await respond(db, setup, ALICE, SURVEY, NORTH_FULL)
@@ -591,6 +727,24 @@ async def test_inactive_members_are_deleted_and_their_responses_stay_anonymous(d
     assert await count_rows(db, "responses") == 5
     assert await count_rows(db, "responses", "member_id IS NULL") == 2  # member 1's two
     assert await count_rows(db, "answers") == 4 + 1 + 4 + 4 + 4
+    assert await totals(db) == before
+    assert await rebuilt_totals(db, setup.count) == before
+
+
+async def test_an_inactive_members_responses_keep_the_days_not_the_times(db):
+    setup = await register(db)
+    long_ago = LONG_AGO + dt.timedelta(hours=11, minutes=59, seconds=30)  # 23:59:30
+    await respond(db, setup, 1, SURVEY, NORTH_FULL, started_at=long_ago, answered_at=long_ago)
+    await respond(db, setup, 2, SURVEY, SOUTH, started_at=long_ago, answered_at=RECENTLY)
+    kept = await times_of(db, "s")
+    before = await totals(db)
+
+    assert await privacy.delete_inactive_members(db, CUTOFF) == 1
+
+    day = long_ago.date().isoformat()
+    (unlinked, active) = await times_of(db, "s")
+    assert unlinked == (day, day, day, [(question, day) for question in sorted(NORTH_FULL)])
+    assert active == kept[1]  # member 2 is active: their response keeps its times
     assert await totals(db) == before
     assert await rebuilt_totals(db, setup.count) == before
 
@@ -869,3 +1023,81 @@ async def test_after_many_forgets_the_nightly_rebuild_leaves_no_fragment_of_any_
     kept = sorted(set(ids) - set(forgotten))[:50]
     assert all(i.to_bytes(6, "big") in stored for i in kept)  # the check finds what is there
     assert not await privacy.compact_if_due(db)  # done: nothing more to rebuild
+
+
+async def compact_due(db: Database) -> int:
+    return await scalar(db, "SELECT compact_due FROM maintenance")
+
+
+async def test_what_changes_nothing_does_not_mark_the_file_for_a_rebuild(db):
+    setup = await register(db)
+    await respond(db, setup, ALICE, SURVEY, NORTH_FULL, started_at=RECENTLY)
+    assert await compact_due(db) == 0
+
+    assert await privacy.unlink_responses(db, []) == 0
+    assert await privacy.unlink_responses(db, ["no-such-survey"]) == 0
+    assert await privacy.delete_inactive_members(db, CUTOFF) == 0
+    assert await privacy.forget_member(db, BOB, setup.count) is None
+
+    assert await compact_due(db) == 0
+    assert await privacy.compact_if_due(db) is False
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["unlink", "delete an inactive member who answered", "delete an inactive member", "forget"],
+)
+async def test_each_deletion_marks_the_file_for_one_rebuild(db, change):
+    setup = await register(db)
+    await respond(db, setup, ALICE, SURVEY, NORTH_FULL, started_at=LONG_AGO)
+    await decide(db, BOB, True, "v1", LONG_AGO)  # never answered
+    await respond(db, setup, CAROL, OTHER, {"size": 1, "note": None}, started_at=RECENTLY)
+    if change == "delete an inactive member":  # Bob only: nothing of his to unlink
+        await decide(db, ALICE, True, "v1", RECENTLY)
+    elif change == "delete an inactive member who answered":  # Alice only
+        await decide(db, BOB, True, "v1", RECENTLY)
+
+    async def apply() -> bool:
+        """The change; whether it changed anything."""
+        if change == "unlink":
+            return await privacy.unlink_responses(db, ["s"]) > 0
+        if change == "forget":
+            return await privacy.forget_member(db, ALICE, setup.count) is not None
+        return await privacy.delete_inactive_members(db, CUTOFF) > 0
+
+    assert await apply()
+    assert await compact_due(db) == 1
+
+    assert await privacy.compact_if_due(db) is True
+    assert await compact_due(db) == 0
+    assert await privacy.compact_if_due(db) is False
+    assert not await apply()  # done before: changes nothing, and marks nothing
+    assert await compact_due(db) == 0
+
+
+async def test_the_rebuild_runs_only_when_due_and_gives_back_the_freed_pages(db):
+    async with db.transaction() as connection:
+        await connection.executemany(
+            "INSERT INTO members (telegram_id, created_at) VALUES (?, ?)",
+            [(5_000_000_000 + n, NOW.isoformat()) for n in range(2000)],
+        )
+    async with db.transaction() as connection:
+        await connection.execute("DELETE FROM members WHERE telegram_id % 20 != 0")
+    pages = await scalar(db, "PRAGMA page_count")
+    free = await scalar(db, "PRAGMA freelist_count")
+    assert free > 0
+    async with db.statement() as connection:
+        await connection.execute("UPDATE maintenance SET compact_due = 0")
+
+    assert await privacy.compact_if_due(db) is False
+    assert (await scalar(db, "PRAGMA page_count"), await scalar(db, "PRAGMA freelist_count")) == (
+        pages,
+        free,
+    )
+
+    async with db.statement() as connection:
+        await connection.execute("UPDATE maintenance SET compact_due = 1")
+    assert await privacy.compact_if_due(db) is True
+    assert await scalar(db, "PRAGMA page_count") < pages
+    assert await scalar(db, "PRAGMA freelist_count") == 0
+    assert await compact_due(db) == 0
