@@ -251,6 +251,22 @@ async def test_forgetting_someone_never_seen_is_none_and_changes_nothing(db):
     assert await count_rows(db, "members") == 1
 
 
+async def everything_of(db: Database, member_id: int) -> list[list[tuple]]:
+    """Every row keyed to a member, table by table."""
+    return [
+        await rows(db, "SELECT * FROM members WHERE id = ?", (member_id,)),
+        await rows(db, "SELECT * FROM consents WHERE member_id = ?", (member_id,)),
+        await rows(db, "SELECT * FROM responses WHERE member_id = ?", (member_id,)),
+        await rows(
+            db,
+            "SELECT a.* FROM answers a JOIN responses r ON r.id = a.response_id"
+            " WHERE r.member_id = ?",
+            (member_id,),
+        ),
+        await rows(db, "SELECT * FROM handled_taps WHERE member_id = ?", (member_id,)),
+    ]
+
+
 async def test_forgetting_deletes_the_member_and_everything_keyed_to_them_only(db):
     setup = await register(db)
     await respond(db, setup, ALICE, SURVEY, NORTH_FULL)
@@ -258,18 +274,7 @@ async def test_forgetting_deletes_the_member_and_everything_keyed_to_them_only(d
     await respond(db, setup, BOB, SURVEY, SOUTH)
     alice = (await members.find_member(db, ALICE)).id
     bob = (await members.find_member(db, BOB)).id
-    bob_before = [
-        await rows(db, "SELECT * FROM members WHERE id = ?", (bob,)),
-        await rows(db, "SELECT * FROM consents WHERE member_id = ?", (bob,)),
-        await rows(db, "SELECT * FROM responses WHERE member_id = ?", (bob,)),
-        await rows(
-            db,
-            "SELECT a.* FROM answers a JOIN responses r ON r.id = a.response_id"
-            " WHERE r.member_id = ?",
-            (bob,),
-        ),
-        await rows(db, "SELECT * FROM handled_taps WHERE member_id = ?", (bob,)),
-    ]
+    bob_before = await everything_of(db, bob)
     assert await count_rows(db, "handled_taps", "member_id = ?", (alice,)) == 1
     assert await count_rows(db, "answers") == 9
 
@@ -281,18 +286,7 @@ async def test_forgetting_deletes_the_member_and_everything_keyed_to_them_only(d
     for table in ("consents", "responses", "handled_taps"):
         assert await count_rows(db, table, "member_id = ?", (alice,)) == 0, table
     assert await count_rows(db, "answers") == 4  # Bob's only
-    bob_after = [
-        await rows(db, "SELECT * FROM members WHERE id = ?", (bob,)),
-        await rows(db, "SELECT * FROM consents WHERE member_id = ?", (bob,)),
-        await rows(db, "SELECT * FROM responses WHERE member_id = ?", (bob,)),
-        await rows(
-            db,
-            "SELECT a.* FROM answers a JOIN responses r ON r.id = a.response_id"
-            " WHERE r.member_id = ?",
-            (bob,),
-        ),
-        await rows(db, "SELECT * FROM handled_taps WHERE member_id = ?", (bob,)),
-    ]
+    bob_after = await everything_of(db, bob)
     assert bob_after == bob_before
     # a second /forget (a tap delivered again) finds nothing
     assert await privacy.forget_member(db, ALICE, setup.count) is None
