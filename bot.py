@@ -21,6 +21,7 @@ import os
 import re
 import secrets
 import signal
+import sqlite3
 import sys
 from collections.abc import Sequence
 from functools import partial
@@ -71,6 +72,7 @@ log = logging.getLogger("doorstep")
 EXIT_INVALID_SURVEYS = 1
 EXIT_BAD_SETTINGS = 2
 EXIT_NOT_FOUND = 3
+CLEAN_UP_LATER = "the database is busy: the bot's daily job will finish removing every trace"
 NO_KEY = (
     "DOORSTEP_SECRET_KEY is not set and the bot has not made its key file yet: run this with"
     " the bot's settings"
@@ -114,7 +116,7 @@ class Settings(SurveySettings):
     min_group_size: Annotated[int, Field(ge=2, le=100)] = 5
     secret_key: SecretStr | None = None
     privacy_notice: Path = DEFAULT_PRIVACY_NOTICE
-    retention_days: Annotated[int, Field(ge=1)] = 730
+    retention_days: Annotated[int, Field(ge=1, le=36500)] = 730
 
     @field_validator("bot_token")
     @classmethod
@@ -386,7 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     forget_parser.add_argument("telegram_id", type=int, help="the member's Telegram user id")
     arguments = parser.parse_args(argv)
     if arguments.command == "forget":
-        return asyncio.run(forget_command(arguments.telegram_id))
+        return asyncio.run(forget_member_command(arguments.telegram_id))
     if arguments.command == "backup":
         return backup_command(arguments.path)
     if arguments.command == "export":
@@ -460,7 +462,7 @@ async def export_command(survey_id: str, out: Path) -> int:
     return 0
 
 
-async def forget_command(telegram_id: int) -> int:
+async def forget_member_command(telegram_id: int) -> int:
     """Do what /forget does, for a member who asked the operator (by email, or after blocking
     the bot). Safe while the bot runs."""
     offline = offline_settings()
@@ -477,19 +479,26 @@ async def forget_command(telegram_id: int) -> int:
             utc_now(),
             requested="by the operator",
         )
+        cleaned = forgotten is not None and await _clean_up_beside_the_bot(db)
     finally:
         await db.close()
     if forgotten is None:
         print(f"no member with Telegram id {telegram_id}: nothing is held", file=sys.stderr)
         return EXIT_NOT_FOUND
-    print(f"deleted the member and {forgotten.responses} responses; recorded in the audit log")
-    if not forgotten.checkpointed:
-        print(
-            "another reader holds the database: its log still holds the deleted rows until the"
-            " bot's next checkpoint",
-            file=sys.stderr,
-        )
+    what = "the member and their" if forgotten.member_id is not None else "no member;"
+    print(f"deleted {what} {forgotten.responses} responses; recorded in the audit log")
+    if not cleaned:
+        print(CLEAN_UP_LATER, file=sys.stderr)
     return 0
+
+
+async def _clean_up_beside_the_bot(db: Database) -> bool:
+    """Rebuild the file and truncate the log now, unless the running bot is using it (then its
+    daily job does, as the deletion marked the file for it)."""
+    try:
+        return await privacy.clean_up(db)
+    except sqlite3.OperationalError:  # "database is locked": the bot was writing
+        return False
 
 
 def run_command() -> int:

@@ -30,14 +30,18 @@ log = logging.getLogger(__name__)
 # Telegram delivers an update again within a day at most: taps older than this are never seen
 # again, so their record (a callback id and a member) is no longer needed.
 HANDLED_TAPS_KEPT = dt.timedelta(days=7)
-CHECKPOINT_RETRY = dt.timedelta(minutes=1)
+# After a /forget the file is rebuilt and the log truncated this much later: a burst of
+# deletions costs one rebuild. While another reader blocks the log, every minute.
+CLEAN_UP = "clean-up"
+CLEAN_UP_AFTER = dt.timedelta(minutes=5)
+CLEAN_UP_RETRY = dt.timedelta(minutes=1)
 
 
 async def privacy_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/privacy: the notice, the member's choice, and the button that changes it."""
     service = services(context)
     consent = await members.latest_consent(service.db, update.effective_user.id)
-    text, markup = privacy_render.privacy_status(service.notice, consent)
+    text, markup = privacy_render.privacy_status(service.notice, consent, service.timezone)
     await send_long(update.effective_message, text, markup)
 
 
@@ -55,7 +59,8 @@ async def withdraw_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     message = update.effective_message
     member = await members.find_member(service.db, update.effective_user.id)
     if member is None or not member.agreed:
-        await message.reply_text(privacy_render.NOT_AGREED)
+        text = privacy_render.NEVER_AGREED if member is None else privacy_render.NOT_AGREED
+        await message.reply_text(text)
         return
     recorded = await members.record_consent(
         service.db,
@@ -69,7 +74,6 @@ async def withdraw_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await message.reply_text(render.ALREADY_HANDLED)
         return
     await message.reply_text(render.WITHDRAWN)
-    log.info("a member withdrew consent")
 
 
 async def mydata_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -118,22 +122,34 @@ async def forget_button(
     if forgotten is None:  # deleted before: a second tap, or a tap delivered again
         await ignore_harmless(query.edit_message_text(privacy_render.NOTHING_HELD))
         return
-    if not forgotten.checkpointed:
-        schedule_checkpoint(context)
+    schedule_clean_up(context, CLEAN_UP_AFTER if forgotten.checkpointed else CLEAN_UP_RETRY)
     await ignore_harmless(query.edit_message_text(privacy_render.FORGOTTEN))
 
 
-def schedule_checkpoint(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Try the checkpoint again in a minute: until it succeeds, the write-ahead log still holds
-    what was deleted."""
-    log.warning("another reader kept the database log from being truncated; retrying")
-    context.job_queue.run_once(_checkpoint_again, CHECKPOINT_RETRY, name="checkpoint")
+def schedule_clean_up(context: ContextTypes.DEFAULT_TYPE, after: dt.timedelta) -> None:
+    """Rebuild the file and truncate the log `after` from now, unless a clean-up is due already
+    (a burst of deletions is cleaned up once)."""
+    if not context.job_queue.get_jobs_by_name(CLEAN_UP):
+        context.job_queue.run_once(_clean_up_job, after, name=CLEAN_UP)
 
 
-async def _checkpoint_again(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The retry of a checkpoint that a reader blocked (until it succeeds)."""
-    if not await services(context).db.checkpoint():
-        schedule_checkpoint(context)
+async def _clean_up_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The scheduled clean-up; tried again every minute while a reader blocks it."""
+    if not await clean_up(services(context).db):
+        log.warning("another reader kept the database log from being truncated; retrying")
+        context.job_queue.run_once(_clean_up_job, CLEAN_UP_RETRY, name=CLEAN_UP)
+
+
+async def clean_up(db: Database) -> bool:
+    """Leave no trace of deleted rows: rebuild the file if a deletion marked it (SQLite can
+    leave fragments in reorganised pages), then truncate the log. False while another reader
+    keeps the log from being truncated."""
+    try:
+        if await privacy.compact_if_due(db):
+            log.info("database rebuilt after deletions")
+    finally:
+        checkpointed = await db.checkpoint()
+    return checkpointed
 
 
 async def forget(
@@ -145,19 +161,18 @@ async def forget(
     *,
     requested: str = "by the member",
 ) -> Forgotten | None:
-    """Delete a member with everything keyed to them and take them out of the totals; audit it.
+    """Delete a member with everything keyed to them and take them out of the totals, with an
+    audit entry in the same transaction. The entry carries the member's export code (`key`),
+    so that the operator can delete their rows from exports made before, and never the
+    Telegram id. None: nothing was held about them."""
 
-    The audit entry carries the member's export code (`key`), so that the operator can delete
-    their rows from exports made before, and never the Telegram id. None: no such member."""
-    forgotten = await privacy.forget_member(db, telegram_id, await catalogue.tally_counter(db))
+    def describe(member_id: int | None, responses: int) -> str:
+        code = pseudonym(key, member_id) or "none"
+        return f"{requested}: respondent {code}; responses deleted: {responses}"
+
+    count = await catalogue.tally_counter(db)
+    forgotten = await privacy.forget_member(db, telegram_id, count, now, describe)
     if forgotten is not None:
-        await audit.record(
-            db,
-            "forget",
-            now,
-            scope=f"{requested}: respondent {pseudonym(key, forgotten.member_id) or 'none'};"
-            f" responses deleted: {forgotten.responses}",
-        )
         log.info("a member's data was deleted %s", requested)
     return forgotten
 
@@ -166,7 +181,8 @@ async def apply_retention(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The daily retention job: unlink long-closed surveys' responses, delete long-inactive
     members, prune old audit entries and handled taps, and leave no trace of what went."""
     if not await retain(services(context)):
-        schedule_checkpoint(context)
+        log.warning("another reader kept the database log from being truncated; retrying")
+        schedule_clean_up(context, CLEAN_UP_RETRY)
 
 
 async def retain(service: Services) -> bool:
@@ -201,11 +217,7 @@ async def retain(service: Services) -> bool:
         deleted,
         pruned,
     )
-    rebuilt = await privacy.compact_if_due(service.db)
-    checkpointed = await service.db.checkpoint()
-    if rebuilt:
-        log.info("database rebuilt after deletions")
-    return checkpointed
+    return await clean_up(service.db)
 
 
 def _current(service: Services, survey_id: str) -> Survey | None:

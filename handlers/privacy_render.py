@@ -22,9 +22,13 @@ from surveys.engine import answer_text
 from surveys.model import Survey
 
 ASK_TO_AGREE = "<b>Do you agree to us storing your answers on these terms?</b>"
+NEVER_AGREED = (
+    "You have not agreed to the privacy notice, so nothing is being collected from you and "
+    "nothing about you is stored. Send /privacy to read it."
+)
 NOT_AGREED = (
-    "You have not agreed to the privacy notice, so nothing is being collected from you. "
-    "Send /privacy to read it, or /forget to delete the record of your decision."
+    "You have withdrawn your consent, so nothing is being collected from you. Send /privacy "
+    "to agree again, or /forget to delete what is held about you."
 )
 NOTHING_HELD = "Nothing is held about you: I have no record of you at all."
 FORGET_CONFIRM = (
@@ -50,14 +54,15 @@ def with_question(notice: Notice) -> str:
 
 
 def privacy_status(
-    notice: Notice, consent: ConsentRecord | None
+    notice: Notice, consent: ConsentRecord | None, timezone: dt.tzinfo = dt.UTC
 ) -> tuple[str, InlineKeyboardMarkup]:
     """/privacy: the notice, the member's current choice, and the button that changes it."""
     if consent is None:
         return with_question(notice), render.notice_keyboard(notice.version, None)
-    day = _day(consent.decided_at)
+    day = _day(consent.decided_at, timezone)
     if consent.agreed:
-        status = f"<b>Your choice:</b> you agreed on {day}. You can withdraw at any time."
+        earlier = "" if consent.notice_version == notice.version else " to an earlier version"
+        status = f"<b>Your choice:</b> you agreed{earlier} on {day}. You can withdraw at any time."
         button = render.button("Withdraw my consent", Consent(False, notice.version))
     else:
         status = f"<b>Your choice:</b> you withdrew your consent on {day}, so I take no answers."
@@ -77,8 +82,10 @@ def forget_keyboard() -> InlineKeyboardMarkup:
     )
 
 
-def _day(timestamp: str) -> str:
-    return dt.datetime.fromisoformat(timestamp).strftime("%-d %B %Y")
+def _day(timestamp: str, timezone: dt.tzinfo) -> str:
+    """A stored time as the day it was where the movement is: 2 March 2025."""
+    day = dt.datetime.fromisoformat(timestamp).astimezone(timezone)
+    return f"{day.day} {day:%B %Y}"
 
 
 def held_data_json(

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from storage import handled, responses
-from storage.db import Database
+from storage.db import Database, Stale
 from storage.responses import Response
 
 
@@ -95,24 +95,28 @@ async def record_consent(
     notice_message_id: int | None = None,
     message_id: int | None = None,
 ) -> Member | None:
-    """Record a decision on the privacy notice, creating the member on their first decision.
+    """Record a decision on the privacy notice, creating the member when they first agree.
 
     The decision is the tap `query_id` on the notice `notice_message_id`, or the command
-    `message_id` (/withdraw). None, recording nothing, if that update was handled before. After
+    `message_id` (/withdraw). None, recording nothing, if that update was handled before, or
+    for a refusal by someone who is not a member (nothing is stored about them). After
     a tap the member's message mark moves up to the notice: what they sent before it, answered
     while they had not agreed, must never count as new if Telegram delivers it again.
     Withdrawing also closes the survey the member was answering: nothing more is collected.
     """
     recorded = False
     async with db.transaction_unless_stale() as connection:
-        await connection.execute(
-            "INSERT INTO members (telegram_id, created_at) VALUES (?, ?)"
-            " ON CONFLICT (telegram_id) DO NOTHING",
-            (telegram_id, now.isoformat()),
-        )
+        if agreed:
+            await connection.execute(
+                "INSERT INTO members (telegram_id, created_at) VALUES (?, ?)"
+                " ON CONFLICT (telegram_id) DO NOTHING",
+                (telegram_id, now.isoformat()),
+            )
         rows = await connection.execute_fetchall(
             "SELECT id FROM members WHERE telegram_id = ?", (telegram_id,)
         )
+        if not rows:  # a refusal by someone never recorded leaves no record either
+            raise Stale
         member_id = rows[0][0]
         await handled.claim_tap(connection, member_id, query_id, now)
         await handled.claim_message(connection, member_id, message_id)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import aiosqlite
@@ -56,6 +56,7 @@ class HeldData:
     last_message_id: int = 0  # the newest of their messages handled (so none counts twice)
     # what they did as an organiser or administrator (the audit log names them)
     audit_entries: list[AuditEntry] = field(default_factory=list)
+    taps_handled_at: list[str] = field(default_factory=list)  # kept a week against redelivery
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,8 @@ _RESPONSES_OF_MEMBER = """
 
 async def held_data(db: Database, telegram_id: int) -> HeldData | None:
     """Everything stored about the member with this Telegram id (None: nothing at all)."""
-    async with db.transaction() as connection:  # one consistent read of three tables
+    # One transaction: a consistent read of five tables (it waits for writes in progress).
+    async with db.transaction() as connection:
         rows = await connection.execute_fetchall(
             "SELECT m.id, m.created_at, r.survey_id, m.last_message_id FROM members m"
             " LEFT JOIN responses r ON r.id = m.active_response_id WHERE m.telegram_id = ?",
@@ -96,10 +98,11 @@ async def held_data(db: Database, telegram_id: int) -> HeldData | None:
             (member_id,),
         )
         held = await connection.execute_fetchall(_RESPONSES_OF_MEMBER, (member_id,))
-        entries = await connection.execute_fetchall(
-            f"SELECT {audit.ENTRY_COLUMNS} FROM audit_log WHERE actor = ? ORDER BY id",
-            (telegram_id,),
+        taps = await connection.execute_fetchall(
+            "SELECT handled_at FROM handled_taps WHERE member_id = ? ORDER BY handled_at",
+            (member_id,),
         )
+        entries = await audit.naming(connection, telegram_id)
     if member_id is None and not entries:
         return None
     return HeldData(
@@ -110,7 +113,8 @@ async def held_data(db: Database, telegram_id: int) -> HeldData | None:
         [_held_response(row) for row in held],
         answering,
         last_message_id or 0,
-        [AuditEntry(*entry) for entry in entries],
+        entries,
+        [at for (at,) in taps],
     )
 
 
@@ -135,47 +139,58 @@ async def anything_held(db: Database, telegram_id: int) -> bool:
     """Whether anything names this Telegram id: a member, or audit log entries."""
     async with db.statement() as connection:
         rows = await connection.execute_fetchall(
-            "SELECT EXISTS (SELECT 1 FROM members WHERE telegram_id = ?)"
-            " OR EXISTS (SELECT 1 FROM audit_log WHERE actor = ? OR chat_id = ?)",
-            (telegram_id, telegram_id, telegram_id),
+            "SELECT EXISTS (SELECT 1 FROM members WHERE telegram_id = ?1)"
+            " OR EXISTS (SELECT 1 FROM audit_log WHERE actor = ?1 OR chat_id = ?1)",
+            (telegram_id,),
         )
     return bool(rows[0][0])
 
 
-async def forget_member(db: Database, telegram_id: int, count: Counter_) -> Forgotten | None:
+# What the audit entry of a deletion says, from the deleted member's internal id (None: only
+# audit entries named them) and how many responses went.
+Describe = Callable[[int | None, int], str]
+
+
+async def forget_member(
+    db: Database, telegram_id: int, count: Counter_, now: dt.datetime, describe: Describe
+) -> Forgotten | None:
     """Delete the member and everything keyed to them, take their responses out of the report
-    totals (`count` gives a completed response's area and tally keys), and remove their id
-    from the audit log; None if nothing was held about them."""
+    totals (`count` gives a completed response's area and tally keys), remove their id from
+    the audit log, and record the deletion there, all in one transaction; None if nothing was
+    held about them."""
     async with db.transaction() as connection:
         rows = await connection.execute_fetchall(
             "SELECT id FROM members WHERE telegram_id = ?", (telegram_id,)
         )
         member_id = rows[0][0] if rows else None
-        held = await connection.execute_fetchall(_RESPONSES_OF_MEMBER, (member_id,))
-        removed = [
-            RemovedResponse(
-                response.survey_id,
-                response.version_id,
-                _given(response.answers),
-                response.started_at,
-                response.completed_at,
-            )
-            for response in map(_held_response, held)
-        ]
-        await reports.remove_from_totals(connection, removed, count)
-        # Consents, responses, answers and handled taps go with the member (ON DELETE CASCADE).
-        await connection.execute("DELETE FROM members WHERE id = ?", (member_id,))
+        removed = await _remove_member(connection, member_id, count) if rows else []
         # An organiser's or administrator's own entries stay, without who they were.
-        named = 0
-        for column in ("actor", "chat_id"):
-            cursor = await connection.execute(
-                f"UPDATE audit_log SET {column} = NULL WHERE {column} = ?", (telegram_id,)
-            )
-            named += cursor.rowcount
-        if member_id is None and not named:
-            return None  # the transaction ends with nothing changed
+        if not await audit.unname(connection, telegram_id) and not rows:
+            return None  # nothing was held: the transaction ends with nothing changed
+        await audit.add(connection, "forget", now, scope=describe(member_id, len(removed)))
         await _compact_later(connection)
     return Forgotten(member_id, len(removed), await db.checkpoint())
+
+
+async def _remove_member(
+    connection: aiosqlite.Connection, member_id: int, count: Counter_
+) -> list[RemovedResponse]:
+    """Take a member's responses out of the totals, then delete the member; consents,
+    responses, answers and handled taps go with them (ON DELETE CASCADE)."""
+    held = await connection.execute_fetchall(_RESPONSES_OF_MEMBER, (member_id,))
+    removed = [
+        RemovedResponse(
+            response.survey_id,
+            response.version_id,
+            _given(response.answers),
+            response.started_at,
+            response.completed_at,
+        )
+        for response in map(_held_response, held)
+    ]
+    await reports.remove_from_totals(connection, removed, count)
+    await connection.execute("DELETE FROM members WHERE id = ?", (member_id,))
+    return removed
 
 
 def _given(answers: dict[str, AnswerValue]) -> dict[str, AnswerValue]:

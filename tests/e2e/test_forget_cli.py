@@ -53,7 +53,7 @@ async def test_the_operator_deletes_a_member_as_forget_would(
 
     assert status == 0
     assert capsys.readouterr().out == (
-        "deleted the member and 1 responses; recorded in the audit log\n"
+        "deleted the member and their 1 responses; recorded in the audit log\n"
     )
     assert await rows(database, "SELECT telegram_id FROM members") == [(STAYING,)]
     halved = await rows(database, "SELECT * FROM tallies ORDER BY 1, 2, 3, 4, 5, 6")
@@ -126,9 +126,6 @@ async def test_forget_while_a_reader_holds_the_database_still_deletes_and_warns(
 
     assert status == 0
     output = capsys.readouterr()
-    assert output.out == "deleted the member and 1 responses; recorded in the audit log\n"
-    assert output.err == (
-        "another reader holds the database: its log still holds the deleted rows until the"
-        " bot's next checkpoint\n"
-    )
+    assert output.out == "deleted the member and their 1 responses; recorded in the audit log\n"
+    assert output.err == bot.CLEAN_UP_LATER + "\n"
     assert await rows(database, "SELECT telegram_id FROM members") == [(STAYING,)]

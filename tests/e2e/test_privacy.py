@@ -135,9 +135,9 @@ def reading(database: Path) -> Iterator[sqlite3.Connection]:
         yield connection
 
 
-def checkpoint_jobs(harness: BotHarness) -> list[Job]:
+def clean_up_jobs(harness: BotHarness) -> list[Job]:
     """The scheduled retries of a checkpoint a reader blocked."""
-    return [job for job in harness.application.job_queue.jobs() if job.name == "checkpoint"]
+    return [job for job in harness.application.job_queue.jobs() if job.name == privacy.CLEAN_UP]
 
 
 async def run_as_scheduled(harness: BotHarness, job: Job) -> None:
@@ -456,7 +456,8 @@ async def test_withdraw_without_consent_is_refused_and_records_nothing(
 
     await chat.send("/withdraw")
 
-    assert chat.latest().plain == privacy_render.NOT_AGREED
+    expected = privacy_render.NOT_AGREED if before == "withdrew" else privacy_render.NEVER_AGREED
+    assert chat.latest().plain == expected
     assert await snapshot(harness) == history
     if before == "never decided":
         assert history["members"] == []
@@ -781,14 +782,34 @@ async def test_forget_leaves_no_trace_of_the_member_in_the_database_files(
     assert await harness.answers_of(other) == {**dict(ALL_TYPES_STORED), "comment": OTHER_FREE_TEXT}
 
 
-async def test_a_checkpoint_a_reader_blocks_is_retried_until_the_log_is_truncated(
+def due_in(job: Job) -> dt.timedelta:
+    return job.next_t - dt.datetime.now(dt.UTC)
+
+
+async def test_a_burst_of_forgets_is_cleaned_up_once_a_few_minutes_later(
     harness: BotHarness,
 ) -> None:
-    unhindered = harness.member(424242)
-    await answer_all_types(unhindered, OTHER_FREE_TEXT)
-    await unhindered.send("/forget")
-    await unhindered.tap("Delete everything")
-    assert checkpoint_jobs(harness) == []  # nothing blocked it: no retry
+    for user_id in (424242, BIG_ID):
+        chat = harness.member(user_id)
+        await answer_all_types(chat)
+        await chat.send("/forget")
+        await chat.tap("Delete everything")
+
+    (job,) = clean_up_jobs(harness)  # one for both
+    assert privacy.CLEAN_UP_AFTER - dt.timedelta(seconds=30) < due_in(job)
+    assert due_in(job) <= privacy.CLEAN_UP_AFTER
+    assert await harness.scalar("SELECT compact_due FROM maintenance") == 1
+
+    await run_as_scheduled(harness, job)
+
+    assert clean_up_jobs(harness) == []
+    assert await harness.scalar("SELECT compact_due FROM maintenance") == 0  # rebuilt
+    assert wal_size(harness) == 0
+
+
+async def test_a_clean_up_a_reader_blocks_is_retried_until_the_log_is_truncated(
+    harness: BotHarness,
+) -> None:
     chat = harness.member(BIG_ID, "Kit")
     await answer_all_types(chat)
     await chat.send("/forget")
@@ -798,21 +819,20 @@ async def test_a_checkpoint_a_reader_blocks_is_retried_until_the_log_is_truncate
         await chat.tap("Delete everything")
 
         assert confirmation.plain == privacy_render.FORGOTTEN  # deleted all the same
-        (job,) = checkpoint_jobs(harness)
-        wait = job.next_t - dt.datetime.now(dt.UTC)
-        assert privacy.CHECKPOINT_RETRY - dt.timedelta(seconds=10) < wait
-        assert wait <= privacy.CHECKPOINT_RETRY
+        (job,) = clean_up_jobs(harness)
+        assert privacy.CLEAN_UP_RETRY - dt.timedelta(seconds=10) < due_in(job)
+        assert due_in(job) <= privacy.CLEAN_UP_RETRY
         assert FREE_TEXT.encode() in stored_bytes(harness)  # the log still holds the rows
 
         await run_as_scheduled(harness, job)  # the reader is still there
 
-        (again,) = checkpoint_jobs(harness)
+        (again,) = clean_up_jobs(harness)
         assert again is not job
         assert FREE_TEXT.encode() in stored_bytes(harness)
 
     await run_as_scheduled(harness, again)  # the reader is gone
 
-    assert checkpoint_jobs(harness) == []  # done: not retried again
+    assert clean_up_jobs(harness) == []  # done: not retried again
     assert wal_size(harness) == 0
     content = stored_bytes(harness)
     assert FREE_TEXT.encode() not in content

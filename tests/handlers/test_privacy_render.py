@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from dataclasses import replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from telegram import InlineKeyboardMarkup
@@ -306,3 +307,20 @@ def test_forget_asks_to_delete_or_keep():
     assert buttons(forget_keyboard()) == [
         [("Delete everything", Forget(True)), ("Keep my data", Forget(False))]
     ]
+
+
+def test_an_agreement_to_an_earlier_notice_says_so():
+    text, _ = privacy_status(NOTICE, ConsentRecord(True, "aaaaaaaaaaaa", FIRST))
+
+    assert "you agreed to an earlier version on 1 March 2025" in text
+
+
+def test_the_day_of_a_decision_is_the_day_where_the_movement_is():
+    late_evening = "2025-03-01T23:30:00+00:00"  # already 2 March in Tokyo
+    consent = ConsentRecord(True, NOTICE.version, late_evening)
+
+    in_london, _ = privacy_status(NOTICE, consent, ZoneInfo("Europe/London"))
+    in_tokyo, _ = privacy_status(NOTICE, consent, ZoneInfo("Asia/Tokyo"))
+
+    assert "you agreed on 1 March 2025" in in_london
+    assert "you agreed on 2 March 2025" in in_tokyo

@@ -229,12 +229,23 @@ async def test_held_data_has_every_consent_in_order_and_every_response_with_its_
 
 
 async def test_held_data_of_a_member_without_responses(db):
-    await decide(db, ALICE, False, "v1", NOW)
+    await decide(db, ALICE, True, "v1", NOW)
+    await decide(db, ALICE, False, "v1", NOW + DAY)
 
     held = await privacy.held_data(db, ALICE)
 
-    assert held.consents == [ConsentRecord(False, "v1", NOW.isoformat())]
+    assert held.consents == [
+        ConsentRecord(True, "v1", NOW.isoformat()),
+        ConsentRecord(False, "v1", (NOW + DAY).isoformat()),
+    ]
     assert held.responses == []
+
+
+async def test_a_refusal_by_someone_never_recorded_stores_nothing(db):
+    assert await decide(db, ALICE, False, "v1", NOW) is None
+
+    assert await privacy.held_data(db, ALICE) is None
+    assert await count_rows(db, "members") == 0
 
 
 # --- forget_member ----------------------------------------------------------------------------
@@ -245,10 +256,17 @@ async def test_forgetting_someone_never_seen_is_none_and_changes_nothing(db):
     await respond(db, setup, ALICE, SURVEY, NORTH_FULL)
     before = await totals(db)
 
-    assert await privacy.forget_member(db, BOB, setup.count) is None
+    assert await forget(db, BOB, setup.count) is None
 
     assert await totals(db) == before
     assert await count_rows(db, "members") == 1
+
+
+async def forget(db: Database, telegram_id: int, count: Counter_) -> privacy.Forgotten | None:
+    """/forget as the bot does it, with an audit entry saying how many responses went."""
+    return await privacy.forget_member(
+        db, telegram_id, count, NOW, lambda _, responses: f"responses deleted: {responses}"
+    )
 
 
 async def everything_of(db: Database, member_id: int) -> list[list[tuple]]:
@@ -278,7 +296,7 @@ async def test_forgetting_deletes_the_member_and_everything_keyed_to_them_only(d
     assert await count_rows(db, "handled_taps", "member_id = ?", (alice,)) == 1
     assert await count_rows(db, "answers") == 9
 
-    forgotten = await privacy.forget_member(db, ALICE, setup.count)
+    forgotten = await forget(db, ALICE, setup.count)
 
     assert forgotten == privacy.Forgotten(alice, 2, checkpointed=True)
     assert await members.find_member(db, ALICE) is None
@@ -289,7 +307,7 @@ async def test_forgetting_deletes_the_member_and_everything_keyed_to_them_only(d
     bob_after = await everything_of(db, bob)
     assert bob_after == bob_before
     # a second /forget (a tap delivered again) finds nothing
-    assert await privacy.forget_member(db, ALICE, setup.count) is None
+    assert await forget(db, ALICE, setup.count) is None
 
 
 async def test_after_forgetting_the_totals_are_those_a_rebuild_gives_over_what_remains(db):
@@ -311,9 +329,7 @@ async def test_after_forgetting_the_totals_are_those_a_rebuild_gives_over_what_r
     assert before == await rebuilt_totals(db, setup.count)  # the answer path counted right
     assert (await reports.tallies_by_area(db, "s"))[("north", "issues", "jobs")] == 1
 
-    assert await privacy.forget_member(db, ALICE, setup.count) == privacy.Forgotten(
-        alice, 3, checkpointed=True
-    )
+    assert await forget(db, ALICE, setup.count) == privacy.Forgotten(alice, 3, checkpointed=True)
 
     after = await totals(db)
     assert after != before
@@ -332,7 +348,7 @@ async def test_forgetting_the_only_respondent_leaves_no_total_behind(db):
     await respond(db, setup, ALICE, OTHER, {"size": 1}, complete=False)
     assert await totals(db) != ([], [])
 
-    await privacy.forget_member(db, ALICE, setup.count)
+    await forget(db, ALICE, setup.count)
 
     assert await totals(db) == ([], [])
 
@@ -349,13 +365,14 @@ async def test_forgetting_an_organiser_keeps_their_audit_entries_without_their_i
     entries = "SELECT actor, chat_id, action FROM audit_log ORDER BY id"
     assert "id as a number" in traces(db_path, BIG_ID, SECRET_WORDS)
 
-    assert await privacy.forget_member(db, BIG_ID, setup.count) is not None
+    assert await forget(db, BIG_ID, setup.count) is not None
 
     assert await rows(db, entries) == [
         (None, None, "export"),  # the entry stays, without who or where
         (None, group, "summary"),
         (CAROL, None, "digest"),
         (CAROL, group, "summary"),  # someone else's, untouched
+        (None, None, "forget"),  # the deletion itself, naming no one
     ]
     assert traces(db_path, BIG_ID, SECRET_WORDS) == set()
 
@@ -367,12 +384,12 @@ async def test_member_ids_are_never_given_again_after_forgetting(db):
     bob = await member_id_of(db, BOB)
     assert bob == await scalar(db, "SELECT max(id) FROM members")
 
-    await privacy.forget_member(db, BOB, setup.count)
+    await forget(db, BOB, setup.count)
     carol = await member_id_of(db, CAROL)
 
     assert carol > bob  # a plain rowid would be Bob's again: his export code would be Carol's
-    await privacy.forget_member(db, ALICE, setup.count)
-    await privacy.forget_member(db, CAROL, setup.count)
+    await forget(db, ALICE, setup.count)
+    await forget(db, CAROL, setup.count)
     assert await count_rows(db, "members") == 0
     assert await member_id_of(db, BOB) > carol  # even once the table is empty
 
@@ -437,7 +454,7 @@ async def forget_and_compare(people: list[list[tuple]], forgotten: set[int]) -> 
                     answered_at=started_at + dt.timedelta(hours=hours),
                 )
         for person in sorted(forgotten):
-            assert await privacy.forget_member(db, person, setup.count) is not None
+            assert await forget(db, person, setup.count) is not None
         kept = await totals(db)
         assert kept == await rebuilt_totals(db, setup.count)
         assert await count_rows(db, "members") == len(people) - len(forgotten)
@@ -480,7 +497,7 @@ async def test_after_forgetting_neither_file_holds_the_member_id_or_their_words(
     await db.checkpoint()  # in the main file, not only in the log
     assert traces(db_path, BIG_ID, SECRET_WORDS) >= {"id as a number", "words"}
 
-    await privacy.forget_member(db, BIG_ID, setup.count)
+    await forget(db, BIG_ID, setup.count)
 
     assert traces(db_path, BIG_ID, SECRET_WORDS) == set()
     assert traces(db_path, CAROL, OTHER_WORDS) >= {"words"}  # the check does look at the data
@@ -493,7 +510,7 @@ async def test_forgetting_a_member_still_only_in_the_log_leaves_no_trace_either(
     await respond(db, setup, BIG_ID, SURVEY, {**NORTH_FULL, "why": SECRET_WORDS})
     assert "words" in traces(db_path, BIG_ID, SECRET_WORDS)
 
-    await privacy.forget_member(db, BIG_ID, setup.count)
+    await forget(db, BIG_ID, setup.count)
 
     assert traces(db_path, BIG_ID, SECRET_WORDS) == set()
 
@@ -526,7 +543,7 @@ async def test_words_replaced_before_forgetting_leave_no_trace_either(db, db_pat
     )
     assert "words" in traces(db_path, BIG_ID, SECRET_WORDS)
 
-    await privacy.forget_member(db, BIG_ID, setup.count)
+    await forget(db, BIG_ID, setup.count)
 
     assert traces(db_path, BIG_ID, SECRET_WORDS) == set()
     assert traces(db_path, BIG_ID, first_words) == set()
@@ -568,7 +585,7 @@ async def test_forgetting_while_a_reader_holds_the_log_says_it_was_not_checkpoin
     await respond(db, setup, BIG_ID, SURVEY, {**NORTH_FULL, "why": SECRET_WORDS})
     member_id = await member_id_of(db, BIG_ID)
     with reading(db_path):
-        forgotten = await privacy.forget_member(db, BIG_ID, setup.count)
+        forgotten = await forget(db, BIG_ID, setup.count)
 
         assert forgotten == privacy.Forgotten(member_id, 1, checkpointed=False)
         assert await members.find_member(db, BIG_ID) is None  # deleted all the same
@@ -621,7 +638,7 @@ async def test_unlinked_responses_are_no_longer_part_of_the_members_data(db):
     assert [response.survey_id for response in held.responses] == ["t"]
     # forgetting then leaves the anonymous response, and its totals, alone
     before_s = await reports.tallies_by_area(db, "s")
-    assert (await privacy.forget_member(db, ALICE, setup.count)).responses == 1
+    assert (await forget(db, ALICE, setup.count)).responses == 1
     assert await reports.tallies_by_area(db, "s") == before_s
     assert await reports.tallies_by_area(db, "t") == {}
     assert await totals(db) == await rebuilt_totals(db, setup.count)
@@ -978,7 +995,7 @@ async def test_after_migration_4_forgetting_cascades_through_the_rebuilt_table(u
     await reports.rebuild_totals(db, count_version_1)
     assert (await reports.tallies_by_area(db, "s"))[("north", "issues", "rent")] == 1
 
-    forgotten = await privacy.forget_member(db, 111, count_version_1)
+    forgotten = await forget(db, 111, count_version_1)
 
     assert forgotten == privacy.Forgotten(1, 1, checkpointed=True)
     assert await count_rows(db, "responses") == 1
@@ -1007,7 +1024,7 @@ async def test_after_many_forgets_the_nightly_rebuild_leaves_no_fragment_of_any_
         )
     forgotten = random.sample(ids, 150)
     for telegram_id in forgotten:
-        assert await privacy.forget_member(db, telegram_id, lambda *_: ("", [])) is not None
+        assert await forget(db, telegram_id, lambda *_: ("", [])) is not None
 
     assert await privacy.compact_if_due(db)
     assert await db.checkpoint()
@@ -1031,7 +1048,7 @@ async def test_what_changes_nothing_does_not_mark_the_file_for_a_rebuild(db):
     assert await privacy.unlink_responses(db, []) == 0
     assert await privacy.unlink_responses(db, ["no-such-survey"]) == 0
     assert await privacy.delete_inactive_members(db, CUTOFF) == 0
-    assert await privacy.forget_member(db, BOB, setup.count) is None
+    assert await forget(db, BOB, setup.count) is None
 
     assert await compact_due(db) == 0
     assert await privacy.compact_if_due(db) is False
@@ -1056,7 +1073,7 @@ async def test_each_deletion_marks_the_file_for_one_rebuild(db, change):
         if change == "unlink":
             return await privacy.unlink_responses(db, ["s"]) > 0
         if change == "forget":
-            return await privacy.forget_member(db, ALICE, setup.count) is not None
+            return await forget(db, ALICE, setup.count) is not None
         return await privacy.delete_inactive_members(db, CUTOFF) > 0
 
     assert await apply()

@@ -211,10 +211,10 @@ async def test_record_consent_creates_the_member_once(db):
     assert await members.find_member(db, TELEGRAM_ID) == again
 
 
-async def test_a_declined_decision_creates_a_member_who_has_not_agreed(db):
-    member = await decide(db, TELEGRAM_ID, False, NOTICE, NOW)
-    assert member.agreed is False
-    assert await members.find_member(db, TELEGRAM_ID) == member
+async def test_a_refusal_by_someone_not_yet_a_member_creates_nothing(db):
+    assert await decide(db, TELEGRAM_ID, False, NOTICE, NOW) is None
+    assert await members.find_member(db, TELEGRAM_ID) is None
+    assert await scalar(db, "SELECT COUNT(*) FROM consents") == 0
 
 
 async def test_a_redelivered_tap_adds_no_consent_row(db):
@@ -239,7 +239,8 @@ async def test_every_decision_tap_is_kept_in_order(db):
 
 async def test_consent_of_one_member_does_not_touch_another(db):
     await decide(db, 1, True, NOTICE, NOW)
-    await decide(db, 2, False, NOTICE, NOW)
+    await decide(db, 2, True, NOTICE, NOW)
+    await decide(db, 2, False, NOTICE, LATER)
     assert (await members.find_member(db, 1)).agreed is True
     assert (await members.find_member(db, 2)).agreed is False
 
