@@ -33,8 +33,10 @@ NOT_AGREED = (
 NOTHING_HELD = "Nothing is held about you: I have no record of you at all."
 FORGET_CONFIRM = (
     "<b>Delete everything held about you?</b>\n"
-    "Your answers to every survey, your decisions on the privacy notice and your record will be "
-    "deleted for good, and the results will no longer count your answers. This cannot be undone."
+    "Your answers, your decisions on the privacy notice and your record will be deleted for "
+    "good, and the results will no longer count your answers. This cannot be undone. (Answers "
+    "to surveys closed long ago are already kept without any link to you: they stay, as no one "
+    "can tell they were yours.)"
 )
 FORGOTTEN = (
     "Done: everything held about you is deleted, and the results no longer count your answers. "

@@ -161,7 +161,7 @@ async def test_privacy_before_any_decision_shows_the_bundled_notice_asking_to_ag
     assert shown.text.startswith("<b>Your privacy</b>\n\n")
     assert shown.plain.startswith("Your privacy\n\nDoorstep asks you short surveys")
     assert "730 days after a survey closes, your answers to it are kept without" in shown.plain
-    assert "If you do not use the bot for 730 days, your record is deleted" in shown.plain
+    assert "answer nor change your choice for 730 days, your record is deleted" in shown.plain
     assert "{retention_days}" not in shown.text
     assert "• /forget: delete everything held about you" in shown.plain
     assert shown.labels() == ["I agree", "No thanks"]
@@ -473,7 +473,7 @@ async def test_a_redelivered_withdraw_records_one_decision(
     assert await consents_of(harness, member.user_id) == [1, 0]
 
 
-async def test_a_withdraw_redelivered_after_agreeing_again_records_nothing(
+async def test_a_withdraw_redelivered_after_agreeing_again_records_nothing_and_says_so(
     harness: BotHarness, member: MemberChat
 ) -> None:
     withdraw = await member.send("/withdraw")
@@ -483,23 +483,9 @@ async def test_a_withdraw_redelivered_after_agreeing_again_records_nothing(
     await harness.feed(withdraw)  # Telegram delivers the old /withdraw again
 
     assert await consents_of(harness, member.user_id) == [1, 0, 1]  # still agreed
+    assert member.latest().plain == render.ALREADY_HANDLED  # not "Understood: ..."
     await member.send("/start quick-poll")
     assert "How do you feel" in member.latest().plain  # answers are still taken
-
-
-async def test_a_withdraw_redelivered_after_agreeing_again_does_not_say_it_withdrew(
-    harness: BotHarness, member: MemberChat
-) -> None:
-    withdraw = await member.send("/withdraw")
-    await member.send("/start")
-    await member.tap("I agree")
-
-    await harness.feed(withdraw)
-
-    # Nothing was withdrawn (the member still agrees), so the reply must not say it was: it
-    # tells them no more answers are taken and their open survey is closed.
-    assert await consents_of(harness, member.user_id) == [1, 0, 1]
-    assert member.latest().plain != render.WITHDRAWN
 
 
 async def test_after_withdrawing_start_shows_the_notice_and_agreeing_resumes_the_survey(
@@ -888,8 +874,8 @@ async def test_forget_by_an_administrator_who_never_agreed_removes_their_id_from
     assert id_traces(harness, HUGE_ID) != []
 
     await admin.send("/forget")
-    if "Delete everything" in admin.latest().labels():
-        await admin.tap("Delete everything")
+    assert admin.latest().labels() == ["Delete everything", "Keep my data"]
+    await admin.tap("Delete everything")
 
     assert (await audit(harness))[0] == (None, None, "export", "pulse", "all")
     assert id_traces(harness, HUGE_ID) == []

