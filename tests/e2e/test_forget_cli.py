@@ -4,8 +4,6 @@ Like `export`, it never makes a new key."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ import pytest
 import bot
 from storage.db import open_database
 from tests.e2e.test_answering import NORTH
+from tests.support.database_files import reading, stored_bytes, wal_size
 from tests.support.harness import SURVEYS, TEST_TOKEN, BotHarness
 
 ASKING = 7391045216883
@@ -119,9 +118,7 @@ async def test_forget_while_a_reader_holds_the_database_still_deletes_and_warns(
     await harness.member(STAYING).take_survey("all-types", NORTH)
     await harness.stop()
 
-    with closing(sqlite3.connect(database, isolation_level=None)) as reader:
-        reader.execute("BEGIN")
-        reader.execute("SELECT count(*) FROM members").fetchall()
+    with reading(database):
         status = await asyncio.to_thread(bot.main, ["forget", str(ASKING)])
 
     assert status == 0
@@ -129,3 +126,26 @@ async def test_forget_while_a_reader_holds_the_database_still_deletes_and_warns(
     assert output.out == "deleted the member and their 1 responses; recorded in the audit log\n"
     assert output.err == bot.CLEAN_UP_LATER + "\n"
     assert await rows(database, "SELECT telegram_id FROM members") == [(STAYING,)]
+
+
+async def test_the_operator_can_forget_while_the_bot_runs(
+    database: Path, operator_environment: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    harness = await BotHarness.start(database)
+    answers = (NORTH, "Yes", "Central branch", "Housing", "Done", "4", "34")
+    await harness.member(ASKING).take_survey("all-types", *answers, "ask me")
+    staying = harness.member(STAYING)
+    await staying.take_survey("all-types", NORTH)
+
+    status = await asyncio.to_thread(bot.main, ["forget", str(ASKING)])
+
+    assert status == 0
+    assert capsys.readouterr().err == ""  # the bot was idle: rebuilt and truncated at once
+    assert wal_size(database) == 0
+    assert ASKING.to_bytes(6, "big") not in stored_bytes(database)
+    assert b"ask me" not in stored_bytes(database)
+    await staying.tap("Yes")  # the running bot carries on over the rebuilt file
+    assert (await harness.answers_of(staying))["member"] == "yes"
+    assert await harness.rows("SELECT telegram_id FROM members") == [(STAYING,)]
+    await harness.stop()
+    harness.assert_no_errors()

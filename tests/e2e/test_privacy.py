@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from handlers import privacy, privacy_render, render
 from surveys.export import pseudonym
 from tests.e2e.organisers.test_organiser_reports import census_answered
 from tests.e2e.test_answering import NORTH
+from tests.support.database_files import reading, stored_bytes, wal_size
 from tests.support.harness import ORGANISER_SURVEYS, SURVEYS, BotHarness, MemberChat
 from tests.support.organisers import ADMIN, GROUP, ORGANISER
 
@@ -106,33 +105,13 @@ def secret_key(harness: BotHarness) -> bytes:
     return harness.application.bot_data[bot.SERVICES_KEY].secret_key
 
 
-def stored_bytes(harness: BotHarness) -> bytes:
-    """The database file and its write-ahead log, as they are on disk."""
-    files = [harness.database, harness.database.with_name(harness.database.name + "-wal")]
-    return b"".join(file.read_bytes() for file in files if file.exists())
-
-
 def id_traces(harness: BotHarness, telegram_id: int) -> list[bytes]:
     """The forms of a Telegram id the database files still hold: in a record (eight or six
     bytes, big-endian) or as text."""
     eight = telegram_id.to_bytes(8, "big")
     forms = [eight, eight[2:]]  # the six-byte form, or the low six bytes of the eight
-    content = stored_bytes(harness)
+    content = stored_bytes(harness.database)
     return [form for form in [*forms, str(telegram_id).encode()] if form in content]
-
-
-def wal_size(harness: BotHarness) -> int:
-    wal = harness.database.with_name(harness.database.name + "-wal")
-    return wal.stat().st_size if wal.exists() else 0
-
-
-@contextmanager
-def reading(database: Path) -> Iterator[sqlite3.Connection]:
-    """Another connection to the bot's file (a backup, an operator's shell) in mid-read."""
-    with closing(sqlite3.connect(database, isolation_level=None)) as connection:
-        connection.execute("BEGIN")
-        connection.execute("SELECT count(*) FROM members").fetchall()
-        yield connection
 
 
 def clean_up_jobs(harness: BotHarness) -> list[Job]:
@@ -242,7 +221,7 @@ async def test_declining_on_the_privacy_notice_leaves_no_record_at_all(
 
     assert await snapshot(harness) == {table: [] for table in MEMBER_TABLES}
     assert privacy_message.plain == render.DECLINED
-    assert BIG_ID.to_bytes(6, "big") not in stored_bytes(harness)
+    assert BIG_ID.to_bytes(6, "big") not in stored_bytes(harness.database)
 
 
 async def test_an_old_withdraw_button_tapped_after_forget_records_nothing(
@@ -790,7 +769,7 @@ async def test_a_burst_of_forgets_is_cleaned_up_once_a_few_minutes_later(
 
     assert clean_up_jobs(harness) == []
     assert await harness.scalar("SELECT compact_due FROM maintenance") == 0  # rebuilt
-    assert wal_size(harness) == 0
+    assert wal_size(harness.database) == 0
 
 
 async def test_a_clean_up_a_reader_blocks_is_retried_until_the_log_is_truncated(
@@ -808,19 +787,19 @@ async def test_a_clean_up_a_reader_blocks_is_retried_until_the_log_is_truncated(
         (job,) = clean_up_jobs(harness)
         assert privacy.CLEAN_UP_RETRY - dt.timedelta(seconds=10) < due_in(job)
         assert due_in(job) <= privacy.CLEAN_UP_RETRY
-        assert FREE_TEXT.encode() in stored_bytes(harness)  # the log still holds the rows
+        assert FREE_TEXT.encode() in stored_bytes(harness.database)  # the log still holds the rows
 
         await run_as_scheduled(harness, job)  # the reader is still there
 
         (again,) = clean_up_jobs(harness)
         assert again is not job
-        assert FREE_TEXT.encode() in stored_bytes(harness)
+        assert FREE_TEXT.encode() in stored_bytes(harness.database)
 
     await run_as_scheduled(harness, again)  # the reader is gone
 
     assert clean_up_jobs(harness) == []  # done: not retried again
-    assert wal_size(harness) == 0
-    content = stored_bytes(harness)
+    assert wal_size(harness.database) == 0
+    content = stored_bytes(harness.database)
     assert FREE_TEXT.encode() not in content
     assert BIG_ID.to_bytes(6, "big") not in content
 

@@ -14,16 +14,20 @@ import pytest
 from telegram.ext import Job
 
 from handlers import privacy, privacy_render
-from tests.e2e.test_privacy import clean_up_jobs, reading, run_as_scheduled, wal_size
+from tests.e2e.test_privacy import (
+    BIG_ID,
+    FREE_TEXT,
+    OTHER_FREE_TEXT,
+    OTHER_ID,
+    clean_up_jobs,
+    run_as_scheduled,
+)
+from tests.support.database_files import reading, stored_bytes, wal_size
 from tests.support.harness import BotHarness, MemberChat
 
 RETENTION_DAYS = 30
 # The fake clock starts on 29 November 2026 at 12:00 UTC; "ending" closes on 10 December.
 CLOSES_TO_UNLINK = 11 + RETENTION_DAYS  # days from the start to the last day nothing changes
-BIG_ID = 7391045216883
-FREE_TEXT = "Quokka marmalade under stair 4471"
-OTHER_ID = 6028417730519
-OTHER_FREE_TEXT = "Heron teapot by the canal"
 
 SURVEYS = {
     "ending.yaml": """\
@@ -95,12 +99,6 @@ async def links(harness: BotHarness) -> list[tuple]:
 
 async def audit(harness: BotHarness) -> list[tuple]:
     return await harness.rows("SELECT at, actor, chat_id, action, scope FROM audit_log ORDER BY id")
-
-
-def database_bytes(harness: BotHarness) -> bytes:
-    """The database file and its write-ahead log, as they are on disk."""
-    files = [harness.database, harness.database.with_name(harness.database.name + "-wal")]
-    return b"".join(file.read_bytes() for file in files if file.exists())
 
 
 def held_surveys(chat: MemberChat) -> list[str]:
@@ -219,10 +217,12 @@ async def test_a_member_inactive_longer_than_retention_is_deleted_and_their_resp
     assert await audit(harness) == []
 
     harness.clock.advance(days=1)
-    assert BIG_ID.to_bytes(6, "big") in database_bytes(harness)
+    assert BIG_ID.to_bytes(6, "big") in stored_bytes(harness.database)
     await run_retention(harness)
 
-    assert BIG_ID.to_bytes(6, "big") not in database_bytes(harness)  # zeroed, not just unlisted
+    assert BIG_ID.to_bytes(6, "big") not in stored_bytes(
+        harness.database
+    )  # zeroed, not just unlisted
     assert await harness.rows("SELECT telegram_id FROM members ORDER BY id") == [
         (OTHER_ID,),
         (556,),
@@ -285,7 +285,7 @@ async def test_a_checkpoint_a_reader_blocks_after_retention_is_retried(
     await inactive.take_survey("ongoing", "Yes", FREE_TEXT)
     await run_retention(harness)  # nothing due, and nothing kept the log from being truncated
     assert clean_up_jobs(harness) == []
-    assert wal_size(harness) == 0
+    assert wal_size(harness.database) == 0
     harness.clock.advance(days=RETENTION_DAYS + 1)
 
     with reading(harness.database):
@@ -293,14 +293,14 @@ async def test_a_checkpoint_a_reader_blocks_after_retention_is_retried(
 
         assert await harness.count("members") == 0  # deleted all the same
         (job,) = clean_up_jobs(harness)
-        assert BIG_ID.to_bytes(6, "big") in database_bytes(harness)  # until the checkpoint
+        assert BIG_ID.to_bytes(6, "big") in stored_bytes(harness.database)  # until the checkpoint
 
     await run_as_scheduled(harness, job)
 
     assert clean_up_jobs(harness) == []
-    assert wal_size(harness) == 0
-    assert BIG_ID.to_bytes(6, "big") not in database_bytes(harness)
-    assert FREE_TEXT.encode() in database_bytes(harness)  # the response stays, anonymous
+    assert wal_size(harness.database) == 0
+    assert BIG_ID.to_bytes(6, "big") not in stored_bytes(harness.database)
+    assert FREE_TEXT.encode() in stored_bytes(harness.database)  # the response stays, anonymous
 
 
 async def test_info_logs_of_a_whole_data_rights_flow_name_no_member_and_no_answer(

@@ -8,8 +8,8 @@ import asyncio
 import datetime as dt
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import closing, contextmanager
+from collections.abc import Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from surveys import tally
 from surveys.loader import canonical_json
 from surveys.model import Survey
 from tests.storage.test_storage import NOW, decide, rows, scalar
+from tests.support.database_files import reading, stored_bytes, wal_size
 
 SURVEY = Survey.model_validate(
     {
@@ -478,8 +479,7 @@ OTHER_WORDS = "Carol keeps her own words 9921"
 
 def traces(path: Path, telegram_id: int, words: str) -> set[str]:
     """What the database file and its write-ahead log still hold of a member."""
-    wal = path.with_name(path.name + "-wal")
-    contents = path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    contents = stored_bytes(path)
     found = {
         "id as a number": telegram_id.to_bytes(6, "big"),
         "id as text": str(telegram_id).encode(),
@@ -548,20 +548,6 @@ async def test_words_replaced_before_forgetting_leave_no_trace_either(db, db_pat
     assert traces(db_path, BIG_ID, SECRET_WORDS) == set()
     assert traces(db_path, BIG_ID, first_words) == set()
     assert "words" in traces(db_path, CAROL, OTHER_WORDS)
-
-
-def wal_size(path: Path) -> int:
-    wal = path.with_name(path.name + "-wal")
-    return wal.stat().st_size if wal.exists() else 0
-
-
-@contextmanager
-def reading(path: Path) -> Iterator[sqlite3.Connection]:
-    """Another connection to the file (a backup, an operator's shell) in the middle of a read."""
-    with closing(sqlite3.connect(path, isolation_level=None)) as connection:
-        connection.execute("BEGIN")
-        connection.execute("SELECT count(*) FROM members").fetchall()
-        yield connection
 
 
 async def test_a_checkpoint_a_reader_blocks_is_false_at_once_and_true_once_it_is_gone(db, db_path):
@@ -1007,11 +993,6 @@ async def test_after_migration_4_forgetting_cascades_through_the_rebuilt_table(u
 # --- compaction: no fragment of a deleted row survives page reorganisation -----------------------
 
 
-def files_of(path: Path) -> bytes:
-    wal = path.with_name(path.name + "-wal")
-    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
-
-
 async def test_after_many_forgets_the_nightly_rebuild_leaves_no_fragment_of_any_id(db, db_path):
     # Thousands of members make a multi-level index on telegram_id; deleting from it makes
     # SQLite rebuild pages, which can leave old bytes in a page's free gap (secure_delete
@@ -1029,7 +1010,7 @@ async def test_after_many_forgets_the_nightly_rebuild_leaves_no_fragment_of_any_
     assert await privacy.compact_if_due(db)
     assert await db.checkpoint()
 
-    stored = files_of(db_path)
+    stored = stored_bytes(db_path)
     assert [i for i in forgotten if i.to_bytes(6, "big") in stored] == []
     kept = sorted(set(ids) - set(forgotten))[:50]
     assert all(i.to_bytes(6, "big") in stored for i in kept)  # the check finds what is there
