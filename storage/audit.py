@@ -28,21 +28,10 @@ class AuditEntry:
 _COLUMNS = "at, actor, chat_id, action, survey_id, scope"  # as AuditEntry
 
 
-async def record(
-    db: Database,
-    action: str,
-    now: dt.datetime,
-    *,
-    actor: int | None = None,
-    chat_id: int | None = None,
-    survey_id: str | None = None,
-    scope: str | None = None,
-) -> None:
-    """Add an entry (committed on its own)."""
+async def record(db: Database, action: str, now: dt.datetime, **entry: int | str | None) -> None:
+    """Add an entry (committed on its own); `entry` as for `add`."""
     async with db.statement() as connection:
-        await add(
-            connection, action, now, actor=actor, chat_id=chat_id, survey_id=survey_id, scope=scope
-        )
+        await add(connection, action, now, **entry)
 
 
 async def add(
