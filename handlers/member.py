@@ -28,6 +28,7 @@ from handlers.callbacks import (
     ToggleOption,
 )
 from handlers.errors import ignore_harmless
+from handlers.replies import send_long
 from handlers.services import services
 from storage import handled, members, responses
 from storage.members import Member
@@ -194,7 +195,15 @@ async def _decide_consent(
     if not consent.agreed:
         await _decline(query, context, consent)
         return
-    member = await _record_decision(query, context, consent)
+    member = await members.record_consent(
+        service.db,
+        query.from_user.id,
+        True,
+        consent.version,
+        service.clock(),
+        query_id=query.id,
+        notice_message_id=query.message.message_id,
+    )
     await _answer(query)
     if member is None:
         return  # this tap was handled before; the member may have decided otherwise since
@@ -208,35 +217,21 @@ async def _decide_consent(
 async def _decline(
     query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, consent: Consent
 ) -> None:
-    """No thanks, or Withdraw: recorded only for a member who had agreed; someone who never
+    """No thanks, or Withdraw: a withdrawal for a member who had agreed; someone who never
     agreed (or whose data was deleted since) leaves no record at all. Telegram delivers a
     chat's updates in order, so a refusal delivered again never comes after a later agreement:
     a member who agreed and then taps No thanks, on any notice, means it."""
-    service = services(context)
-    before = await members.find_member(service.db, query.from_user.id)
     await _answer(query)
-    if before is None or not before.agreed:
-        text = render.DECLINED if before is None else privacy_render.NOT_AGREED
-        await ignore_harmless(query.edit_message_text(text))
-        return
-    if await _record_decision(query, context, consent) is not None:  # None: handled before
-        await ignore_harmless(query.edit_message_text(render.WITHDRAWN))
-
-
-async def _record_decision(
-    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, consent: Consent
-) -> Member | None:
-    """Record the decision the tap `query` on a notice stands for (None: handled before)."""
-    service = services(context)
-    return await members.record_consent(
-        service.db,
+    reply = await privacy.withdraw(
+        services(context),
         query.from_user.id,
-        consent.agreed,
         consent.version,
-        service.clock(),
+        not_a_member=render.DECLINED,
         query_id=query.id,
         notice_message_id=query.message.message_id,
     )
+    if reply is not None:  # None: this tap was handled before
+        await ignore_harmless(query.edit_message_text(reply))
 
 
 async def _question_button(
@@ -372,8 +367,7 @@ async def _after_answer(
     if not response.completed:
         await _send_question(message, context, response, survey)
         return
-    for chunk in render.split_message(render.completion(survey, response.answers)):
-        await message.chat.send_message(chunk)
+    await send_long(message, render.completion(survey, response.answers))
     await organiser.announce_milestone(message.get_bot(), services(context), survey)
 
 
@@ -556,7 +550,7 @@ async def _show_notice(
     """The privacy notice with I agree / No thanks (agreeing opens `survey_id`)."""
     notice = services(context).notice
     markup = render.notice_keyboard(notice.version, survey_id)
-    await privacy.send_long(message, privacy_render.with_question(notice), markup)
+    await send_long(message, privacy_render.with_question(notice), markup)
 
 
 def _valid_slug(survey_id: str | None) -> str | None:

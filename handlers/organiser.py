@@ -26,6 +26,7 @@ from handlers import organiser_render as text
 from handlers.callbacks import ShowChart, ShowReport
 from handlers.errors import chat_is_gone, ignore_harmless
 from handlers.render import STALE_BUTTON, shorten, split_message
+from handlers.replies import send_long
 from handlers.services import Services, services
 from storage import audit, organisers, reports
 from storage.organisers import Digest, OrganiserChat
@@ -587,8 +588,7 @@ async def audit_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await message.reply_text(text.ADMINS_ONLY)
         return
     entries = await audit.recent(services(context).db)
-    for part in split_message(text.audit_text(entries)):
-        await message.chat.send_message(part)
+    await send_long(message, text.audit_text(entries))
 
 
 # --- export ------------------------------------------------------------------------------------

@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import CallbackQuery, InputFile, Update
 from telegram.ext import ContextTypes
 
 from handlers import privacy_render, render
 from handlers.callbacks import Forget
 from handlers.errors import ignore_harmless
+from handlers.replies import send_long
 from handlers.services import Catalogue, Services, services
 from storage import audit, handled, members, privacy
 from storage.db import Database
@@ -42,38 +43,45 @@ async def privacy_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     service = services(context)
     consent = await members.latest_consent(service.db, update.effective_user.id)
     text, markup = privacy_render.privacy_status(service.notice, consent, service.timezone)
-    await send_long(update.effective_message, text, markup)
-
-
-async def send_long(message: Message, text: str, markup: InlineKeyboardMarkup) -> None:
-    """A text of any length (an operator's notice can be long), the buttons under its end."""
-    chunks = render.split_message(text)
-    for chunk in chunks[:-1]:
-        await message.chat.send_message(chunk)
-    await message.chat.send_message(chunks[-1], reply_markup=markup)
+    await send_long(update.effective_message, text, markup)  # an operator's notice can be long
 
 
 async def withdraw_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/withdraw: stop collecting at once (the open survey closes), and offer /forget."""
     service = services(context)
     message = update.effective_message
-    member = await members.find_member(service.db, update.effective_user.id)
-    if member is None or not member.agreed:
-        text = privacy_render.NEVER_AGREED if member is None else privacy_render.NOT_AGREED
-        await message.reply_text(text)
-        return
-    recorded = await members.record_consent(
-        service.db,
+    reply = await withdraw(
+        service,
         update.effective_user.id,
-        False,
         service.notice.version,
-        service.clock(),
+        not_a_member=privacy_render.NEVER_AGREED,
         message_id=message.message_id,
     )
-    if recorded is None:  # a /withdraw delivered again, after the member agreed once more
-        await message.reply_text(render.ALREADY_HANDLED)
-        return
-    await message.reply_text(render.WITHDRAWN)
+    # None: a /withdraw delivered again, after the member agreed once more
+    await message.reply_text(reply or render.ALREADY_HANDLED)
+
+
+async def withdraw(
+    service: Services,
+    telegram_id: int,
+    notice_version: str,
+    *,
+    not_a_member: str,
+    **update: int | str,
+) -> str | None:
+    """Withdraw a member's consent, by /withdraw or a button (`update`: its message or tap, as
+    `members.record_consent` takes them); the reply. Nothing is recorded for someone who is not
+    a member (`not_a_member` is the reply) or has withdrawn already; None when the update was
+    handled before."""
+    member = await members.find_member(service.db, telegram_id)
+    if member is None:
+        return not_a_member
+    if not member.agreed:
+        return privacy_render.NOT_AGREED
+    recorded = await members.record_consent(
+        service.db, telegram_id, False, notice_version, service.clock(), **update
+    )
+    return None if recorded is None else render.WITHDRAWN
 
 
 async def mydata_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -11,6 +11,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import aiosqlite
+
 from storage import handled, responses
 from storage.db import Database, Stale
 from storage.responses import Response
@@ -72,16 +74,35 @@ async def find_member_and_active_response(
     return _member(rows[0]), responses.assemble(rows[0][4:])
 
 
+_CONSENT_COLUMNS = "c.agreed, c.notice_version, c.decided_at"
+
+
+def _consent(row: Sequence) -> ConsentRecord:
+    agreed, notice_version, decided_at = row
+    return ConsentRecord(bool(agreed), notice_version, decided_at)
+
+
 async def latest_consent(db: Database, telegram_id: int) -> ConsentRecord | None:
     """The member's current decision on the privacy notice (None: they never decided)."""
     async with db.statement() as connection:
         rows = await connection.execute_fetchall(
-            "SELECT c.agreed, c.notice_version, c.decided_at FROM consents c"
+            f"SELECT {_CONSENT_COLUMNS} FROM consents c"
             " JOIN members m ON m.id = c.member_id WHERE m.telegram_id = ?"
             " ORDER BY c.id DESC LIMIT 1",
             (telegram_id,),
         )
-    return ConsentRecord(bool(rows[0][0]), rows[0][1], rows[0][2]) if rows else None
+    return _consent(rows[0]) if rows else None
+
+
+async def consent_history(
+    connection: aiosqlite.Connection, member_id: int | None
+) -> list[ConsentRecord]:
+    """Every decision of a member, oldest first (within the caller's transaction)."""
+    rows = await connection.execute_fetchall(
+        f"SELECT {_CONSENT_COLUMNS} FROM consents c WHERE c.member_id = ? ORDER BY c.id",
+        (member_id,),
+    )
+    return [_consent(row) for row in rows]
 
 
 async def record_consent(

@@ -6,8 +6,9 @@ answers, handled taps) and takes their responses out of the report totals, in on
 Retention unlinks the responses of long-closed surveys (they stay, anonymous, in the totals)
 and deletes members inactive for as long.
 
-Deleted rows are zeroed in the file (`secure_delete`, see `storage.db`), and after a deletion
-the write-ahead log is checkpointed and truncated, so that neither file keeps a copy.
+Deleted rows are zeroed in the file (`secure_delete`, see `storage.db`) and the write-ahead log
+is checkpointed and truncated. A deletion also marks the file for a rebuild (`compact_if_due`):
+SQLite can leave fragments of deleted rows in pages it reorganised, where zeroing does not reach.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 
 import aiosqlite
 
-from storage import audit, reports
+from storage import audit, members, reports
 from storage.audit import AuditEntry
 from storage.db import Database
 from storage.members import ConsentRecord
@@ -92,11 +93,7 @@ async def held_data(db: Database, telegram_id: int) -> HeldData | None:
         )
         # An organiser or administrator who never agreed has audit entries only.
         member_id, created_at, answering, last_message_id = rows[0] if rows else (None,) * 4
-        consents = await connection.execute_fetchall(
-            "SELECT agreed, notice_version, decided_at FROM consents WHERE member_id = ?"
-            " ORDER BY id",
-            (member_id,),
-        )
+        consents = await members.consent_history(connection, member_id)
         held = await connection.execute_fetchall(_RESPONSES_OF_MEMBER, (member_id,))
         taps = await connection.execute_fetchall(
             "SELECT handled_at FROM handled_taps WHERE member_id = ? ORDER BY handled_at",
@@ -109,7 +106,7 @@ async def held_data(db: Database, telegram_id: int) -> HeldData | None:
         member_id,
         telegram_id,
         created_at,
-        [ConsentRecord(bool(agreed), version, at) for agreed, version, at in consents],
+        consents,
         [_held_response(row) for row in held],
         answering,
         last_message_id or 0,
