@@ -23,7 +23,7 @@ import secrets
 import signal
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Annotated
@@ -39,6 +39,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -50,9 +51,19 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.helpers import create_deep_linked_url
+from telegram.request import BaseRequest, HTTPXRequest
 
-from handlers import errors, export, member, organiser, organiser_render, privacy, render
+from handlers import (
+    connection,
+    errors,
+    export,
+    member,
+    organiser,
+    organiser_render,
+    privacy,
+    render,
+)
 from handlers.notice import Notice, load_notice
 from handlers.ordering import ChatOrderedUpdateProcessor
 from handlers.services import SERVICES_KEY, Catalogue, Clock, Services, utc_now
@@ -98,11 +109,22 @@ class DatabaseSettings(BaseSettings):
 
 
 class SurveySettings(BaseSettings):
-    """What `validate` needs: where the surveys are (no token required)."""
+    """What `validate` needs: where the surveys are, and the zone their dates are in (no token
+    required)."""
 
     model_config = SettingsConfigDict(env_prefix="DOORSTEP_", env_file=".env", extra="ignore")
 
     surveys: Path = Field(Path("surveys/library"), description="Folder of survey files")
+    timezone: str = "Europe/London"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {name!r}") from error
+        return name
 
 
 class Settings(SurveySettings):
@@ -112,7 +134,6 @@ class Settings(SurveySettings):
     api_base_url: str = "https://api.telegram.org/bot"
     database: Path = Path("doorstep.db")
     admins: Annotated[frozenset[int], NoDecode] = frozenset()
-    timezone: str = "Europe/London"
     min_group_size: Annotated[int, Field(ge=2, le=100)] = 5
     secret_key: SecretStr | None = None
     privacy_notice: Path = DEFAULT_PRIVACY_NOTICE
@@ -136,15 +157,6 @@ class Settings(SurveySettings):
     @classmethod
     def _unset_when_empty(cls, value: object) -> object:
         return None if value == "" else value
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, name: str) -> str:
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            raise ValueError(f"unknown time zone {name!r}") from error
-        return name
 
 
 def settings_problem(error: ValidationError) -> str:
@@ -207,7 +219,10 @@ def build_application(
         .post_shutdown(_stopped)
     )
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        builder = builder.request(request)
+    # PTB's own getUpdates connection (one at a time), watched to log an outage once.
+    polling = request or HTTPXRequest(connection_pool_size=1)
+    builder = builder.get_updates_request(connection.PollingWatch(polling))
     application = builder.build()
     register_handlers(application)
     return application
@@ -313,6 +328,20 @@ async def _started(
         )
     ids = ", ".join(catalogue.current) or "none"
     log.info("loaded %d surveys: %s; %d digests scheduled", len(catalogue.current), ids, digests)
+    _log_how_to_reach(application, services)
+
+
+def _log_how_to_reach(application: Application, services: Services) -> None:
+    """The bot's @username and each open survey's link, and who cannot use it."""
+    username = application.bot.username
+    log.info("running as @%s", username)
+    for survey in services.catalogue.open_surveys(services.today()):
+        log.info("survey %s: %s", survey.id, create_deep_linked_url(username, survey.id))
+    if not services.admins:
+        log.warning(
+            "DOORSTEP_ADMINS is empty: nobody can register organiser chats, read reports in"
+            " private or export; set it to your Telegram user id"
+        )
 
 
 async def _recount_if_needed(db: Database, catalogue: Catalogue) -> None:
@@ -402,13 +431,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def validate_command(path: Path | None) -> int:
-    """Report every problem in the survey files; 0 if there are none."""
-    result = read_surveys(path or SurveySettings().surveys)
+    """Report every problem in the survey files; 0 if there are none (a survey that has closed
+    is only warned about)."""
+    try:
+        settings = SurveySettings()
+    except ValidationError as error:
+        print(settings_problem(error), file=sys.stderr)
+        return EXIT_BAD_SETTINGS
+    result = read_surveys(path or settings.surveys)
     for problem in result.problems:
         print(problem, file=sys.stderr)
     if not result.ok:
         return EXIT_INVALID_SURVEYS
-    print(f"{len(result.surveys)} surveys valid: {', '.join(s.id for s in result.surveys)}")
+    today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
+    for survey in result.surveys:
+        if survey.closes is not None and survey.closes < today:
+            print(
+                f"warning: survey {survey.id!r} closed on {survey.closes}: members can no"
+                " longer answer it",
+                file=sys.stderr,
+            )
+    count = len(result.surveys)
+    ids = ", ".join(survey.id for survey in result.surveys)
+    print(f"{count} survey{'' if count == 1 else 's'} valid: {ids}")
     return 0
 
 
@@ -514,7 +559,8 @@ def run_command() -> int:
             print(problem, file=sys.stderr)
         print("Doorstep will not start until the survey files are valid.", file=sys.stderr)
         return EXIT_INVALID_SURVEYS
-    configure_logging()
+    token = settings.bot_token.get_secret_value()
+    configure_logging(token)
     try:
         application = build_application(settings, surveys)
     except (OSError, ValueError) as error:
@@ -523,24 +569,94 @@ def run_command() -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_SETTINGS
-    # Pending updates are kept (delivery is at least once); handling is idempotent.
-    application.run_polling(
-        allowed_updates=Update.ALL_TYPES,
-        drop_pending_updates=False,
-        stop_signals=(signal.SIGINT, signal.SIGTERM),
-    )
+    try:
+        asyncio.run(serve(application, connection.retry_delays()))
+    except (TelegramError, OSError, sqlite3.Error) as error:
+        print(redact(startup_problem(error, settings), token), file=sys.stderr)
+        return EXIT_BAD_SETTINGS
     return 0
 
 
-def configure_logging() -> None:
-    """INFO logs say what happened, never what anyone wrote."""
+async def serve(application: Application, retry_delays: Iterable[float]) -> None:
+    """Connect to Telegram (trying again while it cannot be reached), then poll until SIGINT or
+    SIGTERM, and shut down in order, whenever the signal comes.
+
+    What `Application.run_polling` does, but waiting for Telegram rather than failing at once,
+    and with polling failures logged by `connection` (PTB logs a traceback per retry)."""
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+    updater = application.updater
+    try:
+        if not await connection.connect(application, retry_delays, stop):
+            return
+        await application.post_init(application)
+        # Pending updates are kept (delivery is at least once); handling is idempotent.
+        await updater.start_polling(
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+            bootstrap_retries=-1,  # Telegram answered a moment ago: a blip is worth waiting out
+            error_callback=connection.refusal_while_polling,
+        )
+        await application.start()
+        await stop.wait()
+    finally:
+        if updater.running:
+            await updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        await application.post_shutdown(application)
+
+
+def startup_problem(error: Exception, settings: Settings) -> str:
+    """One line saying why the bot could not start."""
+    if isinstance(error, InvalidToken):  # Telegram answers 401 or 404 to getMe
+        return (
+            "Telegram rejected DOORSTEP_BOT_TOKEN: check it with @BotFather"
+            " (and DOORSTEP_API_BASE_URL, if you set it)."
+        )
+    if isinstance(error, TelegramError):
+        return f"Telegram refused to start the bot: {error}"
+    return f"DOORSTEP_DATABASE: cannot use {settings.database}: {error}"
+
+
+def configure_logging(token: str) -> None:
+    """INFO logs say what happened, never what anyone wrote; no log shows the token."""
     logging.basicConfig(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
     )
-    # httpx logs every request URL at INFO, and the URL carries the bot token; the job
-    # scheduler logs job names, which carry organiser chat ids.
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(TokenFilter(token))
+    # httpx logs every request URL at INFO (the URL carries the token, hidden by the filter);
+    # the job scheduler logs job names, which carry organiser chat ids.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def redact(text: str, token: str) -> str:
+    """`text` with the token's secret part (after the bot id) hidden."""
+    return text.replace(token.partition(":")[2], "[token]")
+
+
+class TokenFilter(logging.Filter):
+    """Hides the bot token in a record's message and traceback (PTB and httpx put it in URLs
+    and in InvalidToken), before any handler formats the record."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record with the token hidden; never drop it."""
+        record.msg, record.args = redact(record.getMessage(), self.token), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self.token)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, self.token)
+        return True
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -232,10 +233,36 @@ def test_validate_without_a_path_checks_the_surveys_setting(capsys, monkeypatch,
     assert "broken.yaml" in capsys.readouterr().err
 
 
-def test_validate_accepts_a_single_file(capsys):
+def test_validate_accepts_a_single_file_and_says_survey_in_the_singular(capsys):
     path = LIBRARY / "your-community.yaml"
     assert bot.main(["validate", str(path)]) == 0
-    assert "1 surveys valid: your-community" in capsys.readouterr().out
+    assert capsys.readouterr().out == "1 survey valid: your-community\n"
+
+
+def test_validate_warns_about_a_survey_that_has_closed_and_still_exits_0(capsys, tmp_path):
+    folder = tmp_path / "surveys"
+    folder.mkdir()
+    yesterday = dt.date.today() - dt.timedelta(days=2)  # passed in every time zone
+    for survey_id, closes in (("ended", yesterday), ("ongoing", dt.date(2999, 1, 1))):
+        (folder / f"{survey_id}.yaml").write_text(
+            f"id: {survey_id}\ntitle: T\nintro: I\ncloses: {closes}\n"
+            "questions:\n  - {id: q, type: yesno, text: Q}\n",
+            encoding="utf-8",
+        )
+
+    assert bot.main(["validate", str(folder)]) == 0
+
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"warning: survey 'ended' closed on {yesterday}: members can no longer answer it\n"
+    )
+    assert captured.out == "2 surveys valid: ended, ongoing\n"
+
+
+def test_validate_with_an_unknown_timezone_exits_2_with_one_line(capsys, monkeypatch):
+    monkeypatch.setenv("DOORSTEP_TIMEZONE", "Mars/Olympus_Mons")
+    assert bot.main(["validate", str(LIBRARY)]) == 2
+    assert capsys.readouterr().err.startswith("DOORSTEP_TIMEZONE is invalid")
 
 
 def test_validate_reports_every_problem_with_file_and_question(capsys, broken_folder):

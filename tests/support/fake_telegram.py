@@ -4,7 +4,7 @@ It keeps what each chat shows (messages with their current text and keyboard, ed
 the photos and files the bot sent), so tests read like the conversation: "the member sees question
 2", "the member taps Yes". Group chats and channels a test defines (`add_chat`) are described as
 Telegram describes them; `getChat` and `getChatMember` answer from them. Failures (Forbidden,
-RetryAfter, any Bot API error) can be queued per method.
+RetryAfter, any Bot API error, or Telegram out of reach) can be queued per method.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
 BOT_ID = 7000000001
@@ -140,6 +141,8 @@ CHAT_NOT_FOUND = Failure(400, "Bad Request: chat not found")
 QUERY_TOO_OLD = Failure(
     400, "Bad Request: query is too old and response timeout expired or query ID is invalid"
 )
+# What PTB's HTTPXRequest raises when nothing answers (no network, Telegram down).
+UNREACHABLE = NetworkError("httpx.ConnectError: All connection attempts failed")
 
 
 class FakeBotApi(BaseRequest):
@@ -149,7 +152,7 @@ class FakeBotApi(BaseRequest):
         self.calls: list[Call] = []
         self.chats: dict[int, list[ShownMessage]] = {}
         self._next_message_id: dict[int, itertools.count] = {}
-        self._failures: dict[str, list[Failure]] = {}
+        self._failures: dict[str, list[Failure | NetworkError]] = {}
         self._answered_queries: set[str] = set()
         self._known_chats: dict[int, dict[str, Any]] = {}
         self._bot_members: dict[int, dict[str, Any]] = {}
@@ -186,6 +189,8 @@ class FakeBotApi(BaseRequest):
         queued = self._failures.get(api_method)
         if queued:
             failure = queued.pop(0)
+            if isinstance(failure, NetworkError):
+                raise failure
             return failure.status, failure.body()
         refusal = _refusal(params) or self._refusal_by_state(api_method, params)
         if refusal is not None:
@@ -213,8 +218,9 @@ class FakeBotApi(BaseRequest):
 
     # --- test controls ---
 
-    def fail_next(self, method: str, failure: Failure, times: int = 1) -> None:
-        """Make the next `times` calls of `method` fail."""
+    def fail_next(self, method: str, failure: Failure | NetworkError, times: int = 1) -> None:
+        """Make the next `times` calls of `method` fail: answer `failure`, or raise it as the
+        connection does when Telegram cannot be reached."""
         self._failures.setdefault(method, []).extend([failure] * times)
 
     def add_chat(
