@@ -54,16 +54,8 @@ from telegram.ext import (
 from telegram.helpers import create_deep_linked_url
 from telegram.request import BaseRequest, HTTPXRequest
 
-from handlers import (
-    connection,
-    errors,
-    export,
-    member,
-    organiser,
-    organiser_render,
-    privacy,
-    render,
-)
+from handlers import errors, export, member, organiser, organiser_render, privacy, render
+from handlers.connection import PollingWatch, connect, refusal_while_polling, retry_delays
 from handlers.notice import Notice, load_notice
 from handlers.ordering import ChatOrderedUpdateProcessor
 from handlers.services import SERVICES_KEY, Catalogue, Clock, Services, utc_now
@@ -222,7 +214,7 @@ def build_application(
         builder = builder.request(request)
     # PTB's own getUpdates connection (one at a time), watched to log an outage once.
     polling = request or HTTPXRequest(connection_pool_size=1)
-    builder = builder.get_updates_request(connection.PollingWatch(polling))
+    builder = builder.get_updates_request(PollingWatch(polling))
     application = builder.build()
     register_handlers(application)
     return application
@@ -570,25 +562,25 @@ def run_command() -> int:
         )
         return EXIT_BAD_SETTINGS
     try:
-        asyncio.run(serve(application, connection.retry_delays()))
+        asyncio.run(serve(application, retry_delays()))
     except (TelegramError, OSError, sqlite3.Error) as error:
         print(redact(startup_problem(error, settings), token), file=sys.stderr)
         return EXIT_BAD_SETTINGS
     return 0
 
 
-async def serve(application: Application, retry_delays: Iterable[float]) -> None:
-    """Connect to Telegram (trying again while it cannot be reached), then poll until SIGINT or
-    SIGTERM, and shut down in order, whenever the signal comes.
+async def serve(application: Application, delays: Iterable[float]) -> None:
+    """Connect to Telegram (trying again after each of `delays` while it cannot be reached),
+    then poll until SIGINT or SIGTERM, and shut down in order, whenever the signal comes.
 
     What `Application.run_polling` does, but waiting for Telegram rather than failing at once,
-    and with polling failures logged by `connection` (PTB logs a traceback per retry)."""
+    and with polling failures logged by handlers/connection.py (PTB logs a traceback per retry)."""
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)
     updater = application.updater
     try:
-        if not await connection.connect(application, retry_delays, stop):
+        if not await connect(application, delays, stop):
             return
         await application.post_init(application)
         # Pending updates are kept (delivery is at least once); handling is idempotent.
@@ -596,7 +588,7 @@ async def serve(application: Application, retry_delays: Iterable[float]) -> None
             allowed_updates=Update.ALL_TYPES,
             drop_pending_updates=False,
             bootstrap_retries=-1,  # Telegram answered a moment ago: a blip is worth waiting out
-            error_callback=connection.refusal_while_polling,
+            error_callback=refusal_while_polling,
         )
         await application.start()
         await stop.wait()
