@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from http import HTTPStatus
 from typing import Any
 
@@ -53,11 +54,9 @@ async def connect(application: Application, delays: Iterable[float], stop: async
             if not is_transient(error):
                 raise
             log.warning("cannot reach Telegram: %s; retrying in %s s", error, f"{delay:g}")
-        try:
+        with suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=delay)
             return False
-        except TimeoutError:
-            pass
     await application.initialize()  # the last attempt: `delays` was finite
     return True
 
@@ -73,9 +72,8 @@ class PollingWatch(BaseRequest):
     """The getUpdates connection, watched: logs once when Telegram stops answering (no answer,
     or a server error) and once when it answers again."""
 
-    def __init__(self, inner: BaseRequest, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, inner: BaseRequest) -> None:
         self._inner = inner
-        self._clock = clock
         self._unreachable_since: float | None = None
 
     @property
@@ -123,11 +121,11 @@ class PollingWatch(BaseRequest):
 
     def _unreachable(self, reason: str) -> None:
         if self._unreachable_since is None:
-            self._unreachable_since = self._clock()
+            self._unreachable_since = time.monotonic()
             log.warning("cannot reach Telegram: %s; polling resumes when it can", reason)
 
     def _answered(self) -> None:
         if self._unreachable_since is not None:
-            lasted = self._clock() - self._unreachable_since
+            lasted = time.monotonic() - self._unreachable_since
             self._unreachable_since = None
             log.info("Telegram reachable again after %.0f s; polling resumed", lasted)
