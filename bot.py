@@ -3,7 +3,7 @@
     python bot.py [run]             start the bot (long polling)
     python bot.py validate [PATH]   check survey files and report every problem
     python bot.py schema            print the JSON Schema of the survey format
-    python bot.py export SURVEY --out FILE   write a survey's responses as CSV (FILE - : stdout)
+    python bot.py export SURVEY --out FILE   write a survey's responses as CSV (- for stdout)
     python bot.py backup PATH       copy the live database to PATH (safe while the bot runs)
     python bot.py forget TELEGRAM_ID   delete a member who asked outside the bot
 
@@ -72,7 +72,6 @@ from surveys.loader import (
 from surveys.model import Survey
 
 log = logging.getLogger("doorstep")
-SomeSettings = TypeVar("SomeSettings", bound=BaseSettings)
 
 EXIT_INVALID_SURVEYS = 1
 EXIT_BAD_SETTINGS = 2
@@ -187,7 +186,8 @@ def settings_problem(error: ValidationError) -> str:
         return f"{variable} {state}: create a bot with @BotFather in Telegram and set its token."
     if first["type"] == "value_error":  # our validators' own words, without pydantic's prefix
         return f"{variable}: {first['ctx']['error']}"
-    return f"{variable}: {first['msg'].lower()} (not {first['input']!r})"
+    message = first["msg"][:1].lower() + first["msg"][1:]
+    return f"{variable}: {message} (not {first['input']!r})"
 
 
 # --- surveys -----------------------------------------------------------------------------------
@@ -543,7 +543,7 @@ def validate_command(path: Path | None) -> int:
 
 def backup_command(path: Path) -> int:
     """Copy DOORSTEP_DATABASE to `path` with SQLite's online backup API."""
-    settings = database_settings(DatabaseSettings)
+    settings = read_settings(DatabaseSettings)
     if settings is None:
         return EXIT_BAD_SETTINGS
     source = settings.database
@@ -556,13 +556,16 @@ def backup_command(path: Path) -> int:
         print(f"{path} exists already; choose a new file", file=sys.stderr)
         return EXIT_BAD_SETTINGS
     except OSError as error:
-        print(f"cannot write {path}: {error.strerror}", file=sys.stderr)
+        print(f"cannot write {path}: {error.strerror or error}", file=sys.stderr)
         return EXIT_BAD_SETTINGS
     print(f"backed up {source} to {path} ({pages} pages)")
     return 0
 
 
-def database_settings(kind: type[SomeSettings]) -> SomeSettings | None:
+SomeSettings = TypeVar("SomeSettings", bound=_DoorstepSettings)
+
+
+def read_settings(kind: type[SomeSettings]) -> SomeSettings | None:
     """A command's settings, or None after saying in one line what is wrong."""
     try:
         return kind()
@@ -574,7 +577,7 @@ def database_settings(kind: type[SomeSettings]) -> SomeSettings | None:
 def offline_settings() -> tuple[OfflineSettings, bytes] | None:
     """The bot's database and surveys settings and its pseudonym key, for a command run beside
     the bot (no token needed); None (after saying why) when either is wrong or missing."""
-    settings = database_settings(OfflineSettings)
+    settings = read_settings(OfflineSettings)
     if settings is None:
         return None
     key = existing_secret_key(settings)
@@ -649,7 +652,7 @@ def _cannot_create(path: Path, error: OSError) -> str:
         return f"{path} exists already; choose a new file"
     if isinstance(error, FileNotFoundError):
         return f"cannot create {path}: there is no folder {path.parent}"
-    return f"cannot create {path}: {error.strerror}"
+    return f"cannot create {path}: {error.strerror or error}"
 
 
 async def forget_member_command(telegram_id: int) -> int:
