@@ -456,8 +456,9 @@ def command_line() -> argparse.ArgumentParser:
         "export",
         "write a survey's responses as CSV",
         "Write a survey's responses as the CSV that /export sends, from the database, without"
-        " Telegram (no bot token needed). A survey whose file was removed is exported as it was"
-        " last loaded. Needs the bot's pseudonym key (DOORSTEP_SECRET_KEY or its key file).",
+        " Telegram (no bot token needed). A survey whose file was removed is exported by its"
+        " newest stored version. Needs the bot's pseudonym key (DOORSTEP_SECRET_KEY or its key"
+        " file).",
         {
             0: "written",
             1: "no such survey in the survey files or the database",
@@ -632,7 +633,8 @@ async def export_command(survey_id: str, out: Path) -> int:
 
 
 async def _survey_to_export(db: Database, survey_id: str, surveys: Path) -> Survey | None:
-    """The survey as its file has it now or, once the file is gone, as it was last loaded."""
+    """The survey as its file has it now or, once the file is gone, by its newest stored
+    version."""
     in_files = {survey.id: survey for survey in read_surveys(surveys).surveys}
     return in_files.get(survey_id) or await Catalogue().newest_stored(db, survey_id)
 

@@ -56,7 +56,7 @@ class Catalogue:
         return self._by_version[version_id]
 
     async def newest_stored(self, db: Database, survey_id: str) -> Survey | None:
-        """A survey as it was last loaded, from the database (also once its file is gone)."""
+        """A survey by its newest stored version (also once its file is gone)."""
         version_id = await versions.newest_version_id(db, survey_id)
         return None if version_id is None else await self.version(db, version_id)
 

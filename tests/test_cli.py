@@ -285,6 +285,12 @@ def test_version_is_the_installed_package_version(capsys):
     assert capsys.readouterr().out == f"bot.py {metadata.version('doorstep')}\n"
 
 
+def test_version_from_the_real_script(tmp_path):
+    result = run_script(tmp_path, "--version")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == f"bot.py {metadata.version('doorstep')}\n"
+
+
 def test_version_falls_back_to_pyproject_when_not_installed(monkeypatch):
     def not_installed(name: str) -> str:
         raise metadata.PackageNotFoundError(name)
