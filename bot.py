@@ -3,7 +3,7 @@
     python bot.py [run]             start the bot (long polling)
     python bot.py validate [PATH]   check survey files and report every problem
     python bot.py schema            print the JSON Schema of the survey format
-    python bot.py export SURVEY --out FILE   write a survey's responses as CSV (offline)
+    python bot.py export SURVEY --out FILE   write a survey's responses as CSV (- for stdout)
     python bot.py backup PATH       copy the live database to PATH (safe while the bot runs)
     python bot.py forget TELEGRAM_ID   delete a member who asked outside the bot
 
@@ -23,10 +23,14 @@ import secrets
 import signal
 import sqlite3
 import sys
-from collections.abc import Iterable, Sequence
+import textwrap
+import tomllib
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager, suppress
 from functools import partial
+from importlib import metadata
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -60,7 +64,7 @@ from handlers.notice import Notice, load_notice
 from handlers.ordering import ChatOrderedUpdateProcessor
 from handlers.services import SERVICES_KEY, Catalogue, Clock, Services, utc_now
 from storage import reports
-from storage.db import Database, backup, open_database
+from storage.db import Database, UnusableDatabase, backup, check_database, open_database
 from surveys.loader import (
     SURVEY_SUFFIXES,
     FileProblem,
@@ -84,6 +88,8 @@ NO_KEY = (
 # waiting on each other's Bot API round trips, few enough for one SQLite connection.
 CONCURRENT_UPDATES = 32
 TOKEN_PATTERN = re.compile(r"[0-9]{5,16}:[A-Za-z0-9_-]{30,64}")
+# Bundled files are found beside this file, whatever the working directory.
+BUNDLED_SURVEYS = Path(__file__).parent / "surveys" / "library"
 DEFAULT_PRIVACY_NOTICE = Path(__file__).parent / "docs" / "privacy-notice.md"
 # The retention job runs daily at this local time, when few members are answering.
 RETENTION_TIME = dt.time(3, 30)
@@ -92,21 +98,30 @@ RETENTION_TIME = dt.time(3, 30)
 # --- settings ----------------------------------------------------------------------------------
 
 
-class DatabaseSettings(BaseSettings):
-    """What `backup` needs: where the database is (no token required)."""
+class _DoorstepSettings(BaseSettings):
+    """How every settings class reads DOORSTEP_* variables and the .env file: a value is
+    stripped of surrounding whitespace, and an empty one counts as not set."""
 
-    model_config = SettingsConfigDict(env_prefix="DOORSTEP_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="DOORSTEP_",
+        env_file=".env",
+        extra="ignore",
+        str_strip_whitespace=True,
+        env_ignore_empty=True,
+    )
+
+
+class DatabaseSettings(_DoorstepSettings):
+    """What `backup` needs: where the database is (no token required)."""
 
     database: Path = Field(Path("doorstep.db"), description="SQLite database file")
 
 
-class SurveySettings(BaseSettings):
+class SurveySettings(_DoorstepSettings):
     """What `validate` needs: where the surveys are, and the zone their dates are in (no token
     required)."""
 
-    model_config = SettingsConfigDict(env_prefix="DOORSTEP_", env_file=".env", extra="ignore")
-
-    surveys: Path = Field(Path("surveys/library"), description="Folder of survey files")
+    surveys: Path = Field(BUNDLED_SURVEYS, description="Folder of survey files")
     timezone: str = "Europe/London"
 
     @field_validator("timezone")
@@ -119,15 +134,25 @@ class SurveySettings(BaseSettings):
         return name
 
 
-class Settings(SurveySettings):
+class OfflineSettings(DatabaseSettings, SurveySettings):
+    """What `export` and `forget` need beside the running bot: its database, surveys and
+    pseudonym key (no token required)."""
+
+    secret_key: SecretStr | None = None
+
+    @field_validator("secret_key", mode="before")
+    @classmethod
+    def _unset_when_blank(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+class Settings(OfflineSettings):
     """Everything the running bot reads from DOORSTEP_* variables (or a .env file)."""
 
     bot_token: SecretStr = Field(description="Bot token from @BotFather")
     api_base_url: str = "https://api.telegram.org/bot"
-    database: Path = Path("doorstep.db")
     admins: Annotated[frozenset[int], NoDecode] = frozenset()
     min_group_size: Annotated[int, Field(ge=2, le=100)] = 5
-    secret_key: SecretStr | None = None
     privacy_notice: Path = DEFAULT_PRIVACY_NOTICE
     retention_days: Annotated[int, Field(ge=1, le=36500)] = 730
 
@@ -142,23 +167,32 @@ class Settings(SurveySettings):
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
-            return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
+            return frozenset(_user_id(part) for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("secret_key", mode="before")
-    @classmethod
-    def _unset_when_empty(cls, value: object) -> object:
-        return None if value == "" else value
+
+
+def _user_id(text: str) -> int:
+    """One Telegram user id of DOORSTEP_ADMINS."""
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{text.strip()!r} is not a numeric Telegram user id") from None
 
 
 def settings_problem(error: ValidationError) -> str:
-    """One line naming the variable that is wrong, and where a token comes from."""
+    """One line in plain words naming the variable that is wrong (and where a token comes from);
+    never the token itself."""
     first = error.errors()[0]
     variable = f"DOORSTEP_{str(first['loc'][0]).upper()}"
     if first["loc"][0] == "bot_token":
-        state = "is not set" if first["type"] == "missing" else "is not a valid bot token"
+        not_set = first["type"] == "missing" or not str(first["input"]).strip()
+        state = "is not set" if not_set else "is not a valid bot token"
         return f"{variable} {state}: create a bot with @BotFather in Telegram and set its token."
-    return f"{variable} is invalid: {first['msg']}"
+    if first["type"] == "value_error":  # our validators' own words, without pydantic's prefix
+        return f"{variable}: {first['ctx']['error']}"
+    message = first["msg"][:1].lower() + first["msg"][1:]
+    return f"{variable}: {message} (not {first['input']!r})"
 
 
 # --- surveys -----------------------------------------------------------------------------------
@@ -361,7 +395,7 @@ def secret_key(settings: Settings) -> bytes:
     return path.read_text().strip().encode()
 
 
-def existing_secret_key(settings: Settings) -> bytes | None:
+def existing_secret_key(settings: OfflineSettings) -> bytes | None:
     """The key the bot uses, if there is one yet (the command line never makes a new one: its
     codes would match no export)."""
     if settings.secret_key is not None:
@@ -370,7 +404,7 @@ def existing_secret_key(settings: Settings) -> bytes | None:
     return path.read_text().strip().encode() if path.exists() else None
 
 
-def _key_file(settings: Settings) -> Path:
+def _key_file(settings: OfflineSettings) -> Path:
     return settings.database.with_name(settings.database.name + ".key")
 
 
@@ -386,28 +420,7 @@ async def _stopped(application: Application) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the chosen command; returns the exit status."""
-    parser = argparse.ArgumentParser(
-        prog="bot.py", description="Doorstep: conversational member surveys on Telegram."
-    )
-    commands = parser.add_subparsers(dest="command")
-    commands.add_parser("run", help="start the bot (the default)")
-    validate = commands.add_parser("validate", help="check survey files, report every problem")
-    validate.add_argument(
-        "path", nargs="?", type=Path, help="a file or folder (default: DOORSTEP_SURVEYS)"
-    )
-    commands.add_parser("schema", help="print the JSON Schema of the survey format")
-    export_parser = commands.add_parser("export", help="write a survey's responses as CSV")
-    export_parser.add_argument("survey", help="the survey id")
-    export_parser.add_argument("--out", type=Path, required=True, help="the CSV file to write")
-    backup_parser = commands.add_parser(
-        "backup", help="copy the live database (safe while running)"
-    )
-    backup_parser.add_argument("path", type=Path, help="the copy to write (must not exist)")
-    forget_parser = commands.add_parser(
-        "forget", help="delete a member and their answers (a request made outside the bot)"
-    )
-    forget_parser.add_argument("telegram_id", type=int, help="the member's Telegram user id")
-    arguments = parser.parse_args(argv)
+    arguments = command_line().parse_args(argv)
     if arguments.command == "forget":
         return asyncio.run(forget_member_command(arguments.telegram_id))
     if arguments.command == "backup":
@@ -420,6 +433,124 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments.command == "validate":
         return validate_command(arguments.path)
     return run_command()
+
+
+def command_line() -> argparse.ArgumentParser:
+    """The parser of every command, each with its description and exit statuses."""
+    parser = argparse.ArgumentParser(
+        prog="bot.py",
+        description="Doorstep: conversational member surveys on Telegram.",
+        epilog="Settings come from DOORSTEP_* variables or a .env file in the working directory."
+        " `bot.py COMMAND --help` describes a command and its exit statuses.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _command(
+        commands,
+        "run",
+        "start the bot (the default)",
+        "Start the bot with long polling, until SIGINT (Ctrl-C) or SIGTERM.",
+        {
+            0: "stopped by a signal",
+            1: "a survey file is invalid (every problem is printed)",
+            2: "a setting is wrong, or the database or privacy notice cannot be used",
+        },
+    )
+    validate = _command(
+        commands,
+        "validate",
+        "check survey files, report every problem",
+        "Check survey files and print every problem, each with its file, question and field.",
+        {0: "every file is valid", 1: "a problem was found"},
+    )
+    validate.add_argument(
+        "path", nargs="?", type=Path, help="a file or folder (default: DOORSTEP_SURVEYS)"
+    )
+    _command(
+        commands,
+        "schema",
+        "print the JSON Schema of the survey format",
+        "Print the JSON Schema of the survey format, for editors' autocompletion.",
+        {0: "printed"},
+    )
+    export_parser = _command(
+        commands,
+        "export",
+        "write a survey's responses as CSV",
+        "Write a survey's responses as the CSV that /export sends, from the database, without"
+        " Telegram (no bot token needed). A survey whose file was removed is exported by its"
+        " newest stored version. Needs the bot's pseudonym key (DOORSTEP_SECRET_KEY or its key"
+        " file).",
+        {
+            0: "written",
+            1: "no such survey in the survey files or the database",
+            2: "a setting, the pseudonym key, the database or --out cannot be used",
+        },
+    )
+    export_parser.add_argument("survey", help="the survey id")
+    export_parser.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="a new file (never overwritten; readable by you only), or - for standard output",
+    )
+    backup_parser = _command(
+        commands,
+        "backup",
+        "copy the live database (safe while running)",
+        "Copy DOORSTEP_DATABASE with SQLite's online backup: a consistent copy, safe while the"
+        " bot runs. The copy is readable by you only.",
+        {0: "copied", 2: "the database cannot be used, or PATH exists or cannot be written"},
+    )
+    backup_parser.add_argument("path", type=Path, help="the copy to write (must not exist)")
+    forget_parser = _command(
+        commands,
+        "forget",
+        "delete a member and their answers (a request made outside the bot)",
+        "Do what /forget does, for a member who asked outside the bot: delete the member and"
+        " every trace of their answers (no bot token needed; safe while the bot runs). Needs"
+        " the bot's pseudonym key (DOORSTEP_SECRET_KEY or its key file).",
+        {
+            0: "deleted",
+            2: "a setting, the pseudonym key or the database cannot be used",
+            3: "no member with this id: nothing is held",
+        },
+    )
+    forget_parser.add_argument("telegram_id", type=int, help="the member's Telegram user id")
+    return parser
+
+
+def _command(
+    commands: argparse._SubParsersAction,
+    name: str,
+    summary: str,
+    description: str,
+    exit_statuses: dict[int, str],
+) -> argparse.ArgumentParser:
+    """A subcommand whose --help ends with its exit statuses."""
+    usage = "the command line is wrong"  # argparse's own status for that
+    own = exit_statuses.get(EXIT_BAD_SETTINGS)
+    statuses = {**exit_statuses, EXIT_BAD_SETTINGS: f"{own}; or {usage}" if own else usage}
+    lines = [f"  {status}  {meaning}" for status, meaning in sorted(statuses.items())]
+    return commands.add_parser(
+        name,
+        help=summary,
+        description=textwrap.fill(description),
+        epilog="exit status:\n" + "\n".join(lines),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def version() -> str:
+    """Doorstep's version, from the installed package (or pyproject.toml in a bare checkout)."""
+    try:
+        return metadata.version("doorstep")
+    except metadata.PackageNotFoundError:
+        pyproject = Path(__file__).parent / "pyproject.toml"
+        with suppress(OSError, tomllib.TOMLDecodeError, KeyError):
+            return tomllib.loads(pyproject.read_text("utf-8"))["project"]["version"]
+        return "(version unknown)"
 
 
 def validate_command(path: Path | None) -> int:
@@ -451,26 +582,42 @@ def validate_command(path: Path | None) -> int:
 
 def backup_command(path: Path) -> int:
     """Copy DOORSTEP_DATABASE to `path` with SQLite's online backup API."""
-    source = DatabaseSettings().database
-    if not source.exists():
-        print(f"no database at {source}", file=sys.stderr)
+    settings = read_settings(DatabaseSettings)
+    if settings is None:
         return EXIT_BAD_SETTINGS
+    source = settings.database
     try:
         pages = backup(source, path)
+    except UnusableDatabase as error:
+        print(error, file=sys.stderr)
+        return EXIT_BAD_SETTINGS
     except FileExistsError:
         print(f"{path} exists already; choose a new file", file=sys.stderr)
+        return EXIT_BAD_SETTINGS
+    except OSError as error:
+        print(f"cannot write {path}: {error.strerror or error}", file=sys.stderr)
         return EXIT_BAD_SETTINGS
     print(f"backed up {source} to {path} ({pages} pages)")
     return 0
 
 
-def offline_settings() -> tuple[Settings, bytes] | None:
-    """The bot's settings and its pseudonym key, for a command run beside the bot; None (after
-    saying why) when either is missing."""
+SomeSettings = TypeVar("SomeSettings", bound=_DoorstepSettings)
+
+
+def read_settings(kind: type[SomeSettings]) -> SomeSettings | None:
+    """A command's settings, or None after saying in one line what is wrong."""
     try:
-        settings = Settings()
+        return kind()
     except ValidationError as error:
         print(settings_problem(error), file=sys.stderr)
+        return None
+
+
+def offline_settings() -> tuple[OfflineSettings, bytes] | None:
+    """The bot's database and surveys settings and its pseudonym key, for a command run beside
+    the bot (no token needed); None (after saying why) when either is wrong or missing."""
+    settings = read_settings(OfflineSettings)
+    if settings is None:
         return None
     key = existing_secret_key(settings)
     if key is None:
@@ -479,24 +626,73 @@ def offline_settings() -> tuple[Settings, bytes] | None:
     return settings, key
 
 
+@asynccontextmanager
+async def existing_database(path: Path) -> AsyncIterator[Database | None]:
+    """The bot's database, opened without ever creating one: None (after saying why in one
+    line) when the path is not a usable Doorstep database."""
+    try:
+        db = await open_database(path, create=False)
+    except UnusableDatabase as error:
+        print(error, file=sys.stderr)
+        yield None
+        return
+    try:
+        yield db
+    finally:
+        await db.close()
+
+
 async def export_command(survey_id: str, out: Path) -> int:
     """Write a survey's responses as the /export CSV, from the database, without Telegram."""
     offline = offline_settings()
     if offline is None:
         return EXIT_BAD_SETTINGS
     settings, key = offline
-    surveys = {survey.id: survey for survey in read_surveys(settings.surveys).surveys}
-    if survey_id not in surveys:
-        print(f"no survey {survey_id!r} in {settings.surveys}", file=sys.stderr)
-        return EXIT_INVALID_SURVEYS
-    db = await open_database(settings.database)
-    try:
-        with out.open("w", encoding="utf-8", newline="") as stream:
-            rows = await export.write_export(db, surveys[survey_id], key, stream)
-    finally:
-        await db.close()
+    async with existing_database(settings.database) as db:
+        if db is None:
+            return EXIT_BAD_SETTINGS
+        survey = await _survey_to_export(db, survey_id, settings.surveys)
+        if survey is None:
+            print(f"no survey {survey_id!r} in {settings.surveys} or the database", file=sys.stderr)
+            return EXIT_INVALID_SURVEYS
+        if str(out) == "-":
+            rows = await export.write_export(db, survey, key, sys.stdout)
+            print(f"{rows} responses written to standard output", file=sys.stderr)
+            return 0
+        try:
+            stream = _new_private_file(out)
+        except OSError as error:
+            print(_cannot_create(out, error), file=sys.stderr)
+            return EXIT_BAD_SETTINGS
+        with stream:
+            rows = await export.write_export(db, survey, key, stream)
     print(f"{rows} responses written to {out}")
     return 0
+
+
+async def _survey_to_export(db: Database, survey_id: str, surveys: Path) -> Survey | None:
+    """The survey as its file has it now or, once the file is gone, by its newest stored
+    version."""
+    in_files = {survey.id: survey for survey in read_surveys(surveys).surveys}
+    return in_files.get(survey_id) or await Catalogue().newest_stored(db, survey_id)
+
+
+def _new_private_file(path: Path) -> TextIO:
+    """A new file readable by its owner only, for writing CSV. Never an existing file, and never
+    through a symbolic link (O_EXCL refuses any existing name, a link's too)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    return open(os.open(path, flags, 0o600), "w", encoding="utf-8", newline="")
+
+
+def _cannot_create(path: Path, error: OSError) -> str:
+    """Why a new file cannot be made at `path`, in one line."""
+    if path.is_dir():
+        return f"{path} is a folder: name a new file in it"
+    if isinstance(error, FileExistsError):
+        return f"{path} exists already; choose a new file"
+    if isinstance(error, FileNotFoundError):
+        return f"cannot create {path}: there is no folder {path.parent}"
+    return f"cannot create {path}: {error.strerror or error}"
 
 
 async def forget_member_command(telegram_id: int) -> int:
@@ -506,8 +702,9 @@ async def forget_member_command(telegram_id: int) -> int:
     if offline is None:
         return EXIT_BAD_SETTINGS
     settings, key = offline
-    db = await open_database(settings.database)
-    try:
+    async with existing_database(settings.database) as db:
+        if db is None:
+            return EXIT_BAD_SETTINGS
         forgotten = await privacy.forget(
             db,
             Catalogue(),  # the versions the member's responses were given to are in the database
@@ -517,8 +714,6 @@ async def forget_member_command(telegram_id: int) -> int:
             requested="by the operator",
         )
         cleaned = forgotten is not None and await _clean_up_beside_the_bot(db)
-    finally:
-        await db.close()
     if forgotten is None:
         print(f"no member with Telegram id {telegram_id}: nothing is held", file=sys.stderr)
         return EXIT_NOT_FOUND
@@ -551,6 +746,11 @@ def run_command() -> int:
             print(problem, file=sys.stderr)
         print("Doorstep will not start until the survey files are valid.", file=sys.stderr)
         return EXIT_INVALID_SURVEYS
+    try:
+        check_database(settings.database, must_exist=False)
+    except UnusableDatabase as error:
+        print(error, file=sys.stderr)
+        return EXIT_BAD_SETTINGS
     token = settings.bot_token.get_secret_value()
     configure_logging(token)
     try:

@@ -55,6 +55,11 @@ class Catalogue:
             self._by_version[version_id] = Survey.model_validate_json(definition)
         return self._by_version[version_id]
 
+    async def newest_stored(self, db: Database, survey_id: str) -> Survey | None:
+        """A survey by its newest stored version (also once its file is gone)."""
+        version_id = await versions.newest_version_id(db, survey_id)
+        return None if version_id is None else await self.version(db, version_id)
+
     async def every_version(self, db: Database) -> dict[int, Survey]:
         """Every stored version, by id (for recounting responses of any version)."""
         return {

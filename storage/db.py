@@ -94,11 +94,28 @@ class Database:
         await self._connection.close()
 
 
-async def open_database(path: str | Path) -> Database:
-    """Open (creating if needed) and migrate the database at `path` (":memory:" for tests)."""
-    _create_private_file(path)
-    # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT), never implied.
-    connection = await aiosqlite.connect(path, isolation_level=None)
+class UnusableDatabase(Exception):
+    """The database path cannot be used (a folder, not SQLite, unreadable, missing); the message
+    says why in plain words, naming the path."""
+
+
+async def open_database(path: str | Path, *, create: bool = True) -> Database:
+    """Open and migrate the database at `path` (":memory:" for tests), creating it if needed;
+    with `create=False` an existing Doorstep database only, and no file is ever made.
+
+    Raises UnusableDatabase when the path cannot be used."""
+    check_database(path, must_exist=not create)
+    if create:
+        _create_private_file(path)
+        target, uri = str(path), False
+    else:
+        # SQLite's own guarantee: mode=rw opens an existing file and never creates one.
+        target, uri = _uri(path, "rw"), True
+    try:
+        # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT).
+        connection = await aiosqlite.connect(target, isolation_level=None, uri=uri)
+    except sqlite3.Error as error:
+        raise UnusableDatabase(f"cannot open the database {path}: {error}") from error
     try:
         await _prepare(connection)
     except BaseException:
@@ -122,6 +139,43 @@ async def _prepare(connection: aiosqlite.Connection) -> None:
     ):
         await connection.execute(f"PRAGMA {pragma}")
     await migrate(connection)
+
+
+def check_database(path: str | Path, *, must_exist: bool) -> None:
+    """Raise UnusableDatabase unless `path` is a SQLite database (of Doorstep's, when it must
+    exist already) or, when it need not exist, a new file could be made there. Creates nothing."""
+    if str(path) == ":memory:":
+        return
+    path = Path(path)
+    if path.is_dir():
+        raise UnusableDatabase(f"the database {path} is a folder, not a file")
+    if not path.exists():
+        if must_exist:
+            raise UnusableDatabase(f"no database at {path}: check DOORSTEP_DATABASE")
+        _check_creatable(path)
+        return
+    try:
+        with closing(sqlite3.connect(_uri(path, "rw"), uri=True)) as connection:
+            # The first read of the file's header: here a file that is not SQLite fails.
+            (version,) = connection.execute("PRAGMA user_version").fetchone()
+    except sqlite3.Error as error:
+        raise UnusableDatabase(f"cannot use the database {path}: {error}") from error
+    if must_exist and version == 0:
+        raise UnusableDatabase(f"{path} is not a Doorstep database: the bot never ran on it")
+
+
+def _check_creatable(path: Path) -> None:
+    """A new database file can be made at `path`: its nearest existing folder is writable."""
+    folder = path.absolute().parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise UnusableDatabase(f"cannot create the database {path}: {folder} is not writable")
+
+
+def _uri(path: str | Path, mode: str) -> str:
+    """A SQLite URI for a file path (any character in the name is escaped)."""
+    return f"{Path(path).absolute().as_uri()}?mode={mode}"
 
 
 def _create_private_file(path: str | Path) -> None:
@@ -171,12 +225,17 @@ def backup(source: str | Path, target: str | Path) -> int:
 
     The copy is taken in one step, under one read transaction: a consistent snapshot, while the
     bot goes on writing (WAL lets writers continue). The copy is created readable by its owner
-    only, like the database. An existing target is refused rather than overwritten.
+    only, like the database. An existing target is refused rather than overwritten
+    (FileExistsError); an unusable source raises UnusableDatabase.
     """
+    check_database(source, must_exist=True)
     if Path(target).exists():
         raise FileExistsError(target)
     _create_private_file(target)
-    with closing(sqlite3.connect(source)) as live, closing(sqlite3.connect(target)) as copy:
+    with (
+        closing(sqlite3.connect(_uri(source, "rw"), uri=True)) as live,
+        closing(sqlite3.connect(target)) as copy,
+    ):
         live.backup(copy)
         (pages,) = copy.execute("PRAGMA page_count").fetchone()
     return pages

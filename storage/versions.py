@@ -43,3 +43,12 @@ async def version_ids(db: Database) -> list[int]:
     async with db.statement() as connection:
         rows = await connection.execute_fetchall("SELECT id FROM survey_versions ORDER BY id")
     return [version_id for (version_id,) in rows]
+
+
+async def newest_version_id(db: Database, survey_id: str) -> int | None:
+    """The id of a survey's most recently stored version, or None if it was never loaded."""
+    async with db.statement() as connection:
+        rows = await connection.execute_fetchall(
+            "SELECT max(id) FROM survey_versions WHERE survey_id = ?", (survey_id,)
+        )
+    return rows[0][0]

@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 import textwrap
+import tomllib
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -118,9 +120,8 @@ def test_missing_token_exits_2_with_one_line_naming_the_variable(arguments, caps
         "123:" + "A" * 35,  # id too short
         "123456789:" + "A" * 29,  # secret too short
         "123456789:" + "A" * 34 + "!",
-        "123456789:" + "A" * 35 + "\n",
-        " 123456789:" + "A" * 35,
-        "",
+        "123456789:" + "A" * 20 + "\n" + "A" * 15,
+        "123456789: " + "A" * 35,
     ],
 )
 def test_malformed_token_exits_2_with_one_line_without_echoing_it(token, capsys, monkeypatch):
@@ -131,6 +132,44 @@ def test_malformed_token_exits_2_with_one_line_without_echoing_it(token, capsys,
     assert_one_line_about_the_token(captured.err, "is not a valid bot token")
     if token.strip():
         assert token.strip() not in captured.err + captured.out
+
+
+@pytest.mark.parametrize(
+    "line", ["DOORSTEP_BOT_TOKEN=", "DOORSTEP_BOT_TOKEN=   ", 'DOORSTEP_BOT_TOKEN=""']
+)
+def test_an_empty_token_in_dotenv_is_not_set(line, capsys, monkeypatch):
+    Path(".env").write_text(f"{line}\n", encoding="utf-8")
+    monkeypatch.setattr(bot, "build_application", refuse_to_build)
+    assert bot.main(["run"]) == 2
+    assert_one_line_about_the_token(capsys.readouterr().err, "is not set")
+
+
+def test_a_blank_token_in_the_environment_is_not_set(capsys, monkeypatch):
+    monkeypatch.setenv("DOORSTEP_BOT_TOKEN", "  ")
+    monkeypatch.setattr(bot, "build_application", refuse_to_build)
+    assert bot.main(["run"]) == 2
+    assert_one_line_about_the_token(capsys.readouterr().err, "is not set")
+
+
+def test_surrounding_whitespace_is_stripped_from_every_setting(monkeypatch, tmp_path):
+    monkeypatch.setenv("DOORSTEP_BOT_TOKEN", f" {VALID_TOKEN}\n")
+    monkeypatch.setenv("DOORSTEP_ADMINS", " 1 , 2 ")
+    monkeypatch.setenv("DOORSTEP_DATABASE", f"  {tmp_path / 'x.db'} ")
+    monkeypatch.setenv("DOORSTEP_SURVEYS", f"\t{tmp_path}  ")
+    monkeypatch.setenv("DOORSTEP_TIMEZONE", " Europe/Berlin ")
+    monkeypatch.setenv("DOORSTEP_SECRET_KEY", " the key ")
+    settings = bot.Settings()
+    assert settings.bot_token.get_secret_value() == VALID_TOKEN
+    assert settings.admins == frozenset({1, 2})
+    assert settings.database == tmp_path / "x.db"
+    assert settings.surveys == tmp_path
+    assert settings.timezone == "Europe/Berlin"
+    assert settings.secret_key.get_secret_value() == "the key"
+
+
+def test_a_blank_secret_key_is_not_set(monkeypatch):
+    monkeypatch.setenv("DOORSTEP_SECRET_KEY", "   ")
+    assert bot.Settings(bot_token=SecretStr(VALID_TOKEN)).secret_key is None
 
 
 def test_missing_token_exits_2_from_the_real_script(tmp_path):
@@ -187,26 +226,151 @@ def test_an_unknown_timezone_stops_the_bot_with_one_line(capsys, monkeypatch):
     monkeypatch.setenv("DOORSTEP_TIMEZONE", "Mars/Olympus_Mons")
     monkeypatch.setattr(bot, "build_application", refuse_to_build)
     assert bot.main(["run"]) == 2
-    lines = capsys.readouterr().err.splitlines()
-    assert len(lines) == 1
-    assert lines[0].startswith("DOORSTEP_TIMEZONE is invalid")
-    assert "Mars/Olympus_Mons" in lines[0]
+    assert capsys.readouterr().err == "DOORSTEP_TIMEZONE: unknown time zone 'Mars/Olympus_Mons'\n"
 
 
 def test_admins_that_are_not_numbers_stop_the_bot_with_one_line(capsys, monkeypatch):
     monkeypatch.setenv("DOORSTEP_BOT_TOKEN", VALID_TOKEN)
-    monkeypatch.setenv("DOORSTEP_ADMINS", "1,alice")
+    monkeypatch.setenv("DOORSTEP_ADMINS", "1, @alice")
     monkeypatch.setattr(bot, "build_application", refuse_to_build)
     assert bot.main(["run"]) == 2
-    lines = capsys.readouterr().err.splitlines()
-    assert len(lines) == 1
-    assert lines[0].startswith("DOORSTEP_ADMINS is invalid")
+    assert capsys.readouterr().err == (
+        "DOORSTEP_ADMINS: '@alice' is not a numeric Telegram user id\n"
+    )
 
 
-def test_settings_come_from_a_dotenv_file_in_the_working_directory(capsys):
-    Path(".env").write_text(f"DOORSTEP_SURVEYS={LIBRARY}\n", encoding="utf-8")
+def test_a_number_out_of_range_is_named_in_plain_words(capsys, monkeypatch):
+    monkeypatch.setenv("DOORSTEP_BOT_TOKEN", VALID_TOKEN)
+    monkeypatch.setenv("DOORSTEP_MIN_GROUP_SIZE", "1")
+    monkeypatch.setattr(bot, "build_application", refuse_to_build)
+    assert bot.main(["run"]) == 2
+    assert capsys.readouterr().err == (
+        "DOORSTEP_MIN_GROUP_SIZE: input should be greater than or equal to 2 (not '1')\n"
+    )
+
+
+def test_settings_come_from_a_dotenv_file_in_the_working_directory(capsys, broken_folder):
+    Path(".env").write_text(f"DOORSTEP_SURVEYS={broken_folder}\n", encoding="utf-8")
+    assert bot.main(["validate"]) == 1
+    assert "broken.yaml" in capsys.readouterr().err
+
+
+def test_the_bundled_surveys_are_found_beside_the_code_from_any_working_directory(capsys):
+    assert Path.cwd() != REPO_ROOT
+    assert bot.SurveySettings().surveys == LIBRARY
     assert bot.main(["validate"]) == 0
     assert "surveys valid" in capsys.readouterr().out
+
+
+def test_the_bundled_surveys_are_found_from_another_folder_by_the_real_script(tmp_path):
+    result = run_script(tmp_path, "validate")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{len(bundled_survey_ids())} surveys valid")
+
+
+def test_a_relative_path_setting_is_relative_to_the_working_directory(capsys):
+    Path("mine").mkdir()
+    Path("mine", "one.yaml").write_text((LIBRARY / "your-community.yaml").read_text("utf-8"))
+    Path(".env").write_text("DOORSTEP_SURVEYS=mine\n", encoding="utf-8")
+    assert bot.main(["validate"]) == 0
+    assert "1 surveys valid: your-community" in capsys.readouterr().out
+
+
+# --- version and help -------------------------------------------------------------------------
+
+
+def test_version_is_the_installed_package_version(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        bot.main(["--version"])
+    assert stopped.value.code == 0
+    assert capsys.readouterr().out == f"bot.py {metadata.version('doorstep')}\n"
+
+
+def test_version_from_the_real_script(tmp_path):
+    result = run_script(tmp_path, "--version")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == f"bot.py {metadata.version('doorstep')}\n"
+
+
+def test_version_falls_back_to_pyproject_when_not_installed(monkeypatch):
+    def not_installed(name: str) -> str:
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", not_installed)
+    with (REPO_ROOT / "pyproject.toml").open("rb") as pyproject:
+        assert bot.version() == tomllib.load(pyproject)["project"]["version"]
+
+
+@pytest.mark.parametrize("command", ["run", "validate", "schema", "export", "backup", "forget"])
+def test_every_command_has_a_description_and_its_exit_statuses_in_help(command, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        bot.main([command, "--help"])
+    assert stopped.value.code == 0
+    help_text = capsys.readouterr().out
+    usage, description, *_, statuses = help_text.split("\n\n")
+    assert usage.startswith(f"usage: bot.py {command}")
+    assert len(description.split()) >= 8, description
+    assert statuses.startswith("exit status:\n  0  ")
+    assert "\n  2  " in statuses  # every command: at least a mistake in the command line
+
+
+# --- commands that open the database ----------------------------------------------------------
+
+
+def unusable_database(kind: str, folder: Path) -> Path:
+    """A DOORSTEP_DATABASE that no command may use (and none may create)."""
+    path = folder / "doorstep.db"
+    if kind == "a folder":
+        path.mkdir()
+    elif kind == "not SQLite":
+        path.write_text("member notes, not a database\n", encoding="utf-8")
+    elif kind == "empty":
+        path.touch()  # SQLite would take it for a new database
+    elif kind == "under a file":
+        (folder / "a-file").touch()
+        path = folder / "a-file" / "doorstep.db"
+    return path
+
+
+def everything_under(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*"))
+
+
+@pytest.mark.parametrize("kind", ["missing", "a folder", "not SQLite", "empty"])
+@pytest.mark.parametrize(
+    "command",
+    [["export", "your-community", "--out", "out.csv"], ["forget", "42"], ["backup", "copy.db"]],
+    ids=["export", "forget", "backup"],
+)
+def test_an_unusable_database_is_one_line_and_exit_2_and_nothing_is_created(
+    command, kind, capsys, monkeypatch, tmp_path
+):
+    database = unusable_database(kind, tmp_path)
+    monkeypatch.setenv("DOORSTEP_DATABASE", str(database))
+    monkeypatch.setenv("DOORSTEP_SECRET_KEY", "the bot's key")  # and no token: none is needed
+    before = everything_under(tmp_path)
+
+    assert bot.main(command) == bot.EXIT_BAD_SETTINGS
+
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert len(captured.err.splitlines()) == 1, captured.err
+    assert str(database) in captured.err
+    assert everything_under(tmp_path) == before  # no database, no -wal, no CSV, no copy
+
+
+@pytest.mark.parametrize("kind", ["a folder", "not SQLite", "under a file"])
+def test_run_with_an_unusable_database_is_one_line_and_exit_2(kind, capsys, monkeypatch, tmp_path):
+    database = unusable_database(kind, tmp_path)
+    monkeypatch.setenv("DOORSTEP_BOT_TOKEN", VALID_TOKEN)
+    monkeypatch.setenv("DOORSTEP_DATABASE", str(database))
+    monkeypatch.setattr(bot, "build_application", refuse_to_build)
+
+    assert bot.main(["run"]) == bot.EXIT_BAD_SETTINGS
+
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1, lines
+    assert str(database) in lines[0]
 
 
 # --- validate ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import bot
 from storage.db import open_database
 from tests.e2e.test_answering import NORTH
 from tests.support.database_files import reading, stored_bytes, wal_size
-from tests.support.harness import SURVEYS, TEST_TOKEN, BotHarness
+from tests.support.harness import SURVEYS, BotHarness
 
 ASKING = 7391045216883
 STAYING = 555
@@ -30,7 +30,7 @@ async def rows(database: Path, sql: str) -> list[tuple]:
 @pytest.fixture
 def operator_environment(database: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(database.parent)  # no .env file here
-    monkeypatch.setenv("DOORSTEP_BOT_TOKEN", TEST_TOKEN)
+    monkeypatch.delenv("DOORSTEP_BOT_TOKEN", raising=False)  # the command line needs none
     monkeypatch.setenv("DOORSTEP_DATABASE", str(database))
     monkeypatch.setenv("DOORSTEP_SURVEYS", str(SURVEYS))
     monkeypatch.delenv("DOORSTEP_SECRET_KEY", raising=False)

@@ -46,8 +46,8 @@ async def test_a_backup_taken_while_the_bot_writes_is_whole_and_private(tmp_path
         assert stat.S_IMODE(copy.stat().st_mode) == 0o600
 
 
-def test_a_backup_never_overwrites_a_file(tmp_path: Path) -> None:
-    (tmp_path / "live.db").touch()
+async def test_a_backup_never_overwrites_a_file(tmp_path: Path) -> None:
+    await (await open_database(tmp_path / "live.db")).close()
     (tmp_path / "copy.db").write_text("precious")
 
     with pytest.raises(FileExistsError):

@@ -15,7 +15,7 @@ import aiosqlite
 import pytest
 
 from storage import members, responses, versions
-from storage.db import Database, migrations, open_database
+from storage.db import Database, UnusableDatabase, migrations, open_database
 
 NOW = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
 LATER = NOW + dt.timedelta(minutes=5)
@@ -194,6 +194,41 @@ async def test_a_failing_migration_leaves_no_connection_open(tmp_path, monkeypat
             await connection.close()
 
 
+async def test_an_existing_database_only_is_opened_without_create(db, db_path, tmp_path):
+    await new_member(db)
+    await db.close()
+    reopened = await open_database(db_path, create=False)
+    assert await members.find_member(reopened, TELEGRAM_ID) is not None
+    await reopened.close()
+
+    missing = tmp_path / "elsewhere" / "doorstep.db"
+    with pytest.raises(UnusableDatabase, match="no database at"):
+        await open_database(missing, create=False)
+    assert not missing.parent.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [(None, "is a folder"), (b"plain text", "file is not a database"), (b"", "never ran")],
+    ids=["folder", "not SQLite", "empty"],
+)
+async def test_a_path_that_is_not_the_bots_database_is_unusable(tmp_path, content, reason):
+    path = tmp_path / "doorstep.db"
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    with pytest.raises(UnusableDatabase, match=reason):
+        await open_database(path, create=False)
+    assert sorted(tmp_path.iterdir()) == [path]  # no -wal, no -shm
+
+
+async def test_a_database_cannot_be_made_under_a_file(tmp_path):
+    (tmp_path / "a-file").touch()
+    with pytest.raises(UnusableDatabase, match="is not writable"):
+        await open_database(tmp_path / "a-file" / "doorstep.db")
+
+
 # --- members and consent ----------------------------------------------------------------------
 
 
@@ -266,6 +301,17 @@ async def test_register_version_returns_a_new_id_for_a_new_hash(db):
 
 async def test_version_definition_is_none_for_an_unknown_version(db):
     assert await versions.version_definition(db, 12345) is None
+
+
+async def test_the_newest_version_of_a_survey_is_the_last_stored(db):
+    assert await versions.newest_version_id(db, "s") is None
+    await versions.register_version(db, "s", "hash1", "{}", NOW)
+    second = await versions.register_version(db, "s", "hash2", "[]", LATER)
+    await versions.register_version(db, "t", "hash3", "{}", LATER)
+    await versions.register_version(
+        db, "s", "hash1", "{}", LATER
+    )  # the first content again: no new version
+    assert await versions.newest_version_id(db, "s") == second
 
 
 # --- starting a response ----------------------------------------------------------------------

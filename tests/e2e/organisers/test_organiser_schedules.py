@@ -431,8 +431,8 @@ async def test_the_command_line_export_writes_the_same_csv(
 async def test_the_command_line_export_of_an_unknown_survey_fails(
     database: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    await (await start_bot(database)).stop()  # the bot has made its database
     monkeypatch.chdir(database.parent)
-    monkeypatch.setenv("DOORSTEP_BOT_TOKEN", TEST_TOKEN)
     monkeypatch.setenv("DOORSTEP_DATABASE", str(database))
     monkeypatch.setenv("DOORSTEP_SURVEYS", str(ORGANISER_SURVEYS))
     monkeypatch.setenv("DOORSTEP_SECRET_KEY", "the bot's key")
@@ -440,5 +440,7 @@ async def test_the_command_line_export_of_an_unknown_survey_fails(
     status = await asyncio.to_thread(bot.main, ["export", "nonsense", "--out", "x.csv"])
 
     assert status == bot.EXIT_INVALID_SURVEYS
-    assert capsys.readouterr().err == f"no survey 'nonsense' in {ORGANISER_SURVEYS}\n"
+    assert capsys.readouterr().err == (
+        f"no survey 'nonsense' in {ORGANISER_SURVEYS} or the database\n"
+    )
     assert not (database.parent / "x.csv").exists()
