@@ -1,7 +1,8 @@
 """Reading survey files: YAML text in, `Survey` models or a complete list of problems out.
 
-Pure: files arrive as (name, text) pairs read by the caller (bot.py), so the rules are tested on
-strings. Every problem is reported at once, each with its file, question id and field.
+Pure: files arrive as (name, text or bytes) pairs read by the caller (bot.py), so the rules are
+tested on strings. A hostile file (huge, deeply nested, with YAML aliases) is a problem like any
+other, found cheaply. Every problem is reported at once, each with its file, question id and field.
 """
 
 from __future__ import annotations
@@ -18,17 +19,55 @@ from pydantic import TypeAdapter, ValidationError
 from surveys.model import Question, Survey, SurveyProblem, survey_problems
 
 SURVEY_SUFFIXES = (".yaml", ".yml")  # what the folder reader in bot.py picks up
+# The bundled surveys are under 8 KiB each; the cap keeps a hostile file cheap to refuse.
+MAX_FILE_BYTES = 256 * 1024
+# Levels of YAML nesting, counting the survey's own mapping as 1. The deepest a valid survey
+# goes is 14 (an `in` list in a show_if nested MAX_CONDITION_DEPTH deep); the cap keeps the
+# composer's recursion far from Python's limit.
+MAX_NESTING = 20
 
 
-class _SurveyYamlLoader(yaml.SafeLoader):
-    """YAML 1.2 booleans: only true/false, so `yes`, `no`, `on` and `off` stay text."""
+class _RefusedYaml(yaml.MarkedYAMLError):
+    """Valid YAML that a survey file may not use."""
 
 
-_SurveyYamlLoader.yaml_implicit_resolvers = {
+class SurveyYamlLoader(yaml.SafeLoader):
+    """YAML for survey files: YAML 1.2 booleans (only true/false, so `yes`, `no`, `on` and
+    `off` stay text); no aliases (`*name`), which let a few bytes stand for millions of
+    values; and at most MAX_NESTING levels of nesting, refused while composing, before any
+    recursion could run deep."""
+
+    def __init__(self, stream: str | bytes) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        """One node of the document, refusing aliases and nesting beyond MAX_NESTING."""
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _RefusedYaml(
+                problem=f"alias *{event.anchor}",
+                problem_mark=event.start_mark,
+                note="aliases are not part of the survey format; write the value out in full",
+            )
+        if self._depth == MAX_NESTING:
+            raise _RefusedYaml(
+                problem=f"nesting deeper than {MAX_NESTING} levels",
+                problem_mark=event.start_mark,
+                note="a survey needs far fewer",
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+SurveyYamlLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_SurveyYamlLoader.add_implicit_resolver(
+SurveyYamlLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
 
@@ -63,11 +102,20 @@ class LoadResult:
 _QUESTION = TypeAdapter(Question)
 
 
-def parse_survey(text: str, file: str) -> LoadResult:
-    """Parse one survey file's text; `file` names it in problems."""
+def parse_survey(content: str | bytes, file: str) -> LoadResult:
+    """Parse one survey file, given as text or as its bytes; `file` names it in problems.
+
+    Bytes are decoded as YAML does (UTF-8, or UTF-16 with a byte order mark). Content over
+    MAX_FILE_BYTES is refused unparsed: a reader may pass just the first MAX_FILE_BYTES + 1
+    bytes of a file.
+    """
+    size = len(content if isinstance(content, bytes) else content.encode(errors="surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        message = f"is larger than {MAX_FILE_BYTES // 1024} KiB, the most a survey file may be"
+        return LoadResult(problems=[FileProblem(file, None, "", message)])
     try:
         # A SafeLoader subclass: never builds arbitrary objects.
-        data = yaml.load(text, Loader=_SurveyYamlLoader)
+        data = yaml.load(content, Loader=SurveyYamlLoader)
     except yaml.YAMLError as error:
         return LoadResult(problems=[FileProblem(file, None, "", _yaml_problem(error))])
     if not isinstance(data, dict):
@@ -79,10 +127,12 @@ def parse_survey(text: str, file: str) -> LoadResult:
 
 
 def _yaml_problem(error: yaml.YAMLError) -> str:
-    """A YAML syntax error in one line, with its position."""
+    """A YAML syntax error, or YAML a survey may not use, in one line with its position."""
     mark = getattr(error, "problem_mark", None)
     problem = getattr(error, "problem", None) or str(error).splitlines()[0]
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    if isinstance(error, _RefusedYaml):
+        return f"{problem}{where}: {error.note}"
     return f"not valid YAML{where}: {problem}"
 
 
@@ -188,8 +238,9 @@ def _unique(problems: list[FileProblem]) -> list[FileProblem]:
     return [p for p in problems if not (p in seen or seen.add(p))]
 
 
-def parse_files(files: Iterable[tuple[str, str]]) -> LoadResult:
-    """Parse several survey files, given as (name, text) pairs; survey ids must be unique."""
+def parse_files(files: Iterable[tuple[str, str | bytes]]) -> LoadResult:
+    """Parse several survey files, given as (name, text or bytes) pairs; survey ids must be
+    unique."""
     result = LoadResult()
     first_file_of: dict[str, str] = {}
     for name, text in files:
