@@ -15,8 +15,10 @@ from typing import Any
 
 import yaml
 from pydantic import TypeAdapter, ValidationError
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
 
-from surveys.model import Question, Survey, SurveyProblem, survey_problems
+from surveys.model import SLUG_PATTERN, Question, Survey, SurveyProblem, survey_problems
 
 SURVEY_SUFFIXES = (".yaml", ".yml")  # what the folder reader in bot.py picks up
 # The bundled surveys are under 8 KiB each; the cap keeps a hostile file cheap to refuse.
@@ -27,15 +29,19 @@ MAX_FILE_BYTES = 256 * 1024
 MAX_NESTING = 20
 
 
+# How a problem names a YAML type, where its tag's own name would puzzle an author.
+_TYPE_NAMES = {"tag:yaml.org,2002:timestamp": "date", "tag:yaml.org,2002:int": "integer"}
+
+
 class _RefusedYaml(yaml.MarkedYAMLError):
-    """Valid YAML that a survey file may not use."""
+    """YAML that parses but that a survey file cannot use: `problem`, where, then `note`."""
 
 
 class SurveyYamlLoader(yaml.SafeLoader):
     """YAML for survey files: YAML 1.2 booleans (only true/false, so `yes`, `no`, `on` and
     `off` stay text); no aliases (`*name`), which let a few bytes stand for millions of
-    values; and at most MAX_NESTING levels of nesting, refused while composing, before any
-    recursion could run deep."""
+    values; at most MAX_NESTING levels of nesting, refused while composing, before any
+    recursion could run deep; and every error a YAMLError with its position."""
 
     def __init__(self, stream: str | bytes) -> None:
         super().__init__(stream)
@@ -61,6 +67,18 @@ class SurveyYamlLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """A value that does not fit its type (`2026-02-30`, `!!int x`, an integer of 5,000
+        digits) as a YAML problem at its line, not a crash."""
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, OverflowError) as error:
+            raise _RefusedYaml(
+                problem=f"unreadable {_TYPE_NAMES.get(node.tag, node.tag.rsplit(':', 1)[-1])}",
+                problem_mark=node.start_mark,
+                note=str(error).split(";")[0],  # not Python's advice on raising its limits
+            ) from error
 
 
 SurveyYamlLoader.yaml_implicit_resolvers = {
@@ -185,6 +203,7 @@ def _without_condition_tags(location: list[Any]) -> list[Any]:
 
 
 _PLAIN_MESSAGES = {
+    "bool_type": "must be true or false",
     "extra_forbidden": "unknown field",
     "missing": "required field is missing",
 }
@@ -266,8 +285,36 @@ def content_hash(survey: Survey) -> str:
     return hashlib.sha256(canonical_json(survey).encode()).hexdigest()[:16]
 
 
+class _SurveyJsonSchema(GenerateJsonSchema):
+    """Pydantic's JSON Schema, true to how the survey models read text fields: a number is
+    read as text (`label: 10`), and text that is blank once stripped is refused."""
+
+    def str_schema(self, schema: core_schema.StringSchema) -> JsonSchemaValue:
+        text = super().str_schema(schema)
+        if schema.get("strip_whitespace") and text.get("minLength") and "pattern" not in text:
+            text["pattern"] = r"\S"
+        if not self._config.coerce_numbers_to_str:
+            return text
+        if text.get("pattern") == SLUG_PATTERN:
+            number = {"type": "integer", "minimum": 0}  # the only numbers that read as a slug
+        else:
+            number = {"type": "number"}
+        return {"anyOf": [text, number]}
+
+    def dict_schema(self, schema: core_schema.DictSchema) -> JsonSchemaValue:
+        mapping = super().dict_schema(schema)
+        keys = schema.get("keys_schema")
+        if keys is not None and keys["type"] == "str":
+            # A key is text even when it looks like a number; every key must match.
+            mapping["propertyNames"] = GenerateJsonSchema.str_schema(self, keys)
+        return mapping
+
+
 def survey_json_schema() -> dict[str, Any]:
-    """The JSON Schema of a survey file, for editors that autocomplete YAML."""
-    schema = Survey.model_json_schema(by_alias=True)
+    """The JSON Schema of a survey file, for editors that check and autocomplete YAML.
+
+    It accepts what `parse_survey` accepts, except for rules that span fields (see README,
+    "Survey format")."""
+    schema = Survey.model_json_schema(by_alias=True, schema_generator=_SurveyJsonSchema)
     schema["title"] = "Doorstep survey"
     return schema

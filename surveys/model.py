@@ -19,12 +19,16 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    GetJsonSchemaHandler,
+    StrictBool,
     StringConstraints,
     Tag,
     ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=32)]
@@ -195,14 +199,27 @@ def _normalise_choices(items: Any) -> Any:
     ]
 
 
+class _OrShorthand:
+    """In the JSON Schema, a choice may also be written as its shorthand: a bare value."""
+
+    @staticmethod
+    def __get_pydantic_json_schema__(
+        schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        choice = handler(schema)
+        # The bare value is the label too; a value's limits are the stricter of the two.
+        bare_value = handler.resolve_ref_schema(choice)["properties"]["value"]
+        return {"anyOf": [bare_value, choice]}
+
+
 class QuestionBase(StrictModel):
     """What every question has, whatever its type."""
 
     id: Slug
     text: QuestionText
-    required: bool = True
+    required: StrictBool = True
     show_if: Annotated[Condition | None, AfterValidator(_condition_within_limits)] = None
-    breakdown: bool = Field(
+    breakdown: StrictBool = Field(
         default=False, description="Answers to this question split reports (e.g. region)."
     )
 
@@ -210,7 +227,9 @@ class QuestionBase(StrictModel):
 class ChoiceOptions(StrictModel):
     """Options shared by choice and multi questions."""
 
-    choices: Annotated[list[Choice], Field(min_length=2, max_length=MAX_CHOICES)]
+    choices: Annotated[
+        list[Annotated[Choice, _OrShorthand()]], Field(min_length=2, max_length=MAX_CHOICES)
+    ]
 
     @field_validator("choices", mode="before")
     @classmethod
@@ -350,7 +369,7 @@ class Survey(StrictModel):
     intro: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
     opens: dt.date | None = None
     closes: dt.date | None = None
-    repeatable: bool = False
+    repeatable: StrictBool = False
     questions: Annotated[list[Question], Field(min_length=1, max_length=50)]
 
     @model_validator(mode="after")

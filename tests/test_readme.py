@@ -1,20 +1,24 @@
-"""The README stays true: its survey example is valid and its settings table is complete."""
+"""The README stays true: its survey example is valid (to `validate` and to the JSON Schema) and
+its settings table is complete."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import pytest
+
 import bot
 from surveys.loader import parse_survey
+from tests.surveys.test_schema import schema_errors
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 ENV_EXAMPLE = (Path(__file__).parent.parent / ".env.example").read_text(encoding="utf-8")
+SURVEY_EXAMPLES = re.findall(r"```yaml\n(.*?)```", README, re.DOTALL)
 
 
 def test_the_survey_example_is_a_valid_survey() -> None:
-    example = re.search(r"```yaml\n(.*?)```", README, re.DOTALL).group(1)
-    result = parse_survey(example, "README.md")
+    result = parse_survey(SURVEY_EXAMPLES[0], "README.md")
 
     assert result.problems == []
     assert {q.type for q in result.surveys[0].questions} == {
@@ -25,6 +29,12 @@ def test_the_survey_example_is_a_valid_survey() -> None:
         "number",
         "text",
     }
+
+
+@pytest.mark.parametrize("example", SURVEY_EXAMPLES)
+def test_every_survey_example_meets_the_json_schema(example: str) -> None:
+    assert parse_survey(example, "README.md").ok
+    assert schema_errors(example) == []
 
 
 def test_every_setting_is_documented() -> None:

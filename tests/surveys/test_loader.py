@@ -177,6 +177,12 @@ def test_true_and_false_are_still_booleans():
     assert survey.questions[0].breakdown is True
 
 
+@pytest.mark.parametrize("field", ["required", "breakdown"])
+def test_a_yes_where_true_or_false_belongs_is_reported(field):
+    result = load(f"- {{id: a, type: yesno, text: A, {field}: yes}}")
+    assert_problem(result, "a", field, "must be true or false")
+
+
 def test_defaults_required_scale_one_to_five_and_text_length_1000():
     survey = loaded(
         load(
@@ -834,6 +840,19 @@ def test_the_size_limit_counts_bytes_not_characters():
     text = survey_text(YESNO_A) + "\n#" + "é" * (MAX_FILE_BYTES // 2)
     assert len(text) < MAX_FILE_BYTES < len(text.encode())
     assert_problem(parse_survey(text, FILE), None, "", "larger than 256 KiB")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("opens: 2026-02-30", "unreadable date at line 4, column 8: day is out of range"),
+        ("opens: !!int soon", "unreadable integer at line 4, column 8: invalid literal"),
+        ("opens: " + "9" * 5000, "unreadable integer at line 4, column 8: Exceeds the limit"),
+    ],
+    ids=["impossible date", "tagged text", "integer of 5000 digits"],
+)
+def test_a_value_yaml_cannot_build_is_a_problem_not_a_crash(line, message):
+    assert_problem(load(YESNO_A, HEADER + line + "\n"), None, "", message)
 
 
 def test_bytes_that_are_not_utf8_are_a_problem():
