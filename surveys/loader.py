@@ -262,8 +262,8 @@ def parse_files(files: Iterable[tuple[str, str | bytes]]) -> LoadResult:
     unique."""
     result = LoadResult()
     first_file_of: dict[str, str] = {}
-    for name, text in files:
-        loaded = parse_survey(text, name)
+    for name, content in files:
+        loaded = parse_survey(content, name)
         result.problems.extend(loaded.problems)
         for survey in loaded.surveys:
             if survey.id in first_file_of:
