@@ -66,6 +66,7 @@ from handlers.services import SERVICES_KEY, Catalogue, Clock, Services, utc_now
 from storage import reports
 from storage.db import Database, UnusableDatabase, backup, check_database, open_database
 from surveys.loader import (
+    MAX_FILE_BYTES,
     SURVEY_SUFFIXES,
     FileProblem,
     LoadResult,
@@ -209,7 +210,12 @@ def read_surveys(path: Path) -> LoadResult:
     )
     if not files:
         return LoadResult(problems=[FileProblem(str(path), None, "", "no survey files here")])
-    return parse_files((str(file), file.read_text(encoding="utf-8")) for file in files)
+    contents = []
+    for file in files:
+        with file.open("rb") as stream:
+            # One byte past the limit tells the loader a file is too big, without reading it all.
+            contents.append((str(file), stream.read(MAX_FILE_BYTES + 1)))
+    return parse_files(contents)
 
 
 # --- the Application ---------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Reading survey files: YAML text in, `Survey` models or a complete list of problems out.
 
-Pure: files arrive as (name, text) pairs read by the caller (bot.py), so the rules are tested on
-strings. Every problem is reported at once, each with its file, question id and field.
+Pure: files arrive as (name, text or bytes) pairs read by the caller (bot.py), so the rules are
+tested on strings. A hostile file (huge, deeply nested, with YAML aliases) is a problem like any
+other, found cheaply. Every problem is reported at once, each with its file, question id and field.
 """
 
 from __future__ import annotations
@@ -14,21 +15,77 @@ from typing import Any
 
 import yaml
 from pydantic import TypeAdapter, ValidationError
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
 
-from surveys.model import Question, Survey, SurveyProblem, survey_problems
+from surveys.model import SLUG_PATTERN, Question, Survey, SurveyProblem, survey_problems
 
 SURVEY_SUFFIXES = (".yaml", ".yml")  # what the folder reader in bot.py picks up
+# The bundled surveys are under 8 KiB each; the cap keeps a hostile file cheap to refuse.
+MAX_FILE_BYTES = 256 * 1024
+# Levels of YAML nesting, counting the survey's own mapping as 1. The deepest a valid survey
+# goes is 14 (an `in` list in a show_if nested MAX_CONDITION_DEPTH deep); the cap keeps the
+# composer's recursion far from Python's limit.
+MAX_NESTING = 20
 
 
-class _SurveyYamlLoader(yaml.SafeLoader):
-    """YAML 1.2 booleans: only true/false, so `yes`, `no`, `on` and `off` stay text."""
+# How a problem names a YAML type, where its tag's own name would puzzle an author.
+_TYPE_NAMES = {"tag:yaml.org,2002:timestamp": "date", "tag:yaml.org,2002:int": "integer"}
 
 
-_SurveyYamlLoader.yaml_implicit_resolvers = {
+class _RefusedYaml(yaml.MarkedYAMLError):
+    """YAML that parses but that a survey file cannot use: `problem`, where, then `note`."""
+
+
+class SurveyYamlLoader(yaml.SafeLoader):
+    """YAML for survey files: YAML 1.2 booleans (only true/false, so `yes`, `no`, `on` and
+    `off` stay text); no aliases (`*name`), which let a few bytes stand for millions of
+    values; at most MAX_NESTING levels of nesting, refused while composing, before any
+    recursion could run deep; and every error a YAMLError with its position."""
+
+    def __init__(self, stream: str | bytes) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        """One node of the document, refusing aliases and nesting beyond MAX_NESTING."""
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _RefusedYaml(
+                problem=f"alias *{event.anchor}",
+                problem_mark=event.start_mark,
+                note="aliases are not part of the survey format; write the value out in full",
+            )
+        if self._depth == MAX_NESTING:
+            raise _RefusedYaml(
+                problem=f"nesting deeper than {MAX_NESTING} levels",
+                problem_mark=event.start_mark,
+                note="a survey needs far fewer",
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """A value that does not fit its type (`2026-02-30`, `!!int x`, an integer of 5,000
+        digits) as a YAML problem at its line, not a crash."""
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, OverflowError) as error:
+            raise _RefusedYaml(
+                problem=f"unreadable {_TYPE_NAMES.get(node.tag, node.tag.rsplit(':', 1)[-1])}",
+                problem_mark=node.start_mark,
+                note=str(error).split(";")[0],  # not Python's advice on raising its limits
+            ) from error
+
+
+SurveyYamlLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_SurveyYamlLoader.add_implicit_resolver(
+SurveyYamlLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
 
@@ -63,11 +120,20 @@ class LoadResult:
 _QUESTION = TypeAdapter(Question)
 
 
-def parse_survey(text: str, file: str) -> LoadResult:
-    """Parse one survey file's text; `file` names it in problems."""
+def parse_survey(content: str | bytes, file: str) -> LoadResult:
+    """Parse one survey file, given as text or as its bytes; `file` names it in problems.
+
+    Bytes are decoded as YAML does (UTF-8, or UTF-16 with a byte order mark). Content over
+    MAX_FILE_BYTES is refused unparsed: a reader may pass just the first MAX_FILE_BYTES + 1
+    bytes of a file.
+    """
+    size = len(content if isinstance(content, bytes) else content.encode(errors="surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        message = f"is larger than {MAX_FILE_BYTES // 1024} KiB, the most a survey file may be"
+        return LoadResult(problems=[FileProblem(file, None, "", message)])
     try:
         # A SafeLoader subclass: never builds arbitrary objects.
-        data = yaml.load(text, Loader=_SurveyYamlLoader)
+        data = yaml.load(content, Loader=SurveyYamlLoader)
     except yaml.YAMLError as error:
         return LoadResult(problems=[FileProblem(file, None, "", _yaml_problem(error))])
     if not isinstance(data, dict):
@@ -79,10 +145,12 @@ def parse_survey(text: str, file: str) -> LoadResult:
 
 
 def _yaml_problem(error: yaml.YAMLError) -> str:
-    """A YAML syntax error in one line, with its position."""
+    """A YAML syntax error, or YAML a survey may not use, in one line with its position."""
     mark = getattr(error, "problem_mark", None)
     problem = getattr(error, "problem", None) or str(error).splitlines()[0]
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    if isinstance(error, _RefusedYaml):
+        return f"{problem}{where}: {error.note}"
     return f"not valid YAML{where}: {problem}"
 
 
@@ -135,6 +203,7 @@ def _without_condition_tags(location: list[Any]) -> list[Any]:
 
 
 _PLAIN_MESSAGES = {
+    "bool_type": "must be true or false",
     "extra_forbidden": "unknown field",
     "missing": "required field is missing",
 }
@@ -188,12 +257,13 @@ def _unique(problems: list[FileProblem]) -> list[FileProblem]:
     return [p for p in problems if not (p in seen or seen.add(p))]
 
 
-def parse_files(files: Iterable[tuple[str, str]]) -> LoadResult:
-    """Parse several survey files, given as (name, text) pairs; survey ids must be unique."""
+def parse_files(files: Iterable[tuple[str, str | bytes]]) -> LoadResult:
+    """Parse several survey files, given as (name, text or bytes) pairs; survey ids must be
+    unique."""
     result = LoadResult()
     first_file_of: dict[str, str] = {}
-    for name, text in files:
-        loaded = parse_survey(text, name)
+    for name, content in files:
+        loaded = parse_survey(content, name)
         result.problems.extend(loaded.problems)
         for survey in loaded.surveys:
             if survey.id in first_file_of:
@@ -215,8 +285,36 @@ def content_hash(survey: Survey) -> str:
     return hashlib.sha256(canonical_json(survey).encode()).hexdigest()[:16]
 
 
+class _SurveyJsonSchema(GenerateJsonSchema):
+    """Pydantic's JSON Schema, true to how the survey models read text fields: a number is
+    read as text (`label: 10`), and text that is blank once stripped is refused."""
+
+    def str_schema(self, schema: core_schema.StringSchema) -> JsonSchemaValue:
+        text = super().str_schema(schema)
+        if schema.get("strip_whitespace") and text.get("minLength") and "pattern" not in text:
+            text["pattern"] = r"\S"
+        if not self._config.coerce_numbers_to_str:
+            return text
+        if text.get("pattern") == SLUG_PATTERN:
+            number = {"type": "integer", "minimum": 0}  # the only numbers that read as a slug
+        else:
+            number = {"type": "number"}
+        return {"anyOf": [text, number]}
+
+    def dict_schema(self, schema: core_schema.DictSchema) -> JsonSchemaValue:
+        mapping = super().dict_schema(schema)
+        keys = schema.get("keys_schema")
+        if keys is not None and keys["type"] == "str":
+            # A key is text even when it looks like a number; every key must match.
+            mapping["propertyNames"] = GenerateJsonSchema.str_schema(self, keys)
+        return mapping
+
+
 def survey_json_schema() -> dict[str, Any]:
-    """The JSON Schema of a survey file, for editors that autocomplete YAML."""
-    schema = Survey.model_json_schema(by_alias=True)
+    """The JSON Schema of a survey file, for editors that check and autocomplete YAML.
+
+    It accepts what `parse_survey` accepts, except for rules that span fields (see README,
+    "Survey format")."""
+    schema = Survey.model_json_schema(by_alias=True, schema_generator=_SurveyJsonSchema)
     schema["title"] = "Doorstep survey"
     return schema

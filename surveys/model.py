@@ -13,17 +13,22 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
+    GetJsonSchemaHandler,
+    StrictBool,
     StringConstraints,
     Tag,
     ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=32)]
@@ -48,6 +53,12 @@ ConditionValue = Annotated[str | int | float, BeforeValidator(_scalar)]
 YES, NO = "yes", "no"
 MAX_SCALE_POINTS = 11  # one button per point: 0..10 is the widest scale that stays readable
 MAX_CHOICES = 20
+# Limits on one question's show_if, so that checking it and evaluating it at every step of a
+# conversation stay cheap: comparisons (`equals`, `in`, `not_in`), all/any levels, and values in
+# one `in`/`not_in` (no question has more than MAX_CHOICES values worth naming).
+MAX_CONDITION_LEAVES = 20
+MAX_CONDITION_DEPTH = 4
+MAX_CONDITION_VALUES = MAX_CHOICES
 
 
 class StrictModel(BaseModel):
@@ -72,14 +83,16 @@ class In(StrictModel):
     model_config = ConfigDict(populate_by_name=True)
 
     question: Slug
-    in_: Annotated[list[ConditionValue], Field(alias="in", min_length=1)]
+    in_: Annotated[
+        list[ConditionValue], Field(alias="in", min_length=1, max_length=MAX_CONDITION_VALUES)
+    ]
 
 
 class NotIn(StrictModel):
     """Shown when the answer to `question` is none of `not_in` (also when it was skipped)."""
 
     question: Slug
-    not_in: Annotated[list[ConditionValue], Field(min_length=1)]
+    not_in: Annotated[list[ConditionValue], Field(min_length=1, max_length=MAX_CONDITION_VALUES)]
 
 
 class All(StrictModel):
@@ -135,6 +148,28 @@ def condition_references(condition: Condition) -> list[Equals | In | NotIn]:
     return [condition]
 
 
+def condition_depth(condition: Condition) -> int:
+    """How many all/any levels a condition nests (0 for a single comparison)."""
+    if isinstance(condition, All | AnyOf):
+        parts = condition.all if isinstance(condition, All) else condition.any
+        return 1 + max(condition_depth(part) for part in parts)
+    return 0
+
+
+def _condition_within_limits(condition: Condition | None) -> Condition | None:
+    """Refuse a show_if too big to check and evaluate cheaply."""
+    if condition is None:
+        return None
+    if condition_depth(condition) > MAX_CONDITION_DEPTH:
+        raise ValueError(f"nests all/any more than {MAX_CONDITION_DEPTH} levels deep")
+    leaves = len(condition_references(condition))
+    if leaves > MAX_CONDITION_LEAVES:
+        raise ValueError(
+            f"has {leaves} comparisons; a show_if may have at most {MAX_CONDITION_LEAVES}"
+        )
+    return condition
+
+
 def compared_values(leaf: Equals | In | NotIn) -> list[ConditionValue]:
     """The values a leaf comparison mentions."""
     if isinstance(leaf, Equals):
@@ -164,14 +199,27 @@ def _normalise_choices(items: Any) -> Any:
     ]
 
 
+class _OrShorthand:
+    """In the JSON Schema, a choice may also be written as its shorthand: a bare value."""
+
+    @staticmethod
+    def __get_pydantic_json_schema__(
+        schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        choice = handler(schema)
+        # The bare value is the label too; a value's limits are the stricter of the two.
+        bare_value = handler.resolve_ref_schema(choice)["properties"]["value"]
+        return {"anyOf": [bare_value, choice]}
+
+
 class QuestionBase(StrictModel):
     """What every question has, whatever its type."""
 
     id: Slug
     text: QuestionText
-    required: bool = True
-    show_if: Condition | None = None
-    breakdown: bool = Field(
+    required: StrictBool = True
+    show_if: Annotated[Condition | None, AfterValidator(_condition_within_limits)] = None
+    breakdown: StrictBool = Field(
         default=False, description="Answers to this question split reports (e.g. region)."
     )
 
@@ -179,7 +227,9 @@ class QuestionBase(StrictModel):
 class ChoiceOptions(StrictModel):
     """Options shared by choice and multi questions."""
 
-    choices: Annotated[list[Choice], Field(min_length=2, max_length=MAX_CHOICES)]
+    choices: Annotated[
+        list[Annotated[Choice, _OrShorthand()]], Field(min_length=2, max_length=MAX_CHOICES)
+    ]
 
     @field_validator("choices", mode="before")
     @classmethod
@@ -319,7 +369,7 @@ class Survey(StrictModel):
     intro: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
     opens: dt.date | None = None
     closes: dt.date | None = None
-    repeatable: bool = False
+    repeatable: StrictBool = False
     questions: Annotated[list[Question], Field(min_length=1, max_length=50)]
 
     @model_validator(mode="after")

@@ -6,17 +6,31 @@ import datetime as dt
 import textwrap
 
 import pytest
+from pydantic import ValidationError
 
-from surveys.loader import FileProblem, LoadResult, parse_files, parse_survey
+from surveys.loader import (
+    MAX_FILE_BYTES,
+    MAX_NESTING,
+    FileProblem,
+    LoadResult,
+    parse_files,
+    parse_survey,
+)
 from surveys.model import (
+    MAX_CONDITION_DEPTH,
+    MAX_CONDITION_LEAVES,
+    MAX_CONDITION_VALUES,
     ChoiceQuestion,
     Equals,
     In,
     MultiQuestion,
     NumberQuestion,
     ScaleQuestion,
+    Survey,
     TextQuestion,
     YesNoQuestion,
+    condition_depth,
+    condition_references,
 )
 
 FILE = "members.yaml"
@@ -161,6 +175,12 @@ def test_true_and_false_are_still_booleans():
     survey = loaded(load("- {id: a, type: yesno, text: A, required: false, breakdown: true}"))
     assert survey.questions[0].required is False
     assert survey.questions[0].breakdown is True
+
+
+@pytest.mark.parametrize("field", ["required", "breakdown"])
+def test_a_yes_where_true_or_false_belongs_is_reported(field):
+    result = load(f"- {{id: a, type: yesno, text: A, {field}: yes}}")
+    assert_problem(result, "a", field, "must be true or false")
 
 
 def test_defaults_required_scale_one_to_five_and_text_length_1000():
@@ -720,6 +740,152 @@ def test_an_unknown_field_in_a_condition_is_located_without_pydantic_tags():
 def test_an_empty_in_list_is_reported():
     result = load(YESNO_A + "- {id: b, type: yesno, text: B, show_if: {question: a, in: []}}")
     assert_problem(result, "b", "show_if.in", "at least 1")
+
+
+def test_show_if_at_the_limits_loads():
+    comparisons = ", ".join(["{question: a, equals: yes}"] * (MAX_CONDITION_LEAVES - 1))
+    nested = "{question: a, in: [yes]}"
+    for level in range(MAX_CONDITION_DEPTH - 1):
+        nested = f"{{{'all' if level % 2 else 'any'}: [{nested}]}}"
+    survey = loaded(
+        load(
+            YESNO_A
+            + f"- {{id: b, type: yesno, text: B, show_if: {{any: [{comparisons}, {nested}]}}}}"
+        )
+    )
+    assert condition_depth(survey.questions[1].show_if) == MAX_CONDITION_DEPTH
+    assert len(condition_references(survey.questions[1].show_if)) == MAX_CONDITION_LEAVES
+
+
+def test_show_if_with_too_many_comparisons_is_reported():
+    comparisons = ", ".join(["{question: a, equals: yes}"] * (MAX_CONDITION_LEAVES + 1))
+    result = load(YESNO_A + f"- {{id: b, type: yesno, text: B, show_if: {{any: [{comparisons}]}}}}")
+    assert_problem(result, "b", "show_if", f"has {MAX_CONDITION_LEAVES + 1} comparisons")
+
+
+def test_show_if_nested_too_deep_is_reported():
+    nested = "{question: a, equals: yes}"
+    for _ in range(MAX_CONDITION_DEPTH + 1):
+        nested = f"{{all: [{nested}]}}"
+    result = load(YESNO_A + f"- {{id: b, type: yesno, text: B, show_if: {nested}}}")
+    assert_problem(result, "b", "show_if", f"more than {MAX_CONDITION_DEPTH} levels deep")
+
+
+def test_an_in_list_longer_than_any_question_has_values_is_reported():
+    values = ", ".join(["yes"] * (MAX_CONDITION_VALUES + 1))
+    result = load(
+        YESNO_A + f"- {{id: b, type: yesno, text: B, show_if: {{question: a, in: [{values}]}}}}"
+    )
+    assert_problem(result, "b", "show_if.in", f"at most {MAX_CONDITION_VALUES} items")
+
+
+# --- hostile files -----------------------------------------------------------------------------
+
+
+def billion_laughs(levels: int = 6) -> str:
+    """A survey of a few hundred bytes whose show_if stands for 10**levels comparisons, by
+    aliases of aliases."""
+    definitions = ["- &l0 {question: a, equals: yes}"]
+    for level in range(1, levels + 1):
+        aliases = ", ".join([f"*l{level - 1}"] * 10)
+        definitions.append(f"- &l{level} {{any: [{aliases}]}}")
+    header = HEADER + "laughs:\n" + textwrap.indent("\n".join(definitions), "  ") + "\n"
+    return survey_text(YESNO_A + f"- {{id: b, type: yesno, text: B, show_if: *l{levels}}}", header)
+
+
+def test_a_billion_laughs_of_aliases_is_refused_at_the_first_alias():
+    text = billion_laughs()
+    assert len(text) < 1000
+    line = next(n for n, content in enumerate(text.splitlines(), 1) if "*l0" in content)
+    column = text.splitlines()[line - 1].index("*l0") + 1
+
+    result = parse_survey(text, FILE)
+
+    problem = assert_problem(result, None, "", "")
+    assert str(problem) == (
+        f"{FILE}: survey: alias *l0 at line {line}, column {column}: "
+        "aliases are not part of the survey format; write the value out in full"
+    )
+
+
+def test_any_alias_is_refused_even_a_harmless_one():
+    header = "id: members\ntitle: &title Members\nintro: *title\n"
+    result = load(YESNO_A, header)
+    assert_problem(result, None, "", "alias *title at line 3, column 8")
+
+
+@pytest.mark.parametrize(
+    "nested",
+    ["[" * 10_000 + "]" * 10_000, "{a: " * 10_000 + "b" + "}" * 10_000],
+    ids=["list", "mapping"],
+)
+def test_a_file_nested_ten_thousand_deep_is_a_problem_not_a_recursion_error(nested):
+    result = parse_survey(HEADER + f"questions: {nested}\n", FILE)
+    assert_problem(result, None, "", f"nesting deeper than {MAX_NESTING} levels at line 4")
+
+
+def test_a_file_over_the_size_limit_is_refused_unparsed():
+    text = survey_text(YESNO_A)
+    padding = "#" * (MAX_FILE_BYTES - len(text.encode()))
+    at_the_limit = text + "\n" + padding[1:]
+    over_the_limit = at_the_limit + "#"
+
+    assert len(at_the_limit.encode()) == MAX_FILE_BYTES
+    loaded(parse_survey(at_the_limit, FILE))
+    assert_problem(parse_survey(over_the_limit, FILE), None, "", "larger than 256 KiB")
+    assert_problem(parse_survey(over_the_limit.encode(), FILE), None, "", "larger than 256 KiB")
+
+
+def test_the_size_limit_counts_bytes_not_characters():
+    text = survey_text(YESNO_A) + "\n#" + "é" * (MAX_FILE_BYTES // 2)
+    assert len(text) < MAX_FILE_BYTES < len(text.encode())
+    assert_problem(parse_survey(text, FILE), None, "", "larger than 256 KiB")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("opens: 2026-02-30", "unreadable date at line 4, column 8: day is out of range"),
+        ("opens: !!int soon", "unreadable integer at line 4, column 8: invalid literal"),
+        ("opens: " + "9" * 5000, "unreadable integer at line 4, column 8: Exceeds the limit"),
+    ],
+    ids=["impossible date", "tagged text", "integer of 5000 digits"],
+)
+def test_a_value_yaml_cannot_build_is_a_problem_not_a_crash(line, message):
+    assert_problem(load(YESNO_A, HEADER + line + "\n"), None, "", message)
+
+
+def test_bytes_that_are_not_utf8_are_a_problem():
+    result = parse_survey(survey_text(YESNO_A).encode() + b"\n# \xff\n", FILE)
+    assert_problem(result, None, "", "not valid YAML")
+
+
+def test_a_stored_version_nested_too_deep_is_a_validation_error_not_a_crash():
+    # Stored versions are re-read with Survey.model_validate_json: pydantic's JSON parser
+    # stops at its own recursion limit, well before Python's.
+    condition = '{"all": [' * 10_000 + '{"question": "a", "equals": "yes"}' + "]}" * 10_000
+    definition = (
+        '{"id": "s", "title": "T", "intro": "I", "questions": ['
+        '{"id": "a", "type": "yesno", "text": "A"}, '
+        f'{{"id": "b", "type": "yesno", "text": "B", "show_if": {condition}}}]}}'
+    )
+    with pytest.raises(ValidationError, match="recursion limit exceeded"):
+        Survey.model_validate_json(definition)
+
+
+def test_a_stored_version_with_too_big_a_show_if_is_refused():
+    condition = (
+        '{"all": [' * (MAX_CONDITION_DEPTH + 1)
+        + '{"question": "a", "equals": "yes"}'
+        + "]}" * (MAX_CONDITION_DEPTH + 1)
+    )
+    definition = (
+        '{"id": "s", "title": "T", "intro": "I", "questions": ['
+        '{"id": "a", "type": "yesno", "text": "A"}, '
+        f'{{"id": "b", "type": "yesno", "text": "B", "show_if": {condition}}}]}}'
+    )
+    with pytest.raises(ValidationError, match="levels deep"):
+        Survey.model_validate_json(definition)
 
 
 # --- several problems at once ------------------------------------------------------------------
