@@ -23,6 +23,7 @@ import secrets
 import signal
 import sqlite3
 import sys
+import time
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -40,7 +41,6 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     BaseRateLimiter,
     CallbackQueryHandler,
@@ -48,13 +48,16 @@ from telegram.ext import (
     CommandHandler,
     Defaults,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
 
 from handlers import errors, export, member, organiser, organiser_render, privacy, render
+from handlers.flood import FloodGuard, Seconds
 from handlers.notice import Notice, load_notice
 from handlers.ordering import ChatOrderedUpdateProcessor
+from handlers.rate_limits import ChatPausingRateLimiter
 from handlers.services import SERVICES_KEY, Catalogue, Clock, Services, utc_now
 from storage import reports
 from storage.db import Database, backup, open_database
@@ -184,8 +187,9 @@ def build_application(
     request: BaseRequest | None = None,
     rate_limiter: BaseRateLimiter | None = None,
     clock: Clock = utc_now,
+    flood_clock: Seconds = time.monotonic,
 ) -> Application:
-    """The Application with every handler; `request` and `clock` are replaced in tests.
+    """The Application with every handler; `request` and the clocks are replaced in tests.
 
     Raises OSError or ValueError when the privacy notice cannot be read."""
     notice = load_notice(settings.privacy_notice, settings.retention_days)
@@ -199,7 +203,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+        .rate_limiter(rate_limiter or ChatPausingRateLimiter())
         .concurrent_updates(ChatOrderedUpdateProcessor(CONCURRENT_UPDATES))
         .post_init(
             partial(_started, settings=settings, loaded=surveys.surveys, notice=notice, clock=clock)
@@ -209,12 +213,14 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
-    register_handlers(application)
+    register_handlers(application, FloodGuard(flood_clock))
     return application
 
 
-def register_handlers(application: Application) -> None:
+def register_handlers(application: Application, flood_guard: FloodGuard) -> None:
     """Every entry point of the bot. Groups run in order; within a group the first match wins."""
+    # First of all: a member sending faster than any person can is not heard for a moment.
+    application.add_handler(TypeHandler(Update, flood_guard.check), group=-1)
     private = filters.ChatType.PRIVATE
     new_messages = filters.UpdateType.MESSAGE  # edits of old answers are not new answers
     member_commands = {

@@ -4,7 +4,7 @@ It keeps what each chat shows (messages with their current text and keyboard, ed
 the photos and files the bot sent), so tests read like the conversation: "the member sees question
 2", "the member taps Yes". Group chats and channels a test defines (`add_chat`) are described as
 Telegram describes them; `getChat` and `getChatMember` answer from them. Failures (Forbidden,
-RetryAfter, any Bot API error) can be queued per method.
+RetryAfter, any Bot API error) can be queued per method, and per chat.
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ class FakeBotApi(BaseRequest):
         self.calls: list[Call] = []
         self.chats: dict[int, list[ShownMessage]] = {}
         self._next_message_id: dict[int, itertools.count] = {}
-        self._failures: dict[str, list[Failure]] = {}
+        self._failures: dict[tuple[str, int | None], list[Failure]] = {}  # by method and chat
         self._answered_queries: set[str] = set()
         self._known_chats: dict[int, dict[str, Any]] = {}
         self._bot_members: dict[int, dict[str, Any]] = {}
@@ -183,7 +183,9 @@ class FakeBotApi(BaseRequest):
         params = dict(request_data.parameters) if request_data else {}
         files = _uploads(request_data)
         self.calls.append(Call(api_method, params, files))
-        queued = self._failures.get(api_method)
+        queued = self._failures.get((api_method, _chat_id(params))) or self._failures.get(
+            (api_method, None)
+        )
         if queued:
             failure = queued.pop(0)
             return failure.status, failure.body()
@@ -213,9 +215,11 @@ class FakeBotApi(BaseRequest):
 
     # --- test controls ---
 
-    def fail_next(self, method: str, failure: Failure, times: int = 1) -> None:
-        """Make the next `times` calls of `method` fail."""
-        self._failures.setdefault(method, []).extend([failure] * times)
+    def fail_next(
+        self, method: str, failure: Failure, times: int = 1, chat_id: int | None = None
+    ) -> None:
+        """Make the next `times` calls of `method` fail (only those to `chat_id`, if given)."""
+        self._failures.setdefault((method, chat_id), []).extend([failure] * times)
 
     def add_chat(
         self, chat_id: int, kind: str = "supergroup", title: str = "Organisers", **extra: Any
@@ -343,6 +347,12 @@ class FakeBotApi(BaseRequest):
             message.text = params["text"]
         message.keyboard = _keyboard(params)
         return message
+
+
+def _chat_id(params: dict[str, Any]) -> int | None:
+    """The numeric chat a call names, if any."""
+    chat_id = params.get("chat_id")
+    return int(chat_id) if str(chat_id).lstrip("-").isdigit() else None
 
 
 def _keyboard(params: dict[str, Any]) -> list[list[dict[str, Any]]]:
