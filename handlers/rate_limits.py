@@ -20,7 +20,7 @@ that was refused decides:
   (handlers/flood.py) holds each member to 20 updates in 10 seconds.
 
 PTB's limiter still spaces the requests; the waiting happens inside it, after a request has its
-turn, as in PTB. A refusal is carried past it (PTB would log it as a failure and pause the bot).
+turn, as in PTB. A refusal is carried past it, which PTB would log as a failure.
 """
 
 from __future__ import annotations
