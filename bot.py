@@ -24,6 +24,7 @@ import signal
 import sqlite3
 import sys
 import textwrap
+import time
 import tomllib
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
@@ -45,7 +46,6 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     BaseRateLimiter,
     CallbackQueryHandler,
@@ -53,6 +53,7 @@ from telegram.ext import (
     CommandHandler,
     Defaults,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.helpers import create_deep_linked_url
@@ -60,8 +61,10 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from handlers import errors, export, member, organiser, organiser_render, privacy, render
 from handlers.connection import PollingWatch, connect, refusal_while_polling, retry_delays
+from handlers.flood import FloodGuard, Seconds
 from handlers.notice import Notice, load_notice
 from handlers.ordering import ChatOrderedUpdateProcessor
+from handlers.rate_limits import ChatPausingRateLimiter
 from handlers.services import SERVICES_KEY, Catalogue, Clock, Services, utc_now
 from storage import reports
 from storage.db import Database, UnusableDatabase, backup, check_database, open_database
@@ -172,7 +175,6 @@ class Settings(OfflineSettings):
         return value
 
 
-
 def _user_id(text: str) -> int:
     """One Telegram user id of DOORSTEP_ADMINS."""
     try:
@@ -228,8 +230,9 @@ def build_application(
     request: BaseRequest | None = None,
     rate_limiter: BaseRateLimiter | None = None,
     clock: Clock = utc_now,
+    flood_clock: Seconds = time.monotonic,
 ) -> Application:
-    """The Application with every handler; `request` and `clock` are replaced in tests.
+    """The Application with every handler; `request` and the clocks are replaced in tests.
 
     Raises OSError or ValueError when the privacy notice cannot be read."""
     notice = load_notice(settings.privacy_notice, settings.retention_days)
@@ -243,7 +246,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+        .rate_limiter(rate_limiter or ChatPausingRateLimiter())
         .concurrent_updates(ChatOrderedUpdateProcessor(CONCURRENT_UPDATES))
         .post_init(
             partial(_started, settings=settings, loaded=surveys.surveys, notice=notice, clock=clock)
@@ -256,12 +259,14 @@ def build_application(
     polling = request or HTTPXRequest(connection_pool_size=1)
     builder = builder.get_updates_request(PollingWatch(polling))
     application = builder.build()
-    register_handlers(application)
+    register_handlers(application, FloodGuard(flood_clock))
     return application
 
 
-def register_handlers(application: Application) -> None:
+def register_handlers(application: Application, flood_guard: FloodGuard) -> None:
     """Every entry point of the bot. Groups run in order; within a group the first match wins."""
+    # First of all: a member sending faster than any person can is not heard for a moment.
+    application.add_handler(TypeHandler(Update, flood_guard.check), group=-1)
     private = filters.ChatType.PRIVATE
     new_messages = filters.UpdateType.MESSAGE  # edits of old answers are not new answers
     member_commands = {

@@ -86,6 +86,10 @@ NO_SURVEYS = "There are no surveys open right now. Thank you for checking!"
 SURVEY_NOT_OPEN = "That survey is not open. Send /surveys to see what is open."
 SURVEY_CLOSED = "That survey has closed, so I cannot take more answers. Thank you for yours!"
 STALE_BUTTON = "This button is no longer active."
+FLOODING = (
+    "That is more than I can read at once, so I will ignore what you send for a few seconds."
+    " Then carry on where you were."
+)
 CANNOT_GO_BACK = "This is the first question: there is nothing to go back to."
 PRIVATE_ONLY = "Surveys are answered in a private chat with me."
 UNKNOWN_COMMAND = "I don't know that command. Send /help to see what I can do."

@@ -4,7 +4,8 @@ It keeps what each chat shows (messages with their current text and keyboard, ed
 the photos and files the bot sent), so tests read like the conversation: "the member sees question
 2", "the member taps Yes". Group chats and channels a test defines (`add_chat`) are described as
 Telegram describes them; `getChat` and `getChatMember` answer from them. Failures (Forbidden,
-RetryAfter, any Bot API error, or Telegram out of reach) can be queued per method.
+RetryAfter, any Bot API error, or Telegram out of reach) can be queued per method, and per
+chat.
 """
 
 from __future__ import annotations
@@ -152,7 +153,8 @@ class FakeBotApi(BaseRequest):
         self.calls: list[Call] = []
         self.chats: dict[int, list[ShownMessage]] = {}
         self._next_message_id: dict[int, itertools.count] = {}
-        self._failures: dict[str, list[Failure | NetworkError]] = {}
+        # by method and chat
+        self._failures: dict[tuple[str, int | None], list[Failure | NetworkError]] = {}
         self._answered_queries: set[str] = set()
         self._known_chats: dict[int, dict[str, Any]] = {}
         self._bot_members: dict[int, dict[str, Any]] = {}
@@ -186,7 +188,9 @@ class FakeBotApi(BaseRequest):
         params = dict(request_data.parameters) if request_data else {}
         files = _uploads(request_data)
         self.calls.append(Call(api_method, params, files))
-        queued = self._failures.get(api_method)
+        queued = self._failures.get((api_method, _chat_id(params))) or self._failures.get(
+            (api_method, None)
+        )
         if queued:
             failure = queued.pop(0)
             if isinstance(failure, NetworkError):
@@ -218,10 +222,16 @@ class FakeBotApi(BaseRequest):
 
     # --- test controls ---
 
-    def fail_next(self, method: str, failure: Failure | NetworkError, times: int = 1) -> None:
-        """Make the next `times` calls of `method` fail: answer `failure`, or raise it as the
-        connection does when Telegram cannot be reached."""
-        self._failures.setdefault(method, []).extend([failure] * times)
+    def fail_next(
+        self,
+        method: str,
+        failure: Failure | NetworkError,
+        times: int = 1,
+        chat_id: int | None = None,
+    ) -> None:
+        """Make the next `times` calls of `method` (only those to `chat_id`, if given) fail:
+        answer `failure`, or raise it as the connection does when Telegram cannot be reached."""
+        self._failures.setdefault((method, chat_id), []).extend([failure] * times)
 
     def add_chat(
         self, chat_id: int, kind: str = "supergroup", title: str = "Organisers", **extra: Any
@@ -349,6 +359,12 @@ class FakeBotApi(BaseRequest):
             message.text = params["text"]
         message.keyboard = _keyboard(params)
         return message
+
+
+def _chat_id(params: dict[str, Any]) -> int | None:
+    """The numeric chat a call names, if any."""
+    chat_id = params.get("chat_id")
+    return int(chat_id) if str(chat_id).lstrip("-").isdigit() else None
 
 
 def _keyboard(params: dict[str, Any]) -> list[list[dict[str, Any]]]:

@@ -1,7 +1,7 @@
 """Drive the real Doorstep Application offline, as a member would.
 
 `BotHarness` builds the Application from bot.py over a database file, with the fake Bot API and
-a fake clock, and records every handler exception so that a test fails on any of them.
+fake clocks, and records every handler exception so that a test fails on any of them.
 `MemberChat` sends messages and taps buttons, and reads what the chat shows; `GroupChat` does the
 same for one person at a time in a group (an organiser chat), and tells the bot it was removed.
 """
@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.ext import Application, ContextTypes
 
 import bot
 from handlers.notice import Notice
+from handlers.rate_limits import ChatPausingRateLimiter
 from storage import responses
 from storage.db import Database
 from tests.support.fake_telegram import BOT_USER, FakeBotApi, ShownMessage, chat_member
@@ -44,6 +45,20 @@ class FakeClock:
     def advance(self, **delta: float) -> None:
         """Move time on by a timedelta's keyword arguments."""
         self.now += dt.timedelta(**delta)
+
+
+class PacedClock:
+    """Flood control's clock (seconds): each reading is `step` seconds after the one before, as
+    if each member update came that long after the last. A second by default, a human pace, so
+    that only a test that sets a faster pace can flood."""
+
+    def __init__(self, step: float = 1.0) -> None:
+        self.step = step
+        self.seconds = 0.0
+
+    def __call__(self) -> float:
+        self.seconds += self.step
+        return self.seconds
 
 
 def settings_for(database: Path, surveys: Path = SURVEYS, **overrides: Any) -> bot.Settings:
@@ -89,6 +104,7 @@ class BotHarness:
     application: Application
     api: FakeBotApi
     clock: FakeClock
+    flood_clock: PacedClock
     database: Path
     surveys: Path
     errors: list[BaseException] = field(default_factory=list)
@@ -102,11 +118,13 @@ class BotHarness:
         surveys: Path = SURVEYS,
         api: FakeBotApi | None = None,
         clock: FakeClock | None = None,
+        flood_clock: PacedClock | None = None,
         **settings: Any,
     ) -> BotHarness:
         """Build and start the Application as `python bot.py run` would, minus polling."""
         api = api or FakeBotApi()
         clock = clock or FakeClock()
+        flood_clock = flood_clock or PacedClock()
         loaded = bot.read_surveys(surveys)
         assert loaded.ok, loaded.problems
         application = bot.build_application(
@@ -114,11 +132,12 @@ class BotHarness:
             loaded,
             request=api,
             # Telegram's ceilings (30 messages a second overall, 20 a minute per group) would
-            # only slow the tests.
-            rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0),
+            # only slow the tests; pauses after a RetryAfter are kept.
+            rate_limiter=ChatPausingRateLimiter(overall_max_rate=0, group_max_rate=0),
             clock=clock,
+            flood_clock=flood_clock,
         )
-        harness = cls(application, api, clock, database, surveys, settings=settings)
+        harness = cls(application, api, clock, flood_clock, database, surveys, settings=settings)
         application.add_error_handler(harness._record_error)
         await application.initialize()
         await application.post_init(application)
@@ -136,11 +155,16 @@ class BotHarness:
 
     async def restart(self) -> BotHarness:
         """Stop (failing on any handler error so far) and start anew over the same database,
-        survey folder, settings, Bot API and clock, as after a crash or a deployment."""
+        survey folder, settings, Bot API and clocks, as after a crash or a deployment."""
         await self.stop()
         self.assert_no_errors()
         return await BotHarness.start(
-            self.database, self.surveys, api=self.api, clock=self.clock, **self.settings
+            self.database,
+            self.surveys,
+            api=self.api,
+            clock=self.clock,
+            flood_clock=self.flood_clock,
+            **self.settings,
         )
 
     def assert_no_errors(self) -> None:
