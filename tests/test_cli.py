@@ -202,6 +202,24 @@ def test_admins_that_are_not_numbers_stop_the_bot_with_one_line(capsys, monkeypa
     assert lines[0].startswith("DOORSTEP_ADMINS is invalid")
 
 
+def test_the_rebuild_interval_is_an_hour_unless_set(monkeypatch):
+    assert bot.Settings(bot_token=SecretStr(VALID_TOKEN)).rebuild_interval_minutes == 60
+    for minutes in (5, 1440):
+        monkeypatch.setenv("DOORSTEP_REBUILD_INTERVAL_MINUTES", str(minutes))
+        assert bot.Settings(bot_token=SecretStr(VALID_TOKEN)).rebuild_interval_minutes == minutes
+
+
+@pytest.mark.parametrize("minutes", ["4", "1441", "0", "-60", "hourly"])
+def test_a_rebuild_interval_out_of_range_stops_the_bot_with_one_line(capsys, monkeypatch, minutes):
+    monkeypatch.setenv("DOORSTEP_BOT_TOKEN", VALID_TOKEN)
+    monkeypatch.setenv("DOORSTEP_REBUILD_INTERVAL_MINUTES", minutes)
+    monkeypatch.setattr(bot, "build_application", refuse_to_build)
+    assert bot.main(["run"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("DOORSTEP_REBUILD_INTERVAL_MINUTES is invalid")
+
+
 def test_settings_come_from_a_dotenv_file_in_the_working_directory(capsys):
     Path(".env").write_text(f"DOORSTEP_SURVEYS={LIBRARY}\n", encoding="utf-8")
     assert bot.main(["validate"]) == 0
