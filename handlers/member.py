@@ -191,8 +191,10 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def _in_tappers_private_chat(query: CallbackQuery) -> bool:
     """Whether the button is on a message in the private chat of the member who tapped it."""
-    chat = query.message.chat if query.message is not None else None
-    return chat is not None and chat.type == ChatType.PRIVATE and chat.id == query.from_user.id
+    if query.message is None:  # a button under an inline-mode message: no chat
+        return False
+    chat = query.message.chat
+    return chat.type == ChatType.PRIVATE and chat.id == query.from_user.id
 
 
 async def _decide_consent(

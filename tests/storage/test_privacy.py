@@ -1067,6 +1067,24 @@ async def test_each_deletion_marks_the_file_for_one_rebuild(db, change):
     assert await compact_due(db) == 0
 
 
+async def test_a_rebuild_waits_for_the_spacing_after_the_last_and_records_its_time(db):
+    setup = await register(db)
+    hour = dt.timedelta(hours=1)
+    assert await privacy.compaction(db) == privacy.Compaction(due=False, last=None)
+    for member in (ALICE, BOB):
+        await respond(db, setup, member, SURVEY, NORTH_FULL, started_at=RECENTLY)
+    await forget(db, ALICE, setup.count)
+
+    assert await privacy.compact_if_due(db, NOW, hour) is True  # never rebuilt before
+    assert await privacy.compaction(db) == privacy.Compaction(due=False, last=NOW)
+    await forget(db, BOB, setup.count)
+    assert await privacy.compact_if_due(db, NOW + hour - dt.timedelta(seconds=1), hour) is False
+    assert (await privacy.compaction(db)).allowed_from(hour) == NOW + hour
+
+    assert await privacy.compact_if_due(db, NOW + hour, hour) is True
+    assert await privacy.compaction(db) == privacy.Compaction(due=False, last=NOW + hour)
+
+
 async def test_the_rebuild_runs_only_when_due_and_gives_back_the_freed_pages(db):
     async with db.transaction() as connection:
         await connection.executemany(
