@@ -159,6 +159,7 @@ class Settings(OfflineSettings):
     min_group_size: Annotated[int, Field(ge=2, le=100)] = 5
     privacy_notice: Path = DEFAULT_PRIVACY_NOTICE
     retention_days: Annotated[int, Field(ge=1, le=36500)] = 730
+    rebuild_interval_minutes: Annotated[int, Field(ge=5, le=1440)] = 60
 
     @field_validator("bot_token")
     @classmethod
@@ -342,6 +343,7 @@ async def _started(
         min_group_size=settings.min_group_size,
         secret_key=secret_key(settings),
         retention_days=settings.retention_days,
+        rebuild_interval=dt.timedelta(minutes=settings.rebuild_interval_minutes),
     )
     application.bot_data[SERVICES_KEY] = services
     await _recount_if_needed(db, catalogue)
@@ -739,7 +741,7 @@ async def _clean_up_beside_the_bot(db: Database) -> bool:
     """Rebuild the file and truncate the log now, unless the running bot is using it (then its
     daily job does, as the deletion marked the file for it)."""
     try:
-        return await privacy.clean_up(db)
+        return await privacy.clean_up(db, utc_now())
     except sqlite3.OperationalError:  # "database is locked": the bot was writing
         return False
 

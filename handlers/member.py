@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from handlers import callbacks, organiser, privacy, privacy_render, render
@@ -165,8 +166,13 @@ async def _refuse(
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Every inline button: decode strictly, act, and answer the callback query once."""
+    """Every member button: decode strictly, act, and answer the callback query once. A button
+    acts only in the tapper's own private chat: forged onto a bot message in a group (or sent
+    from an inline message), it would open a survey there, or post a member's answers."""
     query = update.callback_query
+    if not _in_tappers_private_chat(query):
+        await _answer(query, render.STALE_BUTTON)
+        return
     match callbacks.decode(query.data):
         case Consent() as consent:
             await _decide_consent(query, context, consent)
@@ -181,6 +187,14 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await privacy.forget_button(query, context, choice)
         case _:  # malformed, forged, or an organiser's button that reached the wrong place
             await _answer(query, render.STALE_BUTTON)
+
+
+def _in_tappers_private_chat(query: CallbackQuery) -> bool:
+    """Whether the button is on a message in the private chat of the member who tapped it."""
+    if query.message is None:  # a button under an inline-mode message: no chat
+        return False
+    chat = query.message.chat
+    return chat.type == ChatType.PRIVATE and chat.id == query.from_user.id
 
 
 async def _decide_consent(

@@ -31,8 +31,11 @@ log = logging.getLogger(__name__)
 # Telegram delivers an update again within a day at most: taps older than this are never seen
 # again, so their record (a callback id and a member) is no longer needed.
 HANDLED_TAPS_KEPT = dt.timedelta(days=7)
-# After a /forget the file is rebuilt and the log truncated this much later: a burst of
-# deletions costs one rebuild. While another reader blocks the log, every minute.
+# The log is truncated at once after every /forget; while another reader blocks that, it is
+# tried again every minute. The file is rebuilt this much after a /forget, so that a burst of
+# deletions costs one rebuild, and never sooner than the rebuild interval after the last one
+# (`Services.rebuild_interval`): a member who forgets over and over, agreeing again between
+# times, cannot make the bot pause for a rebuild each time.
 CLEAN_UP = "clean-up"
 CLEAN_UP_AFTER = dt.timedelta(minutes=5)
 CLEAN_UP_RETRY = dt.timedelta(minutes=1)
@@ -130,30 +133,53 @@ async def forget_button(
     if forgotten is None:  # deleted before: a second tap, or a tap delivered again
         await ignore_harmless(query.edit_message_text(privacy_render.NOTHING_HELD))
         return
-    schedule_clean_up(context, CLEAN_UP_AFTER if forgotten.checkpointed else CLEAN_UP_RETRY)
+    await schedule_clean_up(context, checkpointed=forgotten.checkpointed)
     await ignore_harmless(query.edit_message_text(privacy_render.FORGOTTEN))
 
 
-def schedule_clean_up(context: ContextTypes.DEFAULT_TYPE, after: dt.timedelta) -> None:
-    """Rebuild the file and truncate the log `after` from now, unless a clean-up is due already
-    (a burst of deletions is cleaned up once)."""
-    if not context.job_queue.get_jobs_by_name(CLEAN_UP):
-        context.job_queue.run_once(_clean_up_job, after, name=CLEAN_UP)
+async def schedule_clean_up(context: ContextTypes.DEFAULT_TYPE, *, checkpointed: bool) -> None:
+    """Schedule what deletions still need: truncating the log in a minute (unless it was
+    `checkpointed`), rebuilding the file when it may be rebuilt (see CLEAN_UP_AFTER)."""
+    if not checkpointed:
+        log.warning("another reader kept the database log from being truncated; retrying")
+        _clean_up_in(context, CLEAN_UP_RETRY)
+        return
+    service = services(context)
+    state = await privacy.compaction(service.db)
+    if state.due:
+        allowed_from = state.allowed_from(service.rebuild_interval)
+        wait = CLEAN_UP_AFTER if allowed_from is None else allowed_from - service.clock()
+        _clean_up_in(context, max(CLEAN_UP_AFTER, wait))
+
+
+def _clean_up_in(context: ContextTypes.DEFAULT_TYPE, after: dt.timedelta) -> None:
+    """Clean up `after` from now, unless a clean-up is due by then already (a burst of
+    deletions is cleaned up once)."""
+    when = dt.datetime.now(dt.UTC) + after
+    scheduled = context.job_queue.get_jobs_by_name(CLEAN_UP)
+    if any(job.next_t is not None and job.next_t <= when for job in scheduled):
+        return
+    for job in scheduled:  # due later: this one comes first, and does what it would
+        job.schedule_removal()
+    context.job_queue.run_once(_clean_up_job, after, name=CLEAN_UP)
 
 
 async def _clean_up_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The scheduled clean-up; tried again every minute while a reader blocks it."""
-    if not await clean_up(services(context).db):
-        log.warning("another reader kept the database log from being truncated; retrying")
-        context.job_queue.run_once(_clean_up_job, CLEAN_UP_RETRY, name=CLEAN_UP)
+    """The scheduled clean-up, then whatever it could not do yet."""
+    service = services(context)
+    checkpointed = await clean_up(service.db, service.clock(), service.rebuild_interval)
+    await schedule_clean_up(context, checkpointed=checkpointed)
 
 
-async def clean_up(db: Database) -> bool:
+async def clean_up(
+    db: Database, now: dt.datetime, rebuild_interval: dt.timedelta = dt.timedelta(0)
+) -> bool:
     """Leave no trace of deleted rows: rebuild the file if a deletion marked it (SQLite can
-    leave fragments in reorganised pages), then truncate the log. False while another reader
-    keeps the log from being truncated."""
+    leave fragments in reorganised pages) and it was last rebuilt at least `rebuild_interval`
+    before `now`, then truncate the log. False while another reader keeps the log from being
+    truncated."""
     try:
-        if await privacy.compact_if_due(db):
+        if await privacy.compact_if_due(db, now, rebuild_interval):
             log.info("database rebuilt after deletions")
     finally:
         checkpointed = await db.checkpoint()
@@ -188,15 +214,14 @@ async def forget(
 async def apply_retention(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The daily retention job: unlink long-closed surveys' responses, delete long-inactive
     members, prune old audit entries and handled taps, and leave no trace of what went."""
-    if not await retain(services(context)):
-        log.warning("another reader kept the database log from being truncated; retrying")
-        schedule_clean_up(context, CLEAN_UP_RETRY)
+    await schedule_clean_up(context, checkpointed=await retain(services(context)))
 
 
 async def retain(service: Services) -> bool:
     """Apply DOORSTEP_RETENTION_DAYS once, at the service's clock. After any deletion (today's
-    or a /forget since the last run) the database file is rebuilt, so that no fragment of a
-    deleted row is left in it. False when a reader kept the log from being truncated."""
+    or a /forget since the last run) the database file is rebuilt, whatever the rebuild
+    interval (it runs once a day), so that no fragment of a deleted row is left in it. False
+    when a reader kept the log from being truncated."""
     now, today = service.clock(), service.today()
     kept = dt.timedelta(days=service.retention_days)
     due = [
@@ -225,7 +250,7 @@ async def retain(service: Services) -> bool:
         deleted,
         pruned,
     )
-    return await clean_up(service.db)
+    return await clean_up(service.db, now)
 
 
 def _current(service: Services, survey_id: str) -> Survey | None:

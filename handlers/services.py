@@ -105,6 +105,7 @@ class Services:
     min_group_size: int = 5  # k: no published figure is about fewer people
     secret_key: bytes = b""  # keys respondents' pseudonyms in exports
     retention_days: int = 730  # how long links to members outlive a survey, and inactivity
+    rebuild_interval: dt.timedelta = dt.timedelta(hours=1)  # between rebuilds after /forget
 
     def is_admin(self, user_id: int | None) -> bool:
         """Whether a Telegram user is one of the operator's administrators."""

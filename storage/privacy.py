@@ -9,6 +9,7 @@ and deletes members inactive for as long.
 Deleted rows are zeroed in the file (`secure_delete`, see `storage.db`) and the write-ahead log
 is checkpointed and truncated. A deletion also marks the file for a rebuild (`compact_if_due`):
 SQLite can leave fragments of deleted rows in pages it reorganised, where zeroing does not reach.
+The time of the last rebuild is kept, so that rebuilds can be spaced out (`Compaction`).
 """
 
 from __future__ import annotations
@@ -275,14 +276,41 @@ async def _compact_later(connection: aiosqlite.Connection) -> None:
     await connection.execute("UPDATE maintenance SET compact_due = 1")
 
 
-async def compact_if_due(db: Database) -> bool:
-    """After deletions, rebuild the file so that no fragment of a deleted row is left in it
-    (see the `maintenance` table); returns whether it was rebuilt. Checkpoint after."""
+@dataclass(frozen=True)
+class Compaction:
+    """Whether deletions marked the file for a rebuild, and when it was last rebuilt."""
+
+    due: bool
+    last: dt.datetime | None  # None: never
+
+    def allowed_from(self, spacing: dt.timedelta) -> dt.datetime | None:
+        """The earliest time of the next rebuild, `spacing` after the last (None: any time)."""
+        return None if self.last is None else self.last + spacing
+
+
+async def compaction(db: Database) -> Compaction:
+    """Whether the file waits for a rebuild, and when it was last rebuilt."""
     async with db.statement() as connection:
-        rows = await connection.execute_fetchall("SELECT compact_due FROM maintenance")
-    if not rows[0][0]:
+        rows = await connection.execute_fetchall(
+            "SELECT compact_due, last_compacted_at FROM maintenance"
+        )
+    due, last = rows[0]
+    return Compaction(bool(due), dt.datetime.fromisoformat(last) if last else None)
+
+
+async def compact_if_due(
+    db: Database, now: dt.datetime, spacing: dt.timedelta = dt.timedelta(0)
+) -> bool:
+    """After deletions, rebuild the file so that no fragment of a deleted row is left in it
+    (see the `maintenance` table), unless it was rebuilt less than `spacing` before `now`;
+    returns whether it was rebuilt. Checkpoint after."""
+    state = await compaction(db)
+    allowed_from = state.allowed_from(spacing)
+    if not state.due or (allowed_from is not None and now < allowed_from):
         return False
     await db.vacuum()
     async with db.statement() as connection:  # only once rebuilt: a failed VACUUM is retried
-        await connection.execute("UPDATE maintenance SET compact_due = 0")
+        await connection.execute(
+            "UPDATE maintenance SET compact_due = 0, last_compacted_at = ?", (now.isoformat(),)
+        )
     return True

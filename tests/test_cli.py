@@ -239,6 +239,24 @@ def test_admins_that_are_not_numbers_stop_the_bot_with_one_line(capsys, monkeypa
     )
 
 
+def test_the_rebuild_interval_is_an_hour_unless_set(monkeypatch):
+    assert bot.Settings(bot_token=SecretStr(VALID_TOKEN)).rebuild_interval_minutes == 60
+    for minutes in (5, 1440):
+        monkeypatch.setenv("DOORSTEP_REBUILD_INTERVAL_MINUTES", str(minutes))
+        assert bot.Settings(bot_token=SecretStr(VALID_TOKEN)).rebuild_interval_minutes == minutes
+
+
+@pytest.mark.parametrize("minutes", ["4", "1441", "0", "-60", "hourly"])
+def test_a_rebuild_interval_out_of_range_stops_the_bot_with_one_line(capsys, monkeypatch, minutes):
+    monkeypatch.setenv("DOORSTEP_BOT_TOKEN", VALID_TOKEN)
+    monkeypatch.setenv("DOORSTEP_REBUILD_INTERVAL_MINUTES", minutes)
+    monkeypatch.setattr(bot, "build_application", refuse_to_build)
+    assert bot.main(["run"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("DOORSTEP_REBUILD_INTERVAL_MINUTES: ")
+
+
 def test_a_number_out_of_range_is_named_in_plain_words(capsys, monkeypatch):
     monkeypatch.setenv("DOORSTEP_BOT_TOKEN", VALID_TOKEN)
     monkeypatch.setenv("DOORSTEP_MIN_GROUP_SIZE", "1")
@@ -273,7 +291,7 @@ def test_a_relative_path_setting_is_relative_to_the_working_directory(capsys):
     Path("mine", "one.yaml").write_text((LIBRARY / "your-community.yaml").read_text("utf-8"))
     Path(".env").write_text("DOORSTEP_SURVEYS=mine\n", encoding="utf-8")
     assert bot.main(["validate"]) == 0
-    assert "1 surveys valid: your-community" in capsys.readouterr().out
+    assert "1 survey valid: your-community" in capsys.readouterr().out
 
 
 # --- version and help -------------------------------------------------------------------------

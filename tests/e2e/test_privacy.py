@@ -772,6 +772,124 @@ async def test_a_burst_of_forgets_is_cleaned_up_once_a_few_minutes_later(
     assert wal_size(harness.database) == 0
 
 
+def rebuilds_of(harness: BotHarness, monkeypatch: pytest.MonkeyPatch) -> list[dt.datetime]:
+    """The fake clock's time at every rebuild (VACUUM) of the running bot's database from now."""
+    times: list[dt.datetime] = []
+    vacuum = harness.db.vacuum
+
+    async def vacuum_counted() -> None:
+        times.append(harness.clock())
+        await vacuum()
+
+    monkeypatch.setattr(harness.db, "vacuum", vacuum_counted)
+    return times
+
+
+async def forgets(chat: MemberChat) -> None:
+    """A member answers all-types, then deletes everything."""
+    await answer_all_types(chat)
+    await chat.send("/forget")
+    await chat.tap("Delete everything")
+
+
+def assert_due_in(job: Job, expected: dt.timedelta) -> None:
+    assert expected - dt.timedelta(seconds=30) < due_in(job) <= expected
+
+
+async def test_forgets_within_the_rebuild_interval_cause_one_rebuild_and_the_next_after_it(
+    harness: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rebuilds = rebuilds_of(harness, monkeypatch)
+    first_forget = harness.clock()
+    await forgets(harness.member(424242))
+    (job,) = clean_up_jobs(harness)
+    harness.clock.advance(minutes=5)
+    await run_as_scheduled(harness, job)
+    assert rebuilds == [first_forget + privacy.CLEAN_UP_AFTER]
+
+    harness.clock.advance(minutes=10)  # a quarter of an hour after the first /forget
+    await forgets(harness.member(BIG_ID))
+
+    assert wal_size(harness.database) == 0  # the log is truncated at once all the same
+    (job,) = clean_up_jobs(harness)
+    assert_due_in(job, dt.timedelta(minutes=50))  # an hour after the last rebuild
+    await run_as_scheduled(harness, job)  # run early (as a checkpoint retry would): no rebuild
+    assert rebuilds == [first_forget + privacy.CLEAN_UP_AFTER]
+    assert await harness.scalar("SELECT compact_due FROM maintenance") == 1
+    (job,) = clean_up_jobs(harness)
+    assert_due_in(job, dt.timedelta(minutes=50))
+
+    harness.clock.advance(minutes=50)
+    await run_as_scheduled(harness, job)
+
+    assert rebuilds == [first_forget + dt.timedelta(minutes=m) for m in (5, 65)]
+    assert clean_up_jobs(harness) == []
+    assert BIG_ID.to_bytes(6, "big") not in stored_bytes(harness.database)
+
+
+async def test_a_log_a_reader_blocks_is_retried_in_a_minute_while_a_rebuild_waits(
+    harness: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rebuilds = rebuilds_of(harness, monkeypatch)
+    await forgets(harness.member(424242))
+    (job,) = clean_up_jobs(harness)
+    harness.clock.advance(minutes=5)
+    await run_as_scheduled(harness, job)
+    harness.clock.advance(minutes=10)
+    await forgets(harness.member(OTHER_ID))  # its rebuild waits until the hour is up
+    chat = harness.member(BIG_ID)
+    await answer_all_types(chat)
+    await chat.send("/forget")
+
+    with reading(harness.database):
+        await chat.tap("Delete everything")
+        (job,) = clean_up_jobs(harness)  # one job: the sooner
+        assert_due_in(job, privacy.CLEAN_UP_RETRY)
+    harness.clock.advance(minutes=1)
+    await run_as_scheduled(harness, job)
+
+    assert wal_size(harness.database) == 0
+    assert FREE_TEXT.encode() not in stored_bytes(harness.database)
+    assert len(rebuilds) == 1
+    (job,) = clean_up_jobs(harness)
+    assert_due_in(job, dt.timedelta(minutes=49))
+
+
+async def test_a_restart_does_not_allow_an_extra_rebuild(
+    database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = await BotHarness.start(database)
+    await forgets(first.member(424242))
+    (job,) = clean_up_jobs(first)
+    first.clock.advance(minutes=5)
+    await run_as_scheduled(first, job)  # rebuilt
+
+    second = await first.restart()
+    rebuilds = rebuilds_of(second, monkeypatch)
+    second.clock.advance(minutes=10)
+    await forgets(second.member(BIG_ID))
+    (job,) = clean_up_jobs(second)
+
+    assert_due_in(job, dt.timedelta(minutes=50))  # an hour after the rebuild before it
+    assert rebuilds == []
+    await second.stop()
+    second.assert_no_errors()
+
+
+async def test_the_rebuild_interval_is_a_setting(start: Start) -> None:
+    harness = await start(rebuild_interval_minutes=240)
+    await forgets(harness.member(424242))
+    (job,) = clean_up_jobs(harness)
+    harness.clock.advance(minutes=5)
+    await run_as_scheduled(harness, job)
+
+    harness.clock.advance(minutes=15)
+    await forgets(harness.member(BIG_ID))
+
+    (job,) = clean_up_jobs(harness)
+    assert_due_in(job, dt.timedelta(minutes=225))
+
+
 async def test_a_clean_up_a_reader_blocks_is_retried_until_the_log_is_truncated(
     harness: BotHarness,
 ) -> None:

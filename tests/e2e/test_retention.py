@@ -20,6 +20,7 @@ from tests.e2e.test_privacy import (
     OTHER_FREE_TEXT,
     OTHER_ID,
     clean_up_jobs,
+    rebuilds_of,
     run_as_scheduled,
 )
 from tests.support.database_files import reading, stored_bytes, wal_size
@@ -301,6 +302,30 @@ async def test_a_checkpoint_a_reader_blocks_after_retention_is_retried(
     assert wal_size(harness.database) == 0
     assert BIG_ID.to_bytes(6, "big") not in stored_bytes(harness.database)
     assert FREE_TEXT.encode() in stored_bytes(harness.database)  # the response stays, anonymous
+
+
+async def test_the_daily_job_finishes_a_rebuild_the_interval_held_back(
+    harness: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rebuilds = rebuilds_of(harness, monkeypatch)
+    for user_id in (OTHER_ID, BIG_ID):  # ten minutes apart
+        chat = harness.member(user_id)
+        await chat.take_survey("ongoing", "Yes", FREE_TEXT)
+        await chat.send("/forget")
+        await chat.tap("Delete everything")
+        (held_back,) = clean_up_jobs(harness)
+        harness.clock.advance(minutes=5)
+        await run_as_scheduled(harness, held_back)  # the second is an hour after the first
+    assert len(rebuilds) == 1
+
+    await run_retention(harness)
+
+    assert len(rebuilds) == 2
+    assert rebuilds[-1] == harness.clock()  # the daily job's
+    assert await harness.scalar("SELECT compact_due FROM maintenance") == 0
+    (held_back,) = clean_up_jobs(harness)
+    await run_as_scheduled(harness, held_back)  # when it comes, nothing is left to rebuild
+    assert len(rebuilds) == 2
 
 
 async def test_info_logs_of_a_whole_data_rights_flow_name_no_member_and_no_answer(

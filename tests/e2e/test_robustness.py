@@ -145,6 +145,68 @@ async def test_a_forged_button_for_a_later_step_is_stale(
     assert await harness.answers_of(member) == {}
 
 
+# Every kind of member button, forged: R is the member's open response, at step 0 on "Where do
+# you live?"; V is the notice's version.
+MEMBER_BUTTONS = ["c:1:V", "c:0:V", "o:all-types", "a:R:0:0", "t:R:0:0:1", "d:R:0", "s:R:0"]
+MEMBER_BUTTONS += ["b:R:0", "f:1", "f:0"]
+
+
+async def member_with_an_open_survey(harness: BotHarness, member: MemberChat) -> dict[str, str]:
+    """The member opens all-types in private; returns what a forged button's R and V stand for."""
+    await member.send("/start all-types")
+    response_id = member.latest().buttons()[0]["callback_data"].split(":")[1]
+    return {"R": response_id, "V": harness.notice.version}
+
+
+def forge(template: str, values: dict[str, str]) -> str:
+    return ":".join(values.get(part, part) for part in template.split(":"))
+
+
+async def stored_state(harness: BotHarness) -> list[list[tuple]]:
+    tables = ("members", "consents", "responses", "answers", "handled_taps", "audit_log")
+    return [await harness.rows(f"SELECT * FROM {table}") for table in tables]
+
+
+@pytest.mark.parametrize("template", MEMBER_BUTTONS)
+async def test_a_member_button_forged_onto_a_bot_message_in_a_group_does_nothing(
+    harness: BotHarness, member: MemberChat, template: str
+) -> None:
+    values = await member_with_an_open_survey(harness, member)
+    group = harness.group(user_id=member.user_id)
+    await group.send("/start")  # the bot answers in the group: a message of its own to tap on
+    bot_message = group.latest()
+    before, calls_before = await stored_state(harness), len(harness.api.calls)
+
+    await group.press(forge(template, values), bot_message)
+
+    assert [call.method for call in harness.api.calls[calls_before:]] == ["answerCallbackQuery"]
+    assert group.callback_answers()[-1]["text"] == render.STALE_BUTTON
+    assert group.messages()[-1] is bot_message
+    assert await stored_state(harness) == before
+
+
+async def test_a_member_button_on_an_inline_message_does_nothing(
+    harness: BotHarness, member: MemberChat
+) -> None:
+    values = await member_with_an_open_survey(harness, member)
+    before, calls_before = await stored_state(harness), len(harness.api.calls)
+    for number, template in enumerate(("o:all-types", "a:R:0:0"), start=1):
+        query = {
+            "id": f"inline-{number}",
+            "from": member.user,
+            "chat_instance": "inline",
+            "inline_message_id": "AAQAAAAAAAAAAAAA",
+            "data": forge(template, values),
+        }
+        await harness.feed({"update_id": 900_000 + number, "callback_query": query})
+
+    new_calls = [call.method for call in harness.api.calls[calls_before:]]
+    assert new_calls == ["answerCallbackQuery"] * 2
+    answers = [answer["text"] for answer in member.callback_answers()[-2:]]
+    assert answers == [render.STALE_BUTTON] * 2
+    assert await stored_state(harness) == before
+
+
 # --- redelivery --------------------------------------------------------------------------------
 
 

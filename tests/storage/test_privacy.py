@@ -925,7 +925,7 @@ async def upgraded(open_db, db_path) -> tuple[Database, dict[str, list[tuple]]]:
 async def test_migration_4_keeps_every_row(upgraded):
     db, before = upgraded
 
-    assert await scalar(db, "PRAGMA user_version") == 4
+    assert await scalar(db, "PRAGMA user_version") == len(migrations())  # and every later one
     for table, kept in before.items():
         assert await rows(db, f"SELECT * FROM {table} ORDER BY 1, 2, 3") == kept, table
     assert (await members.find_member(db, 222)).active_response_id == 2
@@ -1007,14 +1007,14 @@ async def test_after_many_forgets_the_nightly_rebuild_leaves_no_fragment_of_any_
     for telegram_id in forgotten:
         assert await forget(db, telegram_id, lambda *_: ("", [])) is not None
 
-    assert await privacy.compact_if_due(db)
+    assert await privacy.compact_if_due(db, NOW)
     assert await db.checkpoint()
 
     stored = stored_bytes(db_path)
     assert [i for i in forgotten if i.to_bytes(6, "big") in stored] == []
     kept = sorted(set(ids) - set(forgotten))[:50]
     assert all(i.to_bytes(6, "big") in stored for i in kept)  # the check finds what is there
-    assert not await privacy.compact_if_due(db)  # done: nothing more to rebuild
+    assert not await privacy.compact_if_due(db, NOW)  # done: nothing more to rebuild
 
 
 async def compact_due(db: Database) -> int:
@@ -1032,7 +1032,7 @@ async def test_what_changes_nothing_does_not_mark_the_file_for_a_rebuild(db):
     assert await forget(db, BOB, setup.count) is None
 
     assert await compact_due(db) == 0
-    assert await privacy.compact_if_due(db) is False
+    assert await privacy.compact_if_due(db, NOW) is False
 
 
 @pytest.mark.parametrize(
@@ -1060,11 +1060,29 @@ async def test_each_deletion_marks_the_file_for_one_rebuild(db, change):
     assert await apply()
     assert await compact_due(db) == 1
 
-    assert await privacy.compact_if_due(db) is True
+    assert await privacy.compact_if_due(db, NOW) is True
     assert await compact_due(db) == 0
-    assert await privacy.compact_if_due(db) is False
+    assert await privacy.compact_if_due(db, NOW) is False
     assert not await apply()  # done before: changes nothing, and marks nothing
     assert await compact_due(db) == 0
+
+
+async def test_a_rebuild_waits_for_the_spacing_after_the_last_and_records_its_time(db):
+    setup = await register(db)
+    hour = dt.timedelta(hours=1)
+    assert await privacy.compaction(db) == privacy.Compaction(due=False, last=None)
+    for member in (ALICE, BOB):
+        await respond(db, setup, member, SURVEY, NORTH_FULL, started_at=RECENTLY)
+    await forget(db, ALICE, setup.count)
+
+    assert await privacy.compact_if_due(db, NOW, hour) is True  # never rebuilt before
+    assert await privacy.compaction(db) == privacy.Compaction(due=False, last=NOW)
+    await forget(db, BOB, setup.count)
+    assert await privacy.compact_if_due(db, NOW + hour - dt.timedelta(seconds=1), hour) is False
+    assert (await privacy.compaction(db)).allowed_from(hour) == NOW + hour
+
+    assert await privacy.compact_if_due(db, NOW + hour, hour) is True
+    assert await privacy.compaction(db) == privacy.Compaction(due=False, last=NOW + hour)
 
 
 async def test_the_rebuild_runs_only_when_due_and_gives_back_the_freed_pages(db):
@@ -1081,7 +1099,7 @@ async def test_the_rebuild_runs_only_when_due_and_gives_back_the_freed_pages(db)
     async with db.statement() as connection:
         await connection.execute("UPDATE maintenance SET compact_due = 0")
 
-    assert await privacy.compact_if_due(db) is False
+    assert await privacy.compact_if_due(db, NOW) is False
     assert (await scalar(db, "PRAGMA page_count"), await scalar(db, "PRAGMA freelist_count")) == (
         pages,
         free,
@@ -1089,7 +1107,7 @@ async def test_the_rebuild_runs_only_when_due_and_gives_back_the_freed_pages(db)
 
     async with db.statement() as connection:
         await connection.execute("UPDATE maintenance SET compact_due = 1")
-    assert await privacy.compact_if_due(db) is True
+    assert await privacy.compact_if_due(db, NOW) is True
     assert await scalar(db, "PRAGMA page_count") < pages
     assert await scalar(db, "PRAGMA freelist_count") == 0
     assert await compact_due(db) == 0
