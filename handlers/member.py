@@ -12,6 +12,7 @@ current question of the member's active survey, or is recorded where that is not
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
@@ -360,7 +361,11 @@ async def _save(
     if outcome.next_question is None:  # completing: the response counts in the report totals
         final = {**response.answers, response.current_question: outcome.value}
         final = {key: value for key, value in final.items() if key not in outcome.dropped}
-        totals = {"area": tally.area_of(survey, final), "counted": tally.keys(survey, final)}
+        totals = {
+            "area": tally.area_of(survey, final),
+            "counted": tally.keys(survey, final),
+            "replaced": await _replaced(context, response) if survey.repeatable else None,
+        }
     return await responses.record_answer(
         services(context).db,
         response,
@@ -371,6 +376,26 @@ async def _save(
         message_id=message_id,
         step=step,
         **totals,
+    )
+
+
+async def _replaced(
+    context: ContextTypes.DEFAULT_TYPE, response: Response
+) -> responses.Replaced | None:
+    """The member's earlier completion of a repeatable survey, which a new one replaces in the
+    totals, with the keys it was counted under (from the version it was given to)."""
+    service = services(context)
+    earlier = await responses.counted_completion(service.db, response.member_id, response.survey_id)
+    if earlier is None:
+        return None
+    given, completed_at = earlier
+    version = await service.catalogue.version(service.db, given.version_id)
+    answers = {key: value for key, value in given.answers.items() if value is not None}
+    return responses.Replaced(
+        given.id,
+        tally.area_of(version, answers),
+        tally.keys(version, answers),
+        completed_at.astimezone(dt.UTC).date().isoformat(),
     )
 
 

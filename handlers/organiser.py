@@ -32,7 +32,7 @@ from storage import audit, organisers, reports
 from storage.organisers import Digest, OrganiserChat
 from surveys import report, summary
 from surveys.model import Survey
-from surveys.summary import SurveyReport
+from surveys.summary import Figure, SurveyReport
 from surveys.tally import area_question
 
 log = logging.getLogger(__name__)
@@ -296,9 +296,9 @@ async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def report_for(service: Services, survey: Survey, area: str | None) -> SurveyReport:
     """A survey's report in a scope, suppressed for groups of `min_group_size`."""
     since = service.clock().date() - dt.timedelta(days=RECENT_DAYS - 1)
-    counts = await reports.response_counts(service.db, survey.id, area, since)
+    activity = await reports.activity(service.db, survey.id, since)
     by_area = await reports.tallies_by_area(service.db, survey.id)
-    return summary.survey_report(survey, by_area, counts, service.min_group_size, area)
+    return summary.survey_report(survey, by_area, activity, service.min_group_size, area)
 
 
 async def send_report(
@@ -361,13 +361,15 @@ async def _send_charts(
             return
 
 
-async def _survey_counts(service: Services, scope: Scope) -> list[tuple[Survey, int]]:
-    completed = await reports.completed_by_survey(service.db, scope.area)
-    return [
-        (survey, completed.get(survey.id, 0))
-        for survey, _ in service.catalogue.current.values()
-        if _in_scope(survey, scope)
-    ]
+async def _survey_counts(service: Services, scope: Scope) -> list[tuple[Survey, Figure]]:
+    """Each survey the scope covers, with its completed count as the scope's report shows it."""
+    counts = []
+    for survey, _ in service.catalogue.current.values():
+        if _in_scope(survey, scope):
+            by_area = await reports.tallies_by_area(service.db, survey.id)
+            completed = summary.scope_completed(survey, by_area, service.min_group_size, scope.area)
+            counts.append((survey, completed))
+    return counts
 
 
 def _in_scope(survey: Survey, scope: Scope) -> bool:
@@ -527,9 +529,7 @@ async def post_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def announce_milestone(bot: Bot, service: Services, survey: Survey) -> None:
     """After a response is completed: announce a newly reached milestone, once, to the
     organiser chats that see every response (an area chat's count is its own)."""
-    since = service.clock().date()
-    counts = await reports.response_counts(service.db, survey.id, None, since)
-    reached = report.milestone(counts.completed)
+    reached = report.milestone(await reports.completed_overall(service.db, survey.id))
     if reached is None or not await organisers.claim_milestone(
         service.db, survey.id, reached, service.clock()
     ):

@@ -98,14 +98,14 @@ def digest_set(every: str, at: str, weekday: int | None) -> str:
 
 
 def survey_choices(
-    surveys: list[tuple[Survey, int]], k: int
+    surveys: list[tuple[Survey, Figure]], k: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """/summary without a survey: each survey with its completed responses, as buttons."""
     if not surveys:
         return NO_REPORTS, None
     buttons = []
     for survey, completed in surveys[:MAX_SURVEY_BUTTONS]:
-        count = f" ({_respondents(completed, k)})"
+        count = f" ({_count(completed, k)})"
         label = shorten(survey.title, SURVEY_BUTTON_WIDTH - len(count)) + count
         buttons.append(
             [InlineKeyboardButton(label, callback_data=callbacks.encode(ShowReport(survey.id)))]
@@ -153,15 +153,17 @@ def _scope_lines(summary: SurveyReport) -> list[str]:
         lines = [f"Area: <b>{escape(_area_label(summary.survey, summary.area))}</b>"]
         if summary.too_few:  # the area's own count is under k: not even that is shown
             return lines
+    # The grand total of every table: a survey with fewer than k completed shows only that.
+    completed = _count(Figure(counts.completed, shown=not summary.too_few, small=True), summary.k)
     if counts.started is not None:
-        rate = summary.completion_rate
+        rate = summary.completion_rate if not summary.too_few else None
         lines.append(
-            f"Started {counts.started:,} · completed {counts.completed:,}"
+            f"Started {counts.started:,} · completed {escape(completed)}"
             + (f" ({rate:.0%})" if rate is not None else "")
         )
     else:
-        lines.append(f"Completed {counts.completed:,}")
-    recent = _respondents(counts.completed_recently, summary.k)
+        lines.append(f"Completed {escape(completed)}")
+    recent = _count(counts.completed_recently, summary.k)
     lines.append(f"Completed in the last 7 days: {escape(recent)}")
     lines.append(
         f"<i>Completed responses only. Counts under {summary.k} show as &lt;{summary.k};"
@@ -221,11 +223,6 @@ def _scale_line(question: QuestionReport) -> str:
         else "Mean not shown (it would reveal a small count)"
     )
     return mean + (f" ({ends})" if ends else "")
-
-
-def _respondents(count: int, k: int) -> str:
-    """A count of respondents, "<k" when it is about fewer than k people."""
-    return _count(Figure(count, shown=count >= k or count == 0, small=True), k)
 
 
 def _count(figure: Figure, k: int) -> str:

@@ -78,7 +78,7 @@ _RESPONSES_OF_MEMBER = """
          WHERE a.response_id = r.id),
         (SELECT json_group_object(a.question_id, a.answered_at) FROM answers a
          WHERE a.response_id = r.id),
-        r.updated_at, r.current_question, r.pending_choices
+        r.updated_at, r.current_question, r.pending_choices, r.counted
     FROM responses r WHERE r.member_id = ? ORDER BY r.id
 """
 
@@ -118,7 +118,7 @@ async def held_data(db: Database, telegram_id: int) -> HeldData | None:
 
 def _held_response(row: Sequence) -> HeldResponse:
     (survey_id, version_id, completed, started_at, completed_at, answers, answered_at) = row[:7]
-    updated_at, current_question, ticked = row[7:]
+    updated_at, current_question, ticked = row[7:10]
     return HeldResponse(
         survey_id,
         version_id,
@@ -183,8 +183,9 @@ async def _remove_member(
             _given(response.answers),
             response.started_at,
             response.completed_at,
+            counted=bool(row[-1]),
         )
-        for response in map(_held_response, held)
+        for row, response in zip(held, map(_held_response, held), strict=True)
     ]
     await reports.remove_from_totals(connection, removed, count)
     await connection.execute("DELETE FROM members WHERE id = ?", (member_id,))

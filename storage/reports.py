@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from storage.db import Database
-from surveys.summary import Counts
+from surveys.summary import Activity
 
 # (split question, split value, question, value), as `surveys.tally.Key`
 TallyKey = tuple[str, str, str, str]
@@ -49,33 +49,33 @@ class RemovedResponse:
     answers: Mapping[str, object]
     started_at: str
     completed_at: str | None  # None while in progress: it counts as started only
+    counted: bool = True  # False for a completion the member's later one replaced
 
 
-async def response_counts(
-    db: Database, survey_id: str, area: str | None, recent_since: dt.date
-) -> Counts:
-    """Started, completed, and completed on or after `recent_since` (UTC days), in the scope
-    of `area` (None: every response). Started is unknown within an area (None): a response's
-    area is known only once it is completed."""
+async def activity(db: Database, survey_id: str, recent_since: dt.date) -> Activity:
+    """Responses started, and per area the people counted as completed, and of them those who
+    completed on or after `recent_since` (UTC days). A response's area is known only once it is
+    completed, so starts are counted in all."""
     async with db.statement() as connection:
         rows = await connection.execute_fetchall(
-            "SELECT SUM(started), SUM(completed), SUM(completed * (day >= ?)) FROM survey_days"
-            " WHERE survey_id = ? AND (? IS NULL OR area = ?)",
-            (recent_since.isoformat(), survey_id, area, area),
+            "SELECT area, SUM(started), SUM(completed), SUM(completed * (day >= ?))"
+            " FROM survey_days WHERE survey_id = ? GROUP BY area",
+            (recent_since.isoformat(), survey_id),
         )
-    started, completed, recent = rows[0]
-    return Counts(None if area is not None else started or 0, completed or 0, recent or 0)
+    return Activity(
+        started=sum(started for _, started, _, _ in rows),
+        completed={area: completed for area, _, completed, _ in rows if completed},
+        recent={area: recent for area, _, _, recent in rows if recent},
+    )
 
 
-async def completed_by_survey(db: Database, area: str | None) -> dict[str, int]:
-    """Completed responses per survey in the scope of `area` (surveys with none are absent)."""
+async def completed_overall(db: Database, survey_id: str) -> int:
+    """The people counted as having completed a survey (its milestones count these)."""
     async with db.statement() as connection:
         rows = await connection.execute_fetchall(
-            "SELECT survey_id, SUM(completed) FROM survey_days"
-            " WHERE ? IS NULL OR area = ? GROUP BY survey_id HAVING SUM(completed) > 0",
-            (area, area),
+            "SELECT SUM(completed) FROM survey_days WHERE survey_id = ?", (survey_id,)
         )
-    return dict(rows)
+    return rows[0][0] or 0
 
 
 async def tallies_by_area(db: Database, survey_id: str) -> dict[tuple[str, str, str], int]:
@@ -185,7 +185,8 @@ async def _completed_batches(connection: aiosqlite.Connection) -> AsyncIterator[
             "SELECT r.id, r.survey_id, r.survey_version_id, r.completed_at,"
             " (SELECT json_group_object(a.question_id, json(a.value)) FROM answers a"
             "  WHERE a.response_id = r.id AND a.value IS NOT NULL)"
-            " FROM responses r WHERE r.status = 'completed' AND r.id > ? ORDER BY r.id LIMIT ?",
+            " FROM responses r WHERE r.status = 'completed' AND r.counted = 1 AND r.id > ?"
+            " ORDER BY r.id LIMIT ?",
             (last_id, REBUILD_BATCH),
         )
         if not rows:
@@ -205,7 +206,7 @@ async def remove_from_totals(
     starts: Counter[tuple] = Counter()
     for response in removed:
         starts[response.survey_id, "", response.started_at[:10]] += 1
-        if response.completed_at is not None:
+        if response.completed_at is not None and response.counted:
             area, keys = count(response.version_id, response.answers)
             stamp = dt.datetime.fromisoformat(response.completed_at)
             completed.setdefault(response.survey_id, []).append(

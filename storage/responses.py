@@ -150,6 +150,36 @@ async def start_response(
     return None
 
 
+@dataclass(frozen=True)
+class Replaced:
+    """A member's earlier completion of a survey, which their new one replaces in the report
+    totals (every figure is about people: each counts with their latest completion)."""
+
+    response_id: int
+    area: str
+    counted: Sequence[tuple[str, str, str, str]]
+    day: str  # the UTC day it was completed, as the daily counts keep it
+
+
+async def counted_completion(
+    db: Database, member_id: int, survey_id: str
+) -> tuple[Response, dt.datetime] | None:
+    """The member's completed response to the survey that counts in the totals, and when it
+    was completed (None before their first completion)."""
+    async with db.statement() as connection:
+        rows = await connection.execute_fetchall(
+            f"SELECT {RESPONSE_COLUMNS}, r.completed_at FROM responses r"
+            " WHERE r.member_id = ? AND r.survey_id = ? AND r.status = 'completed'"
+            " AND r.counted = 1 ORDER BY r.completed_at DESC, r.id DESC LIMIT 1",
+            (member_id, survey_id),
+        )
+    if not rows:
+        return None
+    response = assemble(rows[0][:-1])
+    assert response is not None
+    return response, dt.datetime.fromisoformat(rows[0][-1])
+
+
 async def record_answer(
     db: Database,
     response: Response,
@@ -162,11 +192,13 @@ async def record_answer(
     step: int | None = None,
     area: str = "",
     counted: Sequence[tuple[str, str, str, str]] = (),
+    replaced: Replaced | None = None,
 ) -> Response | None:
     """Store the answer to the response's current question and move to `next_question`.
 
     `next_question` None completes the response, which then counts in the report totals of
-    `area` under each of the `counted` keys; `dropped` are answers the new one hides. The
+    `area` under each of the `counted` keys, in place of the member's `replaced` completion
+    (if it still counts); `dropped` are answers the new one hides. The
     answer came from a button drawn at `step`, or from the message `message_id`. Returns the
     response as it is now, or None, changing nothing, when the response has moved on since the
     button was drawn, or the message was handled before: both mean a stale or repeated update.
@@ -177,8 +209,9 @@ async def record_answer(
         async with db.statement() as connection:
             await connection.execute(
                 "INSERT INTO answer_submissions (response_id, question_id, value, next_question,"
-                " dropped, message_id, step, submitted_at, area, counted)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " dropped, message_id, step, submitted_at, area, counted, replaced,"
+                " replaced_area, replaced_counted, replaced_day)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     response.id,
                     question_id,
@@ -190,6 +223,10 @@ async def record_answer(
                     now.isoformat(),
                     area,
                     json.dumps(counted, ensure_ascii=False),
+                    replaced.response_id if replaced else None,
+                    replaced.area if replaced else None,
+                    json.dumps(replaced.counted if replaced else [], ensure_ascii=False),
+                    replaced.day if replaced else None,
                 ),
             )
     except sqlite3.IntegrityError as error:

@@ -20,19 +20,25 @@ as "c", see `Suppressed`). The guarantee, in two parts:
   when its unit vector lies in the span of the equations (decided by rational elimination).
   So each hidden number takes at least two values among the tables of non-negative counts
   that show what is shown.
-- With the bounds: no hidden number's range comes down to one value when each relation in
-  turn narrows its hidden numbers to what the others' ranges leave, repeated until nothing
-  changes. That is sound but not complete: a reader weighing several relations and bounds at
-  once can sometimes still pin a number down. And it cannot always be had: a number stays
-  pinned when even hiding all that is still shown (but zeros and what alone makes up the
-  grand total) and showing no "<k" would not free it; only hiding zeros or the whole table
-  would. E.g. five options chosen once each, k = 5: five hidden counts of at least 1 make 5.
+- With the bounds: secondary suppression steers by ranges, each relation in turn narrowing its
+  hidden numbers to what the others' ranges leave (quick, sound, not complete). The verdict
+  is then checked completely: `Suppressed.safe` says whether every hidden number takes at
+  least two values among the whole-number tables that show what is shown, keep every "<k"
+  between 1 and k - 1 and every other hidden number at least 1 (a bounded search; a search
+  that runs out of steps counts as unsafe). That cannot always be had: e.g. five options
+  chosen once each, k = 5: five hidden counts of at least 1 make 5. A caller withholds a
+  table that is not safe.
+
+Known sums of columns (`groups`): a question asked only of those who gave some answers to
+this one (show_if) publishes, as its number of answers, the sum of those answers' counts in
+each row. Such sums are relations a reader knows too, and are part of the check.
 
 Pure: no I/O.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -63,10 +69,15 @@ class Suppressed:
     hidden_column_totals: frozenset[int]
     too_few: bool = False
     primary: frozenset[Cell] = frozenset()
+    safe: bool = True  # every hidden number takes at least two values (see the module)
 
 
 def suppress(
-    table: Sequence[Sequence[int]], k: int, *, row_totals: Sequence[int] | None = None
+    table: Sequence[Sequence[int]],
+    k: int,
+    *,
+    row_totals: Sequence[int] | None = None,
+    groups: Sequence[frozenset[int]] = (),
 ) -> Suppressed:
     """Hide what must be hidden in `table` (rows by columns of counts) for groups of `k`.
 
@@ -75,19 +86,20 @@ def suppress(
     per row: then rows do not add up, the grand total is the sum of `row_totals`, and a column
     total is still the sum of its cells (respondents who chose that option). A row or column
     whose total is under k is hidden whole. The grand total is always published; when it is
-    under k, `too_few` is set and everything is hidden. What is then guaranteed, and what a
+    under k, `too_few` is set and everything is hidden. `groups` are sets of columns whose sum
+    in every row (and over all rows) a reader knows. What is then guaranteed, and what a
     reader is taken to know, is in the module's docstring.
     """
     rows, columns = len(table), len(table[0]) if table else 0
     if row_totals is not None and len(row_totals) != rows:
         raise ValueError(f"{len(row_totals)} row totals for {rows} rows")
-    grid = _with_totals(table, row_totals)
+    grid = _with_totals(table, row_totals, groups)
     if grid[rows][columns] < k:
         everything = {(r, c) for r in range(rows) for c in range(columns) if table[r][c]}
         return Suppressed(
             frozenset(everything), frozenset(range(rows)), frozenset(range(columns)), too_few=True
         )
-    lines = _lines(rows, columns, rows_add_up=row_totals is None)
+    lines = _lines(rows, columns, rows_add_up=row_totals is None, groups=groups)
     small_cells = {(r, c) for r in range(rows) for c in range(columns) if 0 < table[r][c] < k}
     hidden = small_cells | _small_lines(grid, k)
     labelled = set(small_cells) if k > 2 else set()  # "<2" would say 1
@@ -102,22 +114,39 @@ def suppress(
         frozenset(r for r, c in hidden if c == columns),
         frozenset(c for r, c in hidden if r == rows),
         primary=frozenset(labelled),
+        safe=not pinned(grid, hidden, lines, labelled, k),
     )
 
 
 def _with_totals(
-    table: Sequence[Sequence[int]], row_totals: Sequence[int] | None
+    table: Sequence[Sequence[int]],
+    row_totals: Sequence[int] | None,
+    groups: Sequence[frozenset[int]] = (),
 ) -> list[list[int]]:
-    """The table with its row totals as an extra last column, column totals and the grand total
-    as an extra last row."""
+    """The table with its row totals as an extra column, column totals and the grand total as
+    an extra last row, then each group's known sums as a further column (never hidden)."""
     totals = list(row_totals) if row_totals is not None else [sum(row) for row in table]
     column_totals = [sum(column) for column in zip(*table, strict=True)]
-    return [[*row, total] for row, total in zip(table, totals, strict=True)] + [
+    grid = [[*row, total] for row, total in zip(table, totals, strict=True)] + [
         [*column_totals, sum(totals)]
     ]
+    columns = len(table[0]) if table else 0
+    return _Grid(
+        [[*row, *(sum(row[c] for c in group) for group in groups)] for row in grid], columns
+    )
 
 
-def _lines(rows: int, columns: int, *, rows_add_up: bool) -> list[_Line]:
+class _Grid(list[list[int]]):
+    """The numbers of a table (see `_with_totals`), knowing where its own columns end."""
+
+    def __init__(self, rows: list[list[int]], columns: int) -> None:
+        super().__init__(rows)
+        self.columns = columns  # the row totals' column; known sums come after it
+
+
+def _lines(
+    rows: int, columns: int, *, rows_add_up: bool, groups: Sequence[frozenset[int]] = ()
+) -> list[_Line]:
     """The relations a reader knows between the numbers of a table with its totals."""
     cells = tuple((r, c) for r in range(rows) for c in range(columns))
     grand = (rows, columns)
@@ -127,12 +156,15 @@ def _lines(rows: int, columns: int, *, rows_add_up: bool) -> list[_Line]:
         lines += [(tuple((r, c) for c in range(columns)), (r, columns)) for r in range(rows)]
         lines.append((tuple((rows, c) for c in range(columns)), grand))
         lines.append((cells, grand))
+    for index, group in enumerate(groups):  # a known sum: its total is a further column
+        known = columns + 1 + index
+        lines += [(tuple((r, c) for c in sorted(group)), (r, known)) for r in range(rows + 1)]
     return lines
 
 
-def _small_lines(grid: list[list[int]], k: int) -> set[_Position]:
+def _small_lines(grid: _Grid, k: int) -> set[_Position]:
     """Rows and columns with totals under k (but not zero): their totals and non-zero cells."""
-    rows, columns = len(grid) - 1, len(grid[0]) - 1
+    rows, columns = len(grid) - 1, grid.columns
     small_rows = [r for r in range(rows) if 0 < grid[r][columns] < k]
     small_columns = [c for c in range(columns) if 0 < grid[rows][c] < k]
     whole = {(r, c) for r in small_rows for c in range(columns + 1)}
@@ -141,7 +173,7 @@ def _small_lines(grid: list[list[int]], k: int) -> set[_Position]:
 
 
 def _next_step(
-    grid: list[list[int]],
+    grid: _Grid,
     hidden: set[_Position],
     lines: list[_Line],
     labelled: set[Cell],
@@ -170,7 +202,7 @@ def _next_step(
 
 
 def _unpinning(
-    grid: list[list[int]],
+    grid: _Grid,
     hidden: set[_Position],
     lines: list[_Line],
     labelled: set[Cell],
@@ -267,7 +299,7 @@ def _reduce(vector: list[Fraction], basis: list[tuple[int, list[Fraction]]]) -> 
 
 
 def _ranges(
-    grid: list[list[int]],
+    grid: _Grid,
     hidden: set[_Position],
     lines: list[_Line],
     labelled: set[Cell],
@@ -289,9 +321,7 @@ def _ranges(
     return ranges
 
 
-def _narrow(
-    grid: list[list[int]], line: _Line, ranges: dict[_Position, tuple[float, float]]
-) -> bool:
+def _narrow(grid: _Grid, line: _Line, ranges: dict[_Position, tuple[float, float]]) -> bool:
     """Narrows each hidden number's range in `line` to what the others' leave; whether any did.
 
     In one pass over the line: the others' signed sum is the line's less the number's own
@@ -334,13 +364,13 @@ def _less(finite_sum: float, infinite_parts: int, part: float, infinity: float) 
     return infinity if infinite_parts else finite_sum - part
 
 
-def _hideable(grid: list[list[int]], hidden: set[_Position], lines: list[_Line]) -> set[_Position]:
+def _hideable(grid: _Grid, hidden: set[_Position], lines: list[_Line]) -> set[_Position]:
     """The shown numbers that may yet be hidden.
 
     Never a zero (it hides nothing) nor the grand total or a number that makes it up alone (the
     shown zeros beside it give it away).
     """
-    corner = (len(grid) - 1, len(grid[0]) - 1)
+    corner = (len(grid) - 1, grid.columns)
     grand = grid[corner[0]][corner[1]]
     public = {corner} | {
         member
@@ -349,12 +379,12 @@ def _hideable(grid: list[list[int]], hidden: set[_Position], lines: list[_Line])
         for member in members
         if grid[member[0]][member[1]] == grand
     }
-    everything = {(r, c) for r in range(len(grid)) for c in range(len(grid[0]))}
+    everything = {(r, c) for r in range(len(grid)) for c in range(grid.columns + 1)}
     return {(r, c) for r, c in everything - hidden - public if grid[r][c]}
 
 
 def _companion(
-    grid: list[list[int]],
+    grid: _Grid,
     hidden: set[_Position],
     lines: list[_Line],
     witnesses: list[_Line],
@@ -376,10 +406,142 @@ def _companion(
             for line in lines
             if position in _positions(line) and not hidden & set(_positions(line))
         )
-        is_total = r == len(grid) - 1 or c == len(grid[0]) - 1
+        is_total = r == len(grid) - 1 or c == grid.columns
         return fresh, is_total, grid[r][c], position
 
     candidates = {p for line in witnesses for p in _positions(line)} & hideable
     if not candidates and anywhere:
         candidates = hideable
     return min(candidates, key=cost, default=None)
+
+
+# --- the complete check ------------------------------------------------------------------------
+
+# Search steps for one table's check; a check that needs more counts the rest as pinned (safe
+# side). Tables of a few dozen hidden numbers need a few hundred.
+SEARCH_STEPS = 20_000
+# A relation over hidden numbers: (number, +1 or -1) terms adding up to a known constant.
+_Equation = tuple[tuple[tuple[_Position, int], ...], int]
+_Domains = dict[_Position, tuple[int, int]]
+
+
+class _OutOfSteps(Exception):
+    """The search took longer than a report may."""
+
+
+def pinned(
+    grid: _Grid, hidden: set[_Position], lines: list[_Line], labelled: set[Cell], k: int
+) -> set[_Position]:
+    """The hidden numbers that take one value only among the whole-number tables a reader
+    cannot tell from this one: every shown number as shown, each "<k" from 1 to k - 1, each
+    other hidden number at least 1 (zeros are never hidden) and none above the grand total.
+
+    Hidden numbers that no relation joins are searched apart. For each number not yet seen to
+    take another value, a search looks for a table where it is smaller, then larger; every
+    table found frees the numbers it changes. When the steps run out, whatever is not yet
+    freed counts as pinned."""
+    truth = {position: grid[position[0]][position[1]] for position in hidden}
+    bound = grid[len(grid) - 1][grid.columns]
+    domains = {p: (1, k - 1 if p in labelled else bound) for p in hidden}
+    equations = _equations(grid, hidden, lines)
+    free: set[_Position] = set()
+    steps = [SEARCH_STEPS]
+    try:
+        for component in _components(hidden, equations):
+            local = [eq for eq in equations if eq[0] and eq[0][0][0] in component]
+            for position in sorted(component):
+                for wanted in ((1, truth[position] - 1), (truth[position] + 1, bound)):
+                    if position in free or wanted[0] > wanted[1]:
+                        continue
+                    found = _solve({**domains, position: wanted}, local, steps)
+                    if found is not None:
+                        free |= {p for p, value in found.items() if value != truth[p]}
+    except _OutOfSteps:
+        pass
+    return hidden - free
+
+
+def _equations(grid: _Grid, hidden: set[_Position], lines: list[_Line]) -> list[_Equation]:
+    """Each relation with a hidden number, as its hidden terms and the constant they make."""
+    equations = []
+    for members, total in lines:
+        terms = [(member, 1) for member in members] + [(total, -1)]
+        unknown = tuple((p, sign) for p, sign in terms if p in hidden)
+        if unknown:
+            known = sum(sign * grid[p[0]][p[1]] for p, sign in terms if p not in hidden)
+            equations.append((unknown, -known))
+    return equations
+
+
+def _components(hidden: set[_Position], equations: list[_Equation]) -> list[set[_Position]]:
+    """The hidden numbers in groups that relations join."""
+    parent = {position: position for position in hidden}
+
+    def root(position: _Position) -> _Position:
+        while parent[position] != position:
+            parent[position] = parent[parent[position]]
+            position = parent[position]
+        return position
+
+    for terms, _ in equations:
+        for (position, _), (other, _) in itertools.pairwise(terms):
+            parent[root(position)] = root(other)
+    groups: dict[_Position, set[_Position]] = {}
+    for position in hidden:
+        groups.setdefault(root(position), set()).add(position)
+    return sorted(groups.values(), key=min)
+
+
+def _solve(domains: _Domains, equations: list[_Equation], steps: list[int]) -> _Domains | None:
+    """Values within `domains` meeting every equation, if there are any (depth first, halving
+    the narrowest open range), as single-value domains' values."""
+    steps[0] -= 1
+    if steps[0] < 0:
+        raise _OutOfSteps
+    narrowed = _propagate(dict(domains), equations)
+    if narrowed is None:
+        return None
+    open_ = [p for p, (least, most) in narrowed.items() if least < most]
+    if not open_:
+        return {p: least for p, (least, _) in narrowed.items()}
+    branch = min(open_, key=lambda p: (narrowed[p][1] - narrowed[p][0], p))
+    least, most = narrowed[branch]
+    middle = (least + most) // 2
+    for half in ((least, middle), (middle + 1, most)):
+        found = _solve({**narrowed, branch: half}, equations, steps)
+        if found is not None:
+            return found
+    return None
+
+
+def _propagate(domains: _Domains, equations: list[_Equation]) -> _Domains | None:
+    """Narrow each number's range to what each equation leaves it, until nothing changes;
+    None when an equation cannot be met."""
+    changed = True
+    while changed:
+        changed = False
+        for terms, constant in equations:
+            spans = [_signed(domains[p], sign) for p, sign in terms]
+            low, high = sum(a for a, _ in spans), sum(b for _, b in spans)
+            if low > constant or high < constant:
+                return None
+            for (position, sign), (own_low, own_high) in zip(terms, spans, strict=True):
+                # this term's signed value is the constant less the others'
+                least, most = constant - (high - own_high), constant - (low - own_low)
+                if sign < 0:
+                    least, most = -most, -least
+                current = domains[position]
+                within = (max(current[0], least), min(current[1], most))
+                if within[0] > within[1]:
+                    return None
+                if within != current:
+                    domains[position] = within
+                    changed = True
+            if changed:
+                break
+    return domains
+
+
+def _signed(bounds: tuple[int, int], sign: int) -> tuple[int, int]:
+    """The range of sign * x for x in `bounds`."""
+    return bounds if sign > 0 else (-bounds[1], -bounds[0])

@@ -49,15 +49,15 @@ def condition_holds(condition: Condition, answers: Answers) -> bool:
         return any(condition_holds(part, answers) for part in condition.any)
     given = _as_set(answers.get(condition.question))
     if isinstance(condition, Equals):
-        return _normal(condition.equals) in given
+        return normal(condition.equals) in given
     if isinstance(condition, In):
-        return bool(given & {_normal(value) for value in condition.in_})
+        return bool(given & {normal(value) for value in condition.in_})
     if isinstance(condition, NotIn):
-        return not given & {_normal(value) for value in condition.not_in}
+        return not given & {normal(value) for value in condition.not_in}
     raise TypeError(f"not a condition: {condition!r}")
 
 
-def _normal(value: object) -> str:
+def normal(value: object) -> str:
     """One comparable form: choice value "1" and number 1 alike, 3 and 3.0 alike."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -68,8 +68,8 @@ def _as_set(value: AnswerValue) -> set[str]:
     if value is None:
         return set()
     if isinstance(value, list):
-        return {_normal(item) for item in value}
-    return {_normal(value)}
+        return {normal(item) for item in value}
+    return {normal(value)}
 
 
 def is_visible(question: Question, answers: Answers) -> bool:

@@ -15,21 +15,28 @@ its own suppression hides them exactly where that table does.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from surveys import engine, report
 from surveys.disclosure import Suppressed, suppress
 from surveys.model import (
     OTHER_THEME,
+    All,
+    AnyOf,
     ChoiceQuestion,
+    Equals,
+    In,
     MultiQuestion,
+    NotIn,
     NumberQuestion,
     Question,
     ScaleQuestion,
     Survey,
     TextQuestion,
     YesNoQuestion,
+    compared_values,
+    condition_references,
 )
 from surveys.report import NumberSummary
 from surveys.tally import ANSWERED, COMPLETED, NO_AREA, area_question
@@ -37,6 +44,7 @@ from surveys.tally import ANSWERED, COMPLETED, NO_AREA, area_question
 # (row, question, value) -> completed responses; a row is an area or a breakdown answer
 Tallies = Mapping[tuple[str, str, str], int]
 OTHER_ROWS_LABEL = "Others"  # answers too few to show alone, and no answer
+NO_LONGER_OFFERED = "(no longer offered)"  # a value an earlier version of the survey had
 
 
 @dataclass(frozen=True)
@@ -70,12 +78,23 @@ class QuestionReport:
 
 
 @dataclass(frozen=True)
+class Activity:
+    """A survey's responses as storage counts them: started (in all), and per area the people
+    whose counted response is completed, and of them those who completed it lately."""
+
+    started: int
+    completed: Mapping[str, int]
+    recent: Mapping[str, int]
+
+
+@dataclass(frozen=True)
 class Counts:
-    """Responses in a scope: started (unknown within an area), completed, completed lately."""
+    """Responses in a scope: started (unknown within an area), completed, completed lately
+    (suppressed like any table: its rows are the areas, its columns lately and earlier)."""
 
     started: int | None
     completed: int
-    completed_recently: int
+    completed_recently: Figure
 
 
 @dataclass(frozen=True)
@@ -109,6 +128,13 @@ class Table:
     column_totals: list[Figure]
     total: int
     too_few: bool
+    values: list[str] = field(default_factory=list)  # the stored value of each column
+
+    @property
+    def hides_any(self) -> bool:
+        """Whether any number of the table is hidden (or the whole table withheld)."""
+        figures = [*self.row_totals, *self.column_totals, *(f for row in self.cells for f in row)]
+        return self.too_few or not all(figure.shown for figure in figures)
 
 
 @dataclass(frozen=True)
@@ -136,6 +162,24 @@ def columns(question: Question) -> list[tuple[str, str]]:
     return []
 
 
+def counted_columns(question: Question, tallies: Tallies) -> list[tuple[str, str]]:
+    """The question's columns, then every other value its answers are counted under: values
+    that an earlier version of the survey offered. They stay columns (and inside the
+    suppression): leaving them out would let the number who answered give them away."""
+    current = columns(question)
+    if not current:
+        return []
+    known = {value for value, _ in current}
+    earlier = sorted(
+        {
+            value
+            for (_, question_id, value), count in tallies.items()
+            if question_id == question.id and value != ANSWERED and value not in known and count
+        }
+    )
+    return current + [(value, f"{value} {NO_LONGER_OFFERED}") for value in earlier]
+
+
 @dataclass(frozen=True)
 class Unit:
     """A row of the tables by area or by a breakdown answer: one answer, or several published
@@ -145,29 +189,224 @@ class Unit:
     values: frozenset[str]
 
 
+# --- who is asked what: questions asked only of some (show_if) -------------------------------
+
+
+@dataclass(frozen=True)
+class Group:
+    """Columns of a question whose sum a reader knows: those of `values`, or (`negated`) all
+    the others, earlier versions' values included."""
+
+    values: frozenset[str]
+    negated: bool = False
+
+    def columns_of(self, values: Sequence[str]) -> frozenset[int]:
+        """The indices of this group's columns among a table's `values`."""
+        return frozenset(
+            i for i, value in enumerate(values) if (value in self.values) != self.negated
+        )
+
+
+@dataclass(frozen=True)
+class Follower:
+    """A question asked only of those whose answers meet its show_if.
+
+    `group`: when the condition is one comparison with a question whose answers are counted
+    one to a column, the columns of that question that show it: the follower's number of
+    answers in a row is then their sum there (those who skipped the source, shown a `not_in`
+    follower, are a known number too). None otherwise: the number is not a sum of published
+    counts, and the follower is withheld where a count of its sources is hidden."""
+
+    question: Question
+    sources: frozenset[str]
+    group: Group | None
+
+
+def followers(survey: Survey) -> dict[str, list[Follower]]:
+    """For each question, the questions asked depending on its answer, in survey order."""
+    found: dict[str, list[Follower]] = {}
+    for question in survey.questions:
+        condition = question.show_if
+        if condition is None:
+            continue
+        sources = frozenset(leaf.question for leaf in condition_references(condition))
+        group = None
+        if not isinstance(condition, All | AnyOf):
+            group = _shown_values(survey.question(condition.question), condition)
+        for source in sorted(sources):
+            found.setdefault(source, []).append(Follower(question, sources, group))
+    return found
+
+
+def _shown_values(source: Question, condition: Equals | In | NotIn) -> Group | None:
+    """The source's values that show the follower, where its count is their sum."""
+    if not columns(source):
+        return None
+    compared = frozenset(engine.normal(value) for value in compared_values(condition))
+    if isinstance(source, MultiQuestion):  # several answers each: only one value is a count
+        return Group(compared) if len(compared) == 1 and not isinstance(condition, NotIn) else None
+    return Group(compared, negated=isinstance(condition, NotIn))
+
+
+# --- the plan: every table by area, suppressed once for every view ----------------------------
+
+
+@dataclass
+class Plan:
+    """What every view of a survey publishes, decided once: the rows of the tables by area,
+    each question's table by them, and the followers withheld everywhere."""
+
+    units: list[Unit]
+    grouped: dict[tuple[str, str, str], int]
+    tables: dict[str, Table]
+    withheld: set[str]
+    groups: dict[str, list[Group]]  # known column sums each question's tables keep
+
+
+def plan(survey: Survey, by_area: Tallies, k: int) -> Plan:
+    """Suppress every question's table by area, the area question's own line first (its
+    shown areas are the rows of the rest).
+
+    A follower with a `group` adds the sums of its source's columns to the source's tables; a
+    follower whose sums would give a hidden count of its source away is withheld instead, in
+    every view. A follower without one is withheld where a count of its sources is hidden."""
+    area_q = area_question(survey)
+    asked_after = followers(survey)
+    withheld: set[str] = set()
+    groups: dict[str, list[Group]] = {}
+    tables: dict[str, Table] = {}
+    units = [Unit("", frozenset({NO_AREA}))]
+    if area_q is not None:
+        line, groups[area_q.id] = _with_followers(
+            lambda kept: _everyone_table(area_q, by_area, k, kept),
+            asked_after.get(area_q.id, []),
+            withheld,
+        )
+        tables[area_q.id] = line
+        units = _units(area_q, line, by_area, k)
+    grouped = _grouped(by_area, units)
+    rows = _row_keys(units)
+    for question in survey.questions:
+        if question is area_q:
+            continue
+        tables[question.id], groups[question.id] = _with_followers(
+            lambda kept, question=question: _table(question, rows, grouped, k, kept),
+            asked_after.get(question.id, []),
+            withheld,
+        )
+    _withhold_where_sources_hide(survey, asked_after, tables, withheld)
+    for question_id in withheld:
+        tables[question_id] = replace(tables[question_id], too_few=True)
+    return Plan(units, grouped, tables, withheld, groups)
+
+
+def _with_followers(
+    build: Callable[[list[Group]], Table],
+    asked_after: list[Follower],
+    withheld: set[str],
+) -> tuple[Table, list[Group]]:
+    """The source's table with the sums its followers publish, each follower taken in turn
+    and withheld (added to `withheld`) where its sums leave the table unsafe."""
+    kept: list[Group] = []
+    table = build(kept)
+    if table.too_few:  # nothing of the source is published: its followers give nothing away
+        return table, kept
+    for follower in asked_after:
+        if follower.group is None or follower.question.id in withheld:
+            continue
+        trial = build([*kept, follower.group])
+        if trial.too_few:
+            withheld.add(follower.question.id)
+        else:
+            kept.append(follower.group)
+            table = trial
+    return table, kept
+
+
+def _withhold_where_sources_hide(
+    survey: Survey,
+    asked_after: dict[str, list[Follower]],
+    tables: Mapping[str, Table],
+    withheld: set[str],
+) -> None:
+    """Withhold each follower that is no sum of published counts while any count of one of
+    its sources is hidden (its number of answers could be a small count's complement)."""
+    for source, listed in asked_after.items():
+        source_table = tables.get(source)
+        hides = source_table is None or (not source_table.too_few and source_table.hides_any)
+        for follower in listed:
+            if follower.group is None and hides:
+                withheld.add(follower.question.id)
+
+
 def survey_report(
-    survey: Survey, by_area: Tallies, counts: Counts, k: int, area: str | None = None
+    survey: Survey, by_area: Tallies, activity: Activity, k: int, area: str | None = None
 ) -> SurveyReport:
     """The report of every response (`area` None) or of one area's, from tallies by area.
 
     An area chat whose area is published only together with others (it has fewer than k
     responses, or protects another that has) sees only that it has too few."""
-    if counts.completed < k:
-        return SurveyReport(survey, k, area, counts, True, [])
+    everyone = sum(activity.completed.values())
+    if everyone < k:
+        return SurveyReport(survey, k, area, _counts(activity, [], everyone, k, area), True, [])
     area_q = area_question(survey)
-    units = _area_units(survey, by_area, k)
-    unit = _own_unit(units, area)
+    decided = plan(survey, by_area, k)
+    unit = _own_unit(decided.units, area)
+    counts = _counts(activity, decided.units, everyone, k, area)
     if area is not None and unit is None:
         return SurveyReport(survey, k, area, counts, True, [])
-    grouped = _grouped(by_area, units)
     questions = [
-        _question_report(
-            question, _by_area_table(question, area_q, units, grouped, by_area, k), grouped, unit
-        )
+        _question_report(question, decided.tables[question.id], decided.grouped, unit)
         for question in survey.questions
         if not (area is not None and question is area_q)  # an area chat's own area: one value
     ]
     return SurveyReport(survey, k, area, counts, False, questions)
+
+
+def scope_completed(survey: Survey, by_area: Tallies, k: int, area: str | None) -> Figure:
+    """How many completed a survey, as a chat of this scope may see it (a survey list's count):
+    for an area, as the area question's line in the overall report shows it."""
+    everyone = sum(n for (_, question, _), n in by_area.items() if question == COMPLETED)
+    if area is None or everyone < k:
+        return Figure(everyone, shown=everyone >= k or everyone == 0, small=True)
+    area_q = area_question(survey)
+    if area_q is None:
+        return Figure(0, shown=True)
+    line = plan(survey, by_area, k).tables[area_q.id]
+    figures = dict(zip(line.values, line.column_totals, strict=True))
+    return figures.get(area, Figure(0, shown=True)) if not line.too_few else Figure(0, False)
+
+
+def _counts(
+    activity: Activity, units: list[Unit], everyone: int, k: int, area: str | None
+) -> Counts:
+    """The scope's counts. Those completed lately, by area, are a table of their own: rows the
+    units, columns lately and earlier (row totals are the units' counts, published anyway)."""
+    if everyone < k:
+        recent = sum(activity.recent.values())
+        return Counts(activity.started, everyone, Figure(recent, shown=False, small=True))
+    by_unit = [
+        (
+            sum(activity.recent.get(value, 0) for value in unit.values),
+            sum(
+                activity.completed.get(value, 0) - activity.recent.get(value, 0)
+                for value in unit.values
+            ),
+        )
+        for unit in units
+    ]
+    hidden = suppress([list(row) for row in by_unit], k)
+    unit = _own_unit(units, area)
+    if area is None:
+        recent = _column_total([list(row) for row in by_unit], 0, hidden)
+        return Counts(activity.started, everyone, recent)
+    if unit is None:
+        return Counts(None, activity.completed.get(area, 0), Figure(0, shown=False))
+    index = units.index(unit)
+    shown = hidden.safe and not hidden.hidden_row_totals
+    recent = _figure(by_unit[index][0], (index, 0), hidden)
+    recent = recent if shown else Figure(recent.count, shown=False)
+    return Counts(None, sum(by_unit[index]), recent)
 
 
 def breakdown(
@@ -183,9 +422,11 @@ def breakdown(
     the reports show (an area chat: its own row of them). By another question the tables are
     published only to chats that see every area (an area chat's table plus the others' would
     give away what the national one hides), and each only where its column totals are hidden
-    exactly where the report hides them; otherwise it is withheld as too few.
+    exactly where the report hides them, with the same known sums of columns, and safe;
+    otherwise it is withheld as too few.
     """
     area_q = area_question(survey)
+    decided = plan(survey, by_area, k)
     # Two breakdown questions' cross-table is published once, in the breakdown by area: a
     # breakdown by another question leaves the other breakdown questions out (its table of them
     # would be the same counts suppressed another way).
@@ -194,12 +435,10 @@ def breakdown(
         for question in survey.questions
         if question is not by and (by is area_q or not question.breakdown)
     ]
-    units = _area_units(survey, by_area, k)
-    grouped = _grouped(by_area, units)
-    scoped = [_by_area_table(question, area_q, units, grouped, by_area, k) for question in others]
-    by_units = units
+    scoped = [decided.tables[question.id] for question in others]
+    by_units = decided.units
     if by is area_q:
-        unit = _own_unit(units, area)
+        unit = _own_unit(decided.units, area)
         if area is not None:
             scoped = [_own_row(table, unit) for table in scoped]
         tables = scoped
@@ -213,26 +452,34 @@ def breakdown(
             )
             if unsplit:
                 rows[NO_AREA, question, value] = unsplit
-        line = _table(by, _row_keys(units), grouped, k)
-        by_units = _units(by, line, rows, k)
+        by_units = _units(by, decided.tables[by.id], rows, k)
         by_grouped = _grouped(rows, by_units)
         tables = [
-            _agreeing(_table(question, _row_keys(by_units), by_grouped, k), scope)
+            _agreeing(
+                _table(question, _row_keys(by_units), by_grouped, k, decided.groups[question.id]),
+                scope,
+            )
             for question, scope in zip(others, scoped, strict=True)
         ]
+        tables = _withheld_by_sources(survey, tables)
     tables = [table for table in tables if table.total]
     total = max((table.total for table in tables), default=0)
     unsplit = by_units == [Unit("", by_units[0].values)] if by_units else True
     return Breakdown(survey, by, k, area, total < k or unsplit, tables)
 
 
-def _area_units(survey: Survey, by_area: Tallies, k: int) -> list[Unit]:
-    """The rows of every table by area: the areas the area question's overall line shows, then
-    the rest together. That line is suppressed on its own (as one row), once for every view."""
-    area_q = area_question(survey)
-    if area_q is None:
-        return [Unit("", frozenset({NO_AREA}))]
-    return _units(area_q, _everyone_table(area_q, by_area, k), by_area, k)
+def _withheld_by_sources(survey: Survey, tables: list[Table]) -> list[Table]:
+    """A breakdown's tables less followers that are no sum of published counts where a count
+    of one of their sources is hidden in the same breakdown (or not published in it)."""
+    by_id = {table.question.id: table for table in tables}
+    withheld: set[str] = set()
+    for source, listed in followers(survey).items():
+        source_table = by_id.get(source)
+        hides = source_table is None or source_table.hides_any
+        withheld |= {f.question.id for f in listed if f.group is None and hides}
+    return [
+        replace(table, too_few=True) if table.question.id in withheld else table for table in tables
+    ]
 
 
 def _units(question: Question, line: Table, tallies: Tallies, k: int) -> list[Unit]:
@@ -244,12 +491,11 @@ def _units(question: Question, line: Table, tallies: Tallies, k: int) -> list[Un
         return [Unit("", frozenset(completed))]
     shown = {
         value
-        for (value, _), figure in zip(columns(question), line.column_totals, strict=True)
+        for value, figure in zip(line.values, line.column_totals, strict=True)
         if figure.shown and completed.get(value)
     }
-    units = [
-        Unit(label, frozenset({value})) for value, label in columns(question) if value in shown
-    ]
+    labels = dict(zip(line.values, line.columns, strict=True))
+    units = [Unit(labels[value], frozenset({value})) for value in line.values if value in shown]
     rest = frozenset(completed) - shown
     rest_count = sum(completed[value] for value in rest)
     if not rest_count:
@@ -281,25 +527,12 @@ def _row_keys(units: list[Unit]) -> list[tuple[str, str]]:
     return [(unit.label, unit.label) for unit in units]
 
 
-def _by_area_table(
-    question: Question,
-    area_q: Question | None,
-    units: list[Unit],
-    grouped: Tallies,
-    by_area: Tallies,
-    k: int,
+def _everyone_table(
+    question: Question, by_area: Tallies, k: int, groups: Sequence[Group] = ()
 ) -> Table:
-    """A question's table by area unit (`grouped`: the tallies by unit); the area question's own
-    is its line, one row of all."""
-    if question is area_q:
-        return _everyone_table(question, by_area, k)
-    return _table(question, _row_keys(units), grouped, k)
-
-
-def _everyone_table(question: Question, by_area: Tallies, k: int) -> Table:
     """A question's table with one row: every response."""
     everyone = [Unit("", frozenset(key for key, _, _ in by_area))]
-    return _table(question, _row_keys(everyone), _grouped(by_area, everyone), k)
+    return _table(question, _row_keys(everyone), _grouped(by_area, everyone), k, groups)
 
 
 def _own_row(table: Table, unit: Unit | None) -> Table:
@@ -308,7 +541,7 @@ def _own_row(table: Table, unit: Unit | None) -> Table:
     published only with others, or the whole table's row total is hidden."""
     keys = [key for key, _ in table.rows]
     if unit is None or unit.label not in keys:  # nobody in the area answered: no table
-        return Table(table.question, [], table.columns, [], [], [], 0, True)
+        return Table(table.question, [], table.columns, [], [], [], 0, True, table.values)
     index = keys.index(unit.label)
     total = table.row_totals[index]
     return Table(
@@ -320,6 +553,7 @@ def _own_row(table: Table, unit: Unit | None) -> Table:
         list(table.cells[index]),  # one row: each column adds up to its one cell
         total.count,
         table.too_few or not total.shown,
+        table.values,
     )
 
 
@@ -327,9 +561,11 @@ def _agreeing(table: Table, scope: Table) -> Table:
     """`table` with its column totals as `scope` (the same question's table by area, in the same
     scope) publishes them, "<k" marks included; withheld as too few unless it hides them exactly
     where `scope` does (else one would give away what the other hides)."""
-    agrees = not scope.too_few and [t.shown for t in table.column_totals] == [
-        t.shown for t in scope.column_totals
-    ]
+    agrees = (
+        not scope.too_few
+        and table.values == scope.values
+        and [t.shown for t in table.column_totals] == [t.shown for t in scope.column_totals]
+    )
     if table.too_few or not agrees:
         return replace(table, too_few=True)
     return replace(table, column_totals=list(scope.column_totals))
@@ -343,10 +579,18 @@ def _merged(tallies: Tallies) -> dict[tuple[str, str, str], int]:
     return merged
 
 
-def _table(question: Question, rows: Sequence[tuple[str, str]], tallies: Tallies, k: int) -> Table:
-    """The question's table by row, suppressed; rows where nobody answered it are left out."""
+def _table(
+    question: Question,
+    rows: Sequence[tuple[str, str]],
+    tallies: Tallies,
+    k: int,
+    groups: Sequence[Group] = (),
+) -> Table:
+    """The question's table by row, suppressed with the known sums of `groups` of its values;
+    rows where nobody answered it are left out."""
     present = [(key, label) for key, label in rows if tallies.get((key, question.id, ANSWERED))]
-    values = [value for value, _ in columns(question)]
+    counted = counted_columns(question, tallies)
+    values = [value for value, _ in counted]
     totals = [tallies[key, question.id, ANSWERED] for key, _ in present]
     # Questions counted only by how many answered still publish row totals: one empty column.
     counts = [
@@ -354,11 +598,17 @@ def _table(question: Question, rows: Sequence[tuple[str, str]], tallies: Tallies
     ]
     single_answer = isinstance(question, ChoiceQuestion | YesNoQuestion | ScaleQuestion)
     rows_sum = single_answer and all(map(_sums_to, counts, totals))
-    hidden = suppress(counts or [[0]], k, row_totals=None if rows_sum else totals or [0])
+    known = [group.columns_of(values) for group in groups]
+    hidden = suppress(
+        counts or [[0]],
+        k,
+        row_totals=None if rows_sum else totals or [0],
+        groups=[group for group in known if group],
+    )
     return Table(
         question,
         present,
-        [label for _, label in columns(question)],
+        [label for _, label in counted],
         [[_figure(n, (r, c), hidden) for c, n in enumerate(row)] for r, row in enumerate(counts)]
         if values
         else [[] for _ in present],
@@ -367,8 +617,10 @@ def _table(question: Question, rows: Sequence[tuple[str, str]], tallies: Tallies
         sum(totals),
         # A row's total is how many in that row answered: for a question everyone answers, the
         # row's count of responses, which other views show. Suppression that needs it hidden
-        # cannot be trusted across views, so the whole question is withheld instead.
-        hidden.too_few or bool(hidden.hidden_row_totals),
+        # cannot be trusted across views, so the whole question is withheld instead; so is a
+        # table that no hiding keeps safe.
+        hidden.too_few or bool(hidden.hidden_row_totals) or not hidden.safe,
+        values,
     )
 
 

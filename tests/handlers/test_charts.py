@@ -103,7 +103,9 @@ REGION = QuestionReport(SURVEY.question("region"), 3, True, [])
 
 
 def _report(*questions: QuestionReport, area: str | None = None) -> SurveyReport:
-    return SurveyReport(SURVEY, K, area, Counts(50, 40, 2), False, list(questions))
+    return SurveyReport(
+        SURVEY, K, area, Counts(50, 40, Figure(2, shown=False, small=True)), False, list(questions)
+    )
 
 
 @pytest.fixture(scope="module")

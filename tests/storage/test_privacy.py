@@ -335,12 +335,12 @@ async def test_after_forgetting_the_totals_are_those_a_rebuild_gives_over_what_r
     after = await totals(db)
     assert after != before
     assert after == await rebuilt_totals(db, setup.count)
-    counts = await reports.response_counts(db, "s", None, day1.date())
-    assert (counts.started, counts.completed) == (3, 2)  # Bob's two and Carol's one
+    counts = await reports.activity(db, "s", day1.date())
+    assert (counts.started, sum(counts.completed.values())) == (3, 2)  # Bob's two, Carol's one
     by_area = await reports.tallies_by_area(db, "s")
     assert ("north", "issues", "jobs") not in by_area  # Alice's alone
     assert by_area[("north", "issues", "rent")] == 1  # Bob's stays
-    assert (await reports.response_counts(db, "t", None, day1.date())).completed == 1
+    assert await reports.completed_overall(db, "t") == 1
 
 
 async def test_forgetting_the_only_respondent_leaves_no_total_behind(db):
@@ -969,8 +969,8 @@ async def test_after_migration_4_answers_and_starts_are_still_counted(upgraded):
     assert (await reports.tallies_by_area(db, "s"))[("south", "issues", "jobs")] == 1
     started_again = await responses.start_response(db, 1, "s", 1, "area", NOW + DAY)
     assert started_again is not None
-    counts = await reports.response_counts(db, "s", None, NOW.date())
-    assert (counts.started, counts.completed) == (3, 1)  # count_start took the new one
+    counts = await reports.activity(db, "s", NOW.date())
+    assert (counts.started, sum(counts.completed.values())) == (3, 1)  # count_start took it
     assert await rows(db, "SELECT area, day, completed FROM survey_days WHERE completed > 0") == [
         ("south", NOW.date().isoformat(), 1)
     ]

@@ -8,11 +8,12 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from storage import organisers, reports
+from storage import organisers, reports, responses
 from storage.db import Database, open_database
 from storage.organisers import Digest
 from surveys import tally
 from surveys.model import Survey
+from surveys.summary import Activity
 from tests.storage.test_storage import NOW, answer, new_member, rows, started, version
 
 SURVEY = Survey.model_validate(
@@ -41,8 +42,11 @@ ANSWERS = [
 ]
 
 
-async def complete_live(db: Database, answers: dict, telegram_id: int) -> None:
-    """A response completed through the answer path, one answer at a time."""
+async def complete_live(
+    db: Database, answers: dict, telegram_id: int, replaced: responses.Replaced | None = None
+) -> int:
+    """A response completed through the answer path, one answer at a time (in place of the
+    member's `replaced` completion); its id."""
     response = await started(db, "s", telegram_id)
     questions = list(answers)
     for index, question in enumerate(questions):
@@ -57,7 +61,9 @@ async def complete_live(db: Database, answers: dict, telegram_id: int) -> None:
             now=NOW,
             area=tally.area_of(SURVEY, done),
             counted=tally.keys(SURVEY, done),
+            replaced=replaced if last else None,
         )
+    return response.id
 
 
 async def totals(db: Database) -> tuple[list[tuple], list[tuple]]:
@@ -80,8 +86,32 @@ async def test_the_answer_path_counts_a_response_when_it_is_completed(db) -> Non
     assert by_area[("n", "q2", tally.ANSWERED)] == 1
     by_member = await reports.tallies_by_answer(db, "s", "q3", None)
     assert by_member[("yes", "q2", "b")] == 1
-    counts = await reports.response_counts(db, "s", None, NOW.date())
-    assert (counts.started, counts.completed, counts.completed_recently) == (1, 1, 1)
+    counts = await reports.activity(db, "s", NOW.date())
+    assert counts == Activity(started=1, completed={"n": 1}, recent={"n": 1})
+
+
+async def test_a_member_who_completes_again_counts_once_with_their_latest_answers(db) -> None:
+    first = await complete_live(db, ANSWERS[0], 1)
+    await complete_live(db, ANSWERS[1], 2)
+    earlier = responses.Replaced(
+        first, "n", tally.keys(SURVEY, ANSWERS[0]), NOW.date().isoformat()
+    )
+
+    second = await complete_live(db, ANSWERS[2], 1, replaced=earlier)
+
+    by_area = await reports.tallies_by_area(db, "s")
+    assert by_area[("n", tally.COMPLETED, tally.ANSWERED)] == 1  # one person in n, not two
+    assert ("n", "q2", "b") not in by_area  # only the first completion chose b
+    assert by_area[("n", "q2", "a")] == 1
+    assert (await reports.activity(db, "s", NOW.date())).completed == {"n": 1, "s": 1}
+    assert await rows(db, "SELECT id, counted FROM responses ORDER BY id") == [
+        (first, 0),
+        (2, 1),
+        (second, 1),
+    ]
+    counted = await totals(db)
+    await reports.rebuild_totals(db, count)
+    assert await totals(db) == counted  # a recount counts the latest completion only
 
 
 async def test_an_unfinished_response_counts_as_started_only(db) -> None:
@@ -89,19 +119,19 @@ async def test_an_unfinished_response_counts_as_started_only(db) -> None:
     await answer(db, response.id, "q1", "n", next_question="q2", now=NOW)
 
     assert await reports.tallies_by_area(db, "s") == {}
-    counts = await reports.response_counts(db, "s", None, NOW.date())
-    assert (counts.started, counts.completed) == (1, 0)
+    assert await reports.activity(db, "s", NOW.date()) == Activity(1, {}, {})
 
 
-async def test_within_an_area_started_is_unknown_and_completed_is_that_areas(db) -> None:
+async def test_completed_and_recent_are_counted_by_area_and_started_in_all(db) -> None:
     for telegram_id, answers in enumerate(ANSWERS, start=1):
         await complete_live(db, answers, telegram_id)
 
-    counts = await reports.response_counts(db, "s", "n", NOW.date())
-    assert (counts.started, counts.completed) == (None, 2)
-    assert await reports.completed_by_survey(db, "elsewhere") == {}
-    assert await reports.completed_by_survey(db, None) == {"s": 3}
-    assert await reports.completed_by_survey(db, "n") == {"s": 2}
+    counts = await reports.activity(db, "s", NOW.date())
+    assert counts.started == 3
+    assert counts.completed == counts.recent == {"n": 2, "s": 1}
+    assert (await reports.activity(db, "s", NOW.date() + dt.timedelta(days=1))).recent == {}
+    assert await reports.completed_overall(db, "s") == 3
+    assert await reports.completed_overall(db, "elsewhere") == 0
 
 
 async def test_rebuilding_gives_the_totals_the_answer_path_kept(db) -> None:
@@ -156,7 +186,7 @@ async def test_a_database_from_before_the_totals_is_marked_for_a_recount(tmp_pat
         assert await reports.totals_stale(db)
         assert await reports.rebuild_totals(db, count) == 1
         assert (await reports.tallies_by_area(db, "s"))[("n", "q2", "b")] == 1
-        assert (await reports.response_counts(db, "s", None, NOW.date())).started == 1
+        assert (await reports.activity(db, "s", NOW.date())).started == 1
     finally:
         await db.close()
 

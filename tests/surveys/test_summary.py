@@ -24,6 +24,7 @@ from surveys.model import Survey
 from surveys.report import NumberSummary
 from surveys.summary import (
     OTHER_ROWS_LABEL,
+    Activity,
     Breakdown,
     Counts,
     Figure,
@@ -72,12 +73,17 @@ class Stored:
         return dict(grouped)
 
     def counts(self, area: str | None = None) -> Counts:
-        """As `storage.reports.response_counts` when every response started was completed."""
+        """The counts a report in this scope starts from, every response completed lately."""
         completed = self.areas[area] if area is not None else sum(self.areas.values())
-        return Counts(None if area is not None else completed, completed, completed)
+        return Counts(None if area is not None else completed, completed, Figure(completed))
+
+    def activity(self) -> Activity:
+        """As `storage.reports.activity` when every response started was completed lately."""
+        areas = {area: n for area, n in self.areas.items() if n}
+        return Activity(sum(areas.values()), areas, areas)
 
     def report(self, survey_: Survey, k: int, area: str | None = None) -> SurveyReport:
-        return survey_report(survey_, self.by_area(), self.counts(area), k, area)
+        return survey_report(survey_, self.by_area(), self.activity(), k, area)
 
     def breakdown(self, survey_: Survey, by: str, k: int, area: str | None = None) -> Breakdown:
         split = survey_.question(by)
@@ -144,7 +150,7 @@ def test_the_overall_report_counts_those_who_answered_with_shares_in_survey_orde
     report = Stored(EVERY_TYPE, responses).report(EVERY_TYPE, k=3)
 
     assert not report.too_few
-    assert report.counts == Counts(8, 8, 8)
+    assert report.counts == Counts(8, 8, Figure(8))
     assert [q.question.id for q in report.questions] == [q.id for q in EVERY_TYPE.questions]
     colour = question(report, "colour")
     assert (colour.answered, colour.too_few) == (7, False)
@@ -273,7 +279,7 @@ def test_an_area_report_is_that_areas_row_and_leaves_the_area_question_out():
     north = stored.report(REGIONAL, k=3, area="north")
     south = stored.report(REGIONAL, k=3, area="south")
 
-    assert north.counts == Counts(None, 6, 6)
+    assert north.counts == Counts(None, 6, Figure(6))
     assert [q.question.id for q in north.questions] == ["member", "colour"]
     assert lines(question(north, "colour")) == [
         ("Red", 3, 0.5),
