@@ -361,7 +361,7 @@ async def _send_charts(
             return
 
 
-async def _survey_counts(service: Services, scope: Scope) -> list[tuple[Survey, Figure]]:
+async def _survey_counts(service: Services, scope: Scope) -> list[tuple[Survey, Figure | None]]:
     """Each survey the scope covers, with its completed count as the scope's report shows it."""
     counts = []
     for survey, _ in service.catalogue.current.values():

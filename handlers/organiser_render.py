@@ -98,14 +98,14 @@ def digest_set(every: str, at: str, weekday: int | None) -> str:
 
 
 def survey_choices(
-    surveys: list[tuple[Survey, Figure]], k: int
+    surveys: list[tuple[Survey, Figure | None]], k: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """/summary without a survey: each survey with its completed responses, as buttons."""
     if not surveys:
         return NO_REPORTS, None
     buttons = []
     for survey, completed in surveys[:MAX_SURVEY_BUTTONS]:
-        count = f" ({_count(completed, k)})"
+        count = f" ({_count(completed, k)})" if completed is not None else ""
         label = shorten(survey.title, SURVEY_BUTTON_WIDTH - len(count)) + count
         buttons.append(
             [InlineKeyboardButton(label, callback_data=callbacks.encode(ShowReport(survey.id)))]
@@ -135,10 +135,11 @@ def milestone(survey: Survey, completed: int) -> str:
 def report_text(summary: SurveyReport) -> str:
     """A survey's report for its scope, as one HTML text (split before sending)."""
     lines = [f"<b>{escape(summary.survey.title)}</b>", *_scope_lines(summary)]
+    if summary.too_few and summary.area is not None:
+        lines.append(AREA_TOO_FEW)
+        return "\n".join(lines)
     if summary.too_few:
-        lines.append(
-            _too_few(summary.k, "this area" if summary.area is not None else "this survey")
-        )
+        lines.append(_too_few(summary.k, "this survey"))
         return "\n".join(lines)
     for number, question in enumerate(summary.questions, start=1):
         lines += ["", *_question_lines(number, question, summary.k)]
@@ -154,7 +155,8 @@ def _scope_lines(summary: SurveyReport) -> list[str]:
         if summary.too_few:  # the area's own count is under k: not even that is shown
             return lines
     # The grand total of every table: a survey with fewer than k completed shows only that.
-    completed = _count(Figure(counts.completed, shown=not summary.too_few, small=True), summary.k)
+    shown = not summary.too_few or counts.completed == 0
+    completed = _count(Figure(counts.completed, shown=shown, small=True), summary.k)
     if counts.started is not None:
         rate = summary.completion_rate if not summary.too_few else None
         lines.append(
@@ -177,6 +179,11 @@ def _area_label(survey: Survey, area: str) -> str:
     question = area_question(survey)
     labels = dict(summary_columns(question)) if question is not None else {}
     return labels.get(area, area)
+
+
+AREA_TOO_FEW = (
+    "<i>Too few responses in this area to show it apart from others: nothing more can be shown.</i>"
+)
 
 
 def _too_few(k: int, where: str) -> str:

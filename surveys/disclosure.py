@@ -109,12 +109,15 @@ def suppress(
             hidden.add(position)
         else:
             labelled.discard(position)
+    safe = not pinned(grid, hidden, lines, labelled, k)
+    if not safe and labelled and not pinned(grid, hidden, lines, set(), k):
+        labelled, safe = set(), True  # the "<k" marks together pinned a count: show none
     return Suppressed(
         frozenset((r, c) for r, c in hidden if r < rows and c < columns),
         frozenset(r for r, c in hidden if c == columns),
         frozenset(c for r, c in hidden if r == rows),
         primary=frozenset(labelled),
-        safe=not pinned(grid, hidden, lines, labelled, k),
+        safe=safe,
     )
 
 
@@ -450,7 +453,8 @@ def pinned(
         for component in _components(hidden, equations):
             local = [eq for eq in equations if eq[0] and eq[0][0][0] in component]
             for position in sorted(component):
-                for wanted in ((1, truth[position] - 1), (truth[position] + 1, bound)):
+                least, most = domains[position]
+                for wanted in ((least, truth[position] - 1), (truth[position] + 1, most)):
                     if position in free or wanted[0] > wanted[1]:
                         continue
                     found = _solve({**domains, position: wanted}, local, steps)

@@ -63,6 +63,7 @@ class Line:
     label: str
     figure: Figure
     share: float | None  # of those who answered (None when hidden)
+    value: str = ""  # what is stored for it
 
 
 @dataclass(frozen=True)
@@ -363,18 +364,22 @@ def survey_report(
     return SurveyReport(survey, k, area, counts, False, questions)
 
 
-def scope_completed(survey: Survey, by_area: Tallies, k: int, area: str | None) -> Figure:
+def scope_completed(survey: Survey, by_area: Tallies, k: int, area: str | None) -> Figure | None:
     """How many completed a survey, as a chat of this scope may see it (a survey list's count):
-    for an area, as the area question's line in the overall report shows it."""
-    everyone = sum(n for (_, question, _), n in by_area.items() if question == COMPLETED)
-    if area is None or everyone < k:
+    for an area, as the area question's line in the overall report shows it; None where that
+    line is withheld (even a hidden count would say "at least one")."""
+    completed = {row: n for (row, question, _), n in by_area.items() if question == COMPLETED}
+    everyone = sum(completed.values())
+    if area is None:
         return Figure(everyone, shown=everyone >= k or everyone == 0, small=True)
     area_q = area_question(survey)
-    if area_q is None:
-        return Figure(0, shown=True)
+    if everyone < k or area_q is None:
+        return None
     line = plan(survey, by_area, k).tables[area_q.id]
+    if line.too_few:
+        return None
     figures = dict(zip(line.values, line.column_totals, strict=True))
-    return figures.get(area, Figure(0, shown=True)) if not line.too_few else Figure(0, False)
+    return figures.get(area, Figure(0))
 
 
 def _counts(
@@ -395,18 +400,24 @@ def _counts(
         )
         for unit in units
     ]
-    hidden = suppress([list(row) for row in by_unit], k)
+    table = [list(row) for row in by_unit]
+    hidden = suppress(table, k)
+    safe = hidden.safe and not hidden.hidden_row_totals  # row totals are shown elsewhere
     unit = _own_unit(units, area)
-    if area is None:
-        recent = _column_total([list(row) for row in by_unit], 0, hidden)
-        return Counts(activity.started, everyone, recent)
-    if unit is None:
+    if area is not None and unit is None:  # the chat sees only that its area has too few
         return Counts(None, activity.completed.get(area, 0), Figure(0, shown=False))
-    index = units.index(unit)
-    shown = hidden.safe and not hidden.hidden_row_totals
-    recent = _figure(by_unit[index][0], (index, 0), hidden)
-    recent = recent if shown else Figure(recent.count, shown=False)
-    return Counts(None, sum(by_unit[index]), recent)
+    if area is None:
+        recent = _column_total(table, 0, hidden)
+    else:
+        index = units.index(unit)
+        recent = _figure(table[index][0], (index, 0), hidden)
+    if not safe:  # withheld, but for zeros, which are always shown
+        recent = Figure(recent.count, shown=recent.count == 0)
+    return Counts(
+        activity.started if area is None else None,
+        everyone if area is None else sum(table[units.index(unit)]),
+        recent,
+    )
 
 
 def breakdown(
@@ -658,8 +669,8 @@ def _question_report(
     if too_few:
         return QuestionReport(question, answered, True, [])
     lines = [
-        Line(label, figure, figure.count / answered if figure.shown else None)
-        for label, figure in zip(table.columns, figures, strict=True)
+        Line(label, figure, figure.count / answered if figure.shown else None, value)
+        for label, figure, value in zip(table.columns, figures, table.values, strict=True)
     ]
     mean = numbers = None  # only these two need the values themselves, not the table's counts
     if isinstance(question, ScaleQuestion) and all(line.figure.shown for line in lines):

@@ -1,7 +1,8 @@
 -- Every figure is about people: a member who completes a repeatable survey again counts once,
 -- with their latest completed response. `counted` says whether a completed response is in the
 -- report totals; a member's earlier completions of the same survey are not.
-ALTER TABLE responses ADD COLUMN counted INTEGER NOT NULL DEFAULT 1 CHECK (counted IN (0, 1));
+-- 1: counted (the default); 0: replaced by a later completion.
+ALTER TABLE responses ADD COLUMN counted INTEGER NOT NULL DEFAULT 1;
 UPDATE responses SET counted = 0
 WHERE status = 'completed' AND member_id IS NOT NULL AND EXISTS (
     SELECT 1 FROM responses later

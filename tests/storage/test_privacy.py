@@ -927,7 +927,9 @@ async def test_migration_4_keeps_every_row(upgraded):
 
     assert await scalar(db, "PRAGMA user_version") == len(migrations())  # and every later one
     for table, kept in before.items():
-        assert await rows(db, f"SELECT * FROM {table} ORDER BY 1, 2, 3") == kept, table
+        now = await rows(db, f"SELECT * FROM {table} ORDER BY 1, 2, 3")
+        width = len(kept[0]) if kept else 0  # later migrations add columns at the end
+        assert [row[:width] for row in now] == kept, table
     assert (await members.find_member(db, 222)).active_response_id == 2
 
 

@@ -4,14 +4,16 @@ database is recounted; organiser chats and milestones are stored once."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from contextlib import closing
 from pathlib import Path
 
 from storage import organisers, reports, responses
-from storage.db import Database, open_database
+from storage.db import Database, migrations, open_database
 from storage.organisers import Digest
 from surveys import tally
+from surveys.loader import canonical_json
 from surveys.model import Survey
 from surveys.summary import Activity
 from tests.storage.test_storage import NOW, answer, new_member, rows, started, version
@@ -93,9 +95,7 @@ async def test_the_answer_path_counts_a_response_when_it_is_completed(db) -> Non
 async def test_a_member_who_completes_again_counts_once_with_their_latest_answers(db) -> None:
     first = await complete_live(db, ANSWERS[0], 1)
     await complete_live(db, ANSWERS[1], 2)
-    earlier = responses.Replaced(
-        first, "n", tally.keys(SURVEY, ANSWERS[0]), NOW.date().isoformat()
-    )
+    earlier = responses.Replaced(first, "n", tally.keys(SURVEY, ANSWERS[0]), NOW.date().isoformat())
 
     second = await complete_live(db, ANSWERS[2], 1, replaced=earlier)
 
@@ -167,19 +167,41 @@ async def test_the_bulk_path_counts_as_the_answer_path_does(db, open_db, tmp_pat
     assert await totals(bulk) == await totals(db)
 
 
+def build_version(path: Path, version: int, completions: list[tuple[int, dict]]) -> None:
+    """A database as Doorstep left it at `version`, with these (member, answers) completions
+    of survey s, in order."""
+    stamp = NOW.isoformat()
+    with closing(sqlite3.connect(path, isolation_level=None)) as connection:
+        for number, sql in migrations():
+            if number <= version:
+                connection.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};COMMIT;")
+        connection.execute(
+            "INSERT INTO survey_versions (id, survey_id, content_hash, definition,"
+            " first_loaded_at) VALUES (1, 's', 'h', ?, ?)",
+            (canonical_json(SURVEY), stamp),
+        )
+        for member_id in sorted({member_id for member_id, _ in completions}):
+            connection.execute(
+                "INSERT INTO members (id, telegram_id, created_at) VALUES (?, ?, ?)",
+                (member_id, 1000 + member_id, stamp),
+            )
+        for response_id, (member_id, answers) in enumerate(completions, start=1):
+            connection.execute(
+                "INSERT INTO responses (id, member_id, survey_id, survey_version_id, status,"
+                " step, started_at, updated_at, completed_at)"
+                " VALUES (?, ?, 's', 1, 'completed', 4, ?, ?, ?)",
+                (response_id, member_id, stamp, stamp, f"{stamp[:-6]}.{response_id:06d}+00:00"),
+            )
+            connection.executemany(
+                "INSERT INTO answers (response_id, question_id, value, answered_at)"
+                " VALUES (?, ?, ?, ?)",
+                [(response_id, q, json.dumps(v), stamp) for q, v in answers.items() if v],
+            )
+
+
 async def test_a_database_from_before_the_totals_is_marked_for_a_recount(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    db = await open_database(path)
-    await complete_live(db, ANSWERS[0], 1)
-    await db.close()
-    with closing(sqlite3.connect(path)) as connection:  # back to how version 1 left it
-        connection.executescript(
-            "DROP TABLE tallies; DROP TABLE survey_days; DROP TABLE report_state;"
-            " DROP TABLE organiser_chats; DROP TABLE milestones; DROP TRIGGER count_start;"
-            " DROP TABLE audit_log; DROP TABLE maintenance;"
-            " PRAGMA user_version = 1;"
-        )
-        assert connection.execute("SELECT COUNT(*) FROM responses").fetchone() == (1,)
+    build_version(path, 1, [(1, ANSWERS[0])])
 
     db = await open_database(path)
     try:
@@ -187,6 +209,28 @@ async def test_a_database_from_before_the_totals_is_marked_for_a_recount(tmp_pat
         assert await reports.rebuild_totals(db, count) == 1
         assert (await reports.tallies_by_area(db, "s"))[("n", "q2", "b")] == 1
         assert (await reports.activity(db, "s", NOW.date())).started == 1
+    finally:
+        await db.close()
+
+
+async def test_an_upgrade_counts_each_member_once_with_their_latest_completion(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    build_version(path, 5, [(1, ANSWERS[0]), (2, ANSWERS[1]), (1, ANSWERS[2])])
+
+    db = await open_database(path)
+    try:
+        assert await rows(db, "SELECT id, counted FROM responses ORDER BY id") == [
+            (1, 0),
+            (2, 1),
+            (3, 1),
+        ]
+        assert await reports.totals_stale(db)
+        assert await reports.rebuild_totals(db, count) == 2
+        by_area = await reports.tallies_by_area(db, "s")
+        assert by_area[("n", tally.COMPLETED, tally.ANSWERED)] == 1
+        assert ("n", "q2", "b") not in by_area  # member 1's first answers are replaced
     finally:
         await db.close()
 

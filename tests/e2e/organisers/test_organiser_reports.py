@@ -249,8 +249,8 @@ async def test_the_smallest_group_shown_is_a_setting(database: Path) -> None:
     harness = await start_bot(database, min_group_size=3)
     organisers = harness.group(GROUP, "Organisers", ADMIN)
     await organisers.send("/register")
-    for answer in ("Yes", "Yes", "Yes", "No"):
-        await harness.member().take_survey("pulse", answer)
+    for number, answer in enumerate(("Yes", "Yes", "Yes", "No")):
+        await harness.member(4000 + number).take_survey("pulse", answer)
 
     await organisers.send("/summary pulse")
 
@@ -260,6 +260,28 @@ async def test_the_smallest_group_shown_is_a_setting(database: Path) -> None:
     assert "Counts under 3 show as <3;" in organisers.latest().plain
     await harness.stop()
     harness.assert_no_errors()
+
+
+async def test_a_member_who_completes_a_repeatable_survey_again_counts_once(
+    harness: BotHarness, organisers: GroupChat
+) -> None:
+    """Every figure is about people: one member's five completions are one person, with their
+    latest answer, in the report, the survey list and the milestones alike."""
+    for answer in ("No", "No", "No", "No", "No"):
+        await harness.member(4100).take_survey("pulse", answer)
+
+    await organisers.send("/summary pulse")
+
+    assert "Fewer than 5 responses in this survey" in organisers.latest().plain
+    for number in range(4):
+        await harness.member(4000 + number).take_survey("pulse", "Yes")
+    await harness.member(4100).take_survey("pulse", "Yes")  # changed their mind
+    await organisers.send("/summary pulse")
+    assert organisers.latest().plain.split("\n\n")[1] == (
+        "1. Feeling good? (n=5)\n██████████ 100%      5 Yes\n░░░░░░░░░░   0%      0 No"
+    )
+    await organisers.send("/summary")
+    assert "Pulse (5)" in organisers.latest().labels()
 
 
 async def test_a_closed_surveys_report_can_still_be_asked_for(organisers: GroupChat) -> None:
@@ -413,7 +435,8 @@ async def test_an_area_with_fewer_than_k_responses_sees_only_that_fact(
         [
             "Local priorities",
             "Area: East End",
-            "Fewer than 5 responses in this area: nothing more can be shown.",
+            "Too few responses in this area to show it apart from others: nothing more can be"
+            " shown.",
         ]
     )
     assert east.latest().labels() == ["Local priorities (<5)"]
