@@ -331,8 +331,12 @@ async def _send_breakdown(
         await message.reply_text(text.BREAKDOWNS_NEED_EVERY_AREA)
         return
     by_area = await reports.tallies_by_area(service.db, survey.id)
-    by_answer = await reports.tallies_by_answer(service.db, survey.id, by.id, None)
-    split = summary.breakdown(survey, by, by_area, by_answer, service.min_group_size, scope.area)
+    by_answers = {  # each split's tables are checked with the earlier splits' too
+        question.id: await reports.tallies_by_answer(service.db, survey.id, question.id, None)
+        for question in splits
+        if question is not area_question(survey)
+    }
+    split = summary.breakdown(survey, by, by_area, by_answers, service.min_group_size, scope.area)
     await _post(
         message.get_bot(), service, message.chat.id, split_message(text.breakdown_text(split))
     )

@@ -21,7 +21,7 @@ EXPORT_BATCH = 2000
 # reads each response once over the whole export.
 _BATCH_QUERY = """
     SELECT r.id, r.member_id, r.survey_version_id, r.status, r.started_at, r.completed_at,
-        (SELECT json_group_object(a.question_id, json(a.value)) FROM answers a
+        r.counted, (SELECT json_group_object(a.question_id, json(a.value)) FROM answers a
          WHERE a.response_id = r.id)
     FROM responses r
     WHERE +r.survey_id = ? AND r.id > ?
@@ -39,6 +39,7 @@ class ExportedResponse:
     status: Literal["in_progress", "completed"]
     started_at: str  # ISO 8601, as stored
     completed_at: str | None
+    counted: bool  # in the report totals: the member's latest completion
     answers: dict[str, object]  # question id -> decoded value; None for a skipped question
 
 
@@ -59,7 +60,7 @@ async def exported_responses(
 
 def _exported(row: Sequence) -> ExportedResponse:
     """A response from a row of the batch query (its id dropped: it is only the cursor)."""
-    _, member_id, version_id, status, started_at, completed_at, answers = row
+    _, member_id, version_id, status, started_at, completed_at, counted, answers = row
     return ExportedResponse(
-        member_id, version_id, status, started_at, completed_at, json.loads(answers)
+        member_id, version_id, status, started_at, completed_at, bool(counted), json.loads(answers)
     )

@@ -40,8 +40,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 Cell = tuple[int, int]
@@ -70,6 +70,7 @@ class Suppressed:
     too_few: bool = False
     primary: frozenset[Cell] = frozenset()
     safe: bool = True  # every hidden number takes at least two values (see the module)
+    system: System | None = field(default=None, compare=False, repr=False)
 
 
 def suppress(
@@ -109,16 +110,26 @@ def suppress(
             hidden.add(position)
         else:
             labelled.discard(position)
-    safe = not pinned(grid, hidden, lines, labelled, k)
-    if not safe and labelled and not pinned(grid, hidden, lines, set(), k):
+    system = _system(grid, hidden, lines, labelled)
+    safe = not pinned(system, k)
+    if not safe and labelled and not pinned(replace(system, labelled=frozenset()), k):
         labelled, safe = set(), True  # the "<k" marks together pinned a count: show none
+        system = replace(system, labelled=frozenset())
     return Suppressed(
         frozenset((r, c) for r, c in hidden if r < rows and c < columns),
         frozenset(r for r, c in hidden if c == columns),
         frozenset(c for r, c in hidden if r == rows),
         primary=frozenset(labelled),
         safe=safe,
+        system=system,
     )
+
+
+def _system(grid: _Grid, hidden: set[_Position], lines: list[_Line], labelled: set[Cell]) -> System:
+    """A table's numbers as a system: keys are (row, column) in the grid (row totals in the
+    column after the cells, column totals in the row after them)."""
+    values = {(r, c): value for r, row in enumerate(grid) for c, value in enumerate(row)}
+    return System(values, lines, frozenset(hidden), frozenset(labelled))
 
 
 def _with_totals(
@@ -424,64 +435,89 @@ def _companion(
 # side). Tables of a few dozen hidden numbers need a few hundred.
 SEARCH_STEPS = 20_000
 # A relation over hidden numbers: (number, +1 or -1) terms adding up to a known constant.
-_Equation = tuple[tuple[tuple[_Position, int], ...], int]
-_Domains = dict[_Position, tuple[int, int]]
+_Equation = tuple[tuple[tuple[Hashable, int], ...], int]
+_Domains = dict[Hashable, tuple[int, int]]
 
 
 class _OutOfSteps(Exception):
     """The search took longer than a report may."""
 
 
-def pinned(
-    grid: _Grid, hidden: set[_Position], lines: list[_Line], labelled: set[Cell], k: int
-) -> set[_Position]:
+@dataclass(frozen=True)
+class System:
+    """Numbers as a reader sees them: each number's true value by key, the relations between
+    them (members adding up to a total), which are hidden, and which hidden ones show "<k".
+    Tables that publish some of the same numbers are checked together as one system."""
+
+    values: Mapping[Hashable, int]
+    lines: Sequence[tuple[tuple[Hashable, ...], Hashable]]
+    hidden: frozenset[Hashable]
+    labelled: frozenset[Hashable]
+
+    def joined(self, other: System, name: Hashable, same: Mapping[Hashable, Hashable]) -> System:
+        """This system and `other` as one: `other`'s numbers are renamed (name, key), but for
+        those `same` maps to a number of this system (one number published in both)."""
+
+        def key(number: Hashable) -> Hashable:
+            return same.get(number, (name, number))
+
+        return System(
+            {**self.values, **{key(n): v for n, v in other.values.items()}},
+            [*self.lines, *(((*map(key, m),), key(t)) for m, t in other.lines)],
+            self.hidden | {key(n) for n in other.hidden},
+            self.labelled | {key(n) for n in other.labelled},
+        )
+
+
+def pinned(system: System, k: int) -> set[Hashable]:
     """The hidden numbers that take one value only among the whole-number tables a reader
-    cannot tell from this one: every shown number as shown, each "<k" from 1 to k - 1, each
-    other hidden number at least 1 (zeros are never hidden) and none above the grand total.
+    cannot tell from the true one: every shown number as shown, each "<k" from 1 to k - 1, each
+    other hidden number at least 1 (zeros are never hidden) and none above the largest number.
 
     Hidden numbers that no relation joins are searched apart. For each number not yet seen to
     take another value, a search looks for a table where it is smaller, then larger; every
     table found frees the numbers it changes. When the steps run out, whatever is not yet
     freed counts as pinned."""
-    truth = {position: grid[position[0]][position[1]] for position in hidden}
-    bound = grid[len(grid) - 1][grid.columns]
-    domains = {p: (1, k - 1 if p in labelled else bound) for p in hidden}
-    equations = _equations(grid, hidden, lines)
-    free: set[_Position] = set()
+    hidden = set(system.hidden)
+    truth = {number: system.values[number] for number in hidden}
+    bound = max(system.values.values(), default=0)
+    domains = {n: (1, k - 1 if n in system.labelled else bound) for n in hidden}
+    equations = _equations(system)
+    free: set[Hashable] = set()
     steps = [SEARCH_STEPS]
     try:
         for component in _components(hidden, equations):
             local = [eq for eq in equations if eq[0] and eq[0][0][0] in component]
-            for position in sorted(component):
-                least, most = domains[position]
-                for wanted in ((least, truth[position] - 1), (truth[position] + 1, most)):
-                    if position in free or wanted[0] > wanted[1]:
+            for number in sorted(component, key=repr):
+                least, most = domains[number]
+                for wanted in ((least, truth[number] - 1), (truth[number] + 1, most)):
+                    if number in free or wanted[0] > wanted[1]:
                         continue
-                    found = _solve({**domains, position: wanted}, local, steps)
+                    found = _solve({**domains, number: wanted}, local, steps)
                     if found is not None:
-                        free |= {p for p, value in found.items() if value != truth[p]}
+                        free |= {n for n, value in found.items() if value != truth[n]}
     except _OutOfSteps:
         pass
     return hidden - free
 
 
-def _equations(grid: _Grid, hidden: set[_Position], lines: list[_Line]) -> list[_Equation]:
+def _equations(system: System) -> list[_Equation]:
     """Each relation with a hidden number, as its hidden terms and the constant they make."""
     equations = []
-    for members, total in lines:
+    for members, total in system.lines:
         terms = [(member, 1) for member in members] + [(total, -1)]
-        unknown = tuple((p, sign) for p, sign in terms if p in hidden)
+        unknown = tuple((n, sign) for n, sign in terms if n in system.hidden)
         if unknown:
-            known = sum(sign * grid[p[0]][p[1]] for p, sign in terms if p not in hidden)
+            known = sum(sign * system.values[n] for n, sign in terms if n not in system.hidden)
             equations.append((unknown, -known))
     return equations
 
 
-def _components(hidden: set[_Position], equations: list[_Equation]) -> list[set[_Position]]:
+def _components(hidden: set[Hashable], equations: list[_Equation]) -> list[set[Hashable]]:
     """The hidden numbers in groups that relations join."""
-    parent = {position: position for position in hidden}
+    parent = {number: number for number in hidden}
 
-    def root(position: _Position) -> _Position:
+    def root(position: Hashable) -> Hashable:
         while parent[position] != position:
             parent[position] = parent[parent[position]]
             position = parent[position]
@@ -490,10 +526,10 @@ def _components(hidden: set[_Position], equations: list[_Equation]) -> list[set[
     for terms, _ in equations:
         for (position, _), (other, _) in itertools.pairwise(terms):
             parent[root(position)] = root(other)
-    groups: dict[_Position, set[_Position]] = {}
-    for position in hidden:
-        groups.setdefault(root(position), set()).add(position)
-    return sorted(groups.values(), key=min)
+    groups: dict[Hashable, set[Hashable]] = {}
+    for number in hidden:
+        groups.setdefault(root(number), set()).add(number)
+    return sorted(groups.values(), key=lambda group: min(map(repr, group)))
 
 
 def _solve(domains: _Domains, equations: list[_Equation], steps: list[int]) -> _Domains | None:
@@ -508,7 +544,7 @@ def _solve(domains: _Domains, equations: list[_Equation], steps: list[int]) -> _
     open_ = [p for p, (least, most) in narrowed.items() if least < most]
     if not open_:
         return {p: least for p, (least, _) in narrowed.items()}
-    branch = min(open_, key=lambda p: (narrowed[p][1] - narrowed[p][0], p))
+    branch = min(open_, key=lambda p: (narrowed[p][1] - narrowed[p][0], repr(p)))
     least, most = narrowed[branch]
     middle = (least + most) // 2
     for half in ((least, middle), (middle + 1, most)):

@@ -25,7 +25,9 @@ from surveys.model import (
     YesNoQuestion,
 )
 
-FIXED_COLUMNS = ["respondent", "status", "started_at", "completed_at"]
+# `counted`: 1 for the completion reports count (each member's latest), 0 for the rest, so that
+# totals worked out from the file are the reports' totals, about people.
+FIXED_COLUMNS = ["respondent", "status", "counted", "started_at", "completed_at"]
 PSEUDONYM_LENGTH = 16  # hex characters: 64 bits, so two members practically never share one
 # Spreadsheets run a cell starting with one of these as a formula (OWASP "CSV Injection").
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -42,6 +44,9 @@ class ExportableResponse(Protocol):
 
     @property
     def completed_at(self) -> str | None: ...
+
+    @property
+    def counted(self) -> bool: ...
 
     @property
     def answers(self) -> Mapping[str, object]: ...
@@ -67,7 +72,14 @@ def row(survey: Survey, respondent: str, response: ExportableResponse) -> list[s
     Answers to questions that are no longer in the survey are left out: the export follows the
     current file.
     """
-    cells = [respondent, response.status, response.started_at, response.completed_at or ""]
+    counted = "1" if response.status == "completed" and response.counted else "0"
+    cells = [
+        respondent,
+        response.status,
+        counted,
+        response.started_at,
+        response.completed_at or "",
+    ]
     for question in survey.questions:
         cells.extend(_answer_cells(question, response.answers.get(question.id)))
     return cells

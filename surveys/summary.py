@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from surveys import engine, report
-from surveys.disclosure import Suppressed, suppress
+from surveys.disclosure import Suppressed, System, pinned, suppress
 from surveys.model import (
     OTHER_THEME,
     All,
@@ -130,6 +130,8 @@ class Table:
     total: int
     too_few: bool
     values: list[str] = field(default_factory=list)  # the stored value of each column
+    # its numbers and their relations, for checking it together with tables that share some
+    system: System | None = field(default=None, compare=False, repr=False)
 
     @property
     def hides_any(self) -> bool:
@@ -310,7 +312,8 @@ def _with_followers(
     and withheld (added to `withheld`) where its sums leave the table unsafe."""
     kept: list[Group] = []
     table = build(kept)
-    if table.too_few:  # nothing of the source is published: its followers give nothing away
+    if table.too_few:  # a sum of counts withheld here would still be a count of people
+        withheld.update(follower.question.id for follower in asked_after)
         return table, kept
     for follower in asked_after:
         if follower.group is None or follower.question.id in withheld:
@@ -334,7 +337,7 @@ def _withhold_where_sources_hide(
     its sources is hidden (its number of answers could be a small count's complement)."""
     for source, listed in asked_after.items():
         source_table = tables.get(source)
-        hides = source_table is None or (not source_table.too_few and source_table.hides_any)
+        hides = source_table is None or source_table.hides_any
         for follower in listed:
             if follower.group is None and hides:
                 withheld.add(follower.question.id)
@@ -421,20 +424,23 @@ def _counts(
 
 
 def breakdown(
-    survey: Survey, by: Question, by_area: Tallies, by_answer: Tallies, k: int, area: str | None
+    survey: Survey,
+    by: Question,
+    by_area: Tallies,
+    by_answers: Mapping[str, Tallies],
+    k: int,
+    area: str | None,
 ) -> Breakdown:
     """Every other question split by the answers to `by`.
 
-    `by_area` are the tallies by area; `by_answer` those split by `by` (every area's), unless
-    `by` is the area question itself, whose split is `by_area`. The rows are `by`'s answers
-    that its line in the overall report shows, then one row for the others and for responses
-    that skipped it, so that no row is smaller than the report lets one see, and each column
-    adds up to the figure the report shows. By the area question, the tables are the very ones
-    the reports show (an area chat: its own row of them). By another question the tables are
+    `by_area` are the tallies by area; `by_answers` those split by each breakdown question
+    other than the area question (every area's), by its id. The rows are `by`'s answers that
+    its line in the overall report shows, then one row for the others and for responses that
+    skipped it, so that no row is smaller than the report lets one see, and each column adds up
+    to the figure the report shows. By the area question, the tables are the very ones the
+    reports show (an area chat: its own row of them). By another question the tables are
     published only to chats that see every area (an area chat's table plus the others' would
-    give away what the national one hides), and each only where its column totals are hidden
-    exactly where the report hides them, with the same known sums of columns, and safe;
-    otherwise it is withheld as too few.
+    give away what the national one hides); see `_split_tables` for which.
     """
     area_q = area_question(survey)
     decided = plan(survey, by_area, k)
@@ -446,51 +452,96 @@ def breakdown(
         for question in survey.questions
         if question is not by and (by is area_q or not question.breakdown)
     ]
-    scoped = [decided.tables[question.id] for question in others]
     by_units = decided.units
     if by is area_q:
-        unit = _own_unit(decided.units, area)
+        tables = [decided.tables[question.id] for question in others]
         if area is not None:
-            scoped = [_own_row(table, unit) for table in scoped]
-        tables = scoped
+            tables = [_own_row(table, _own_unit(decided.units, area)) for table in tables]
     elif area is not None:
-        tables = [replace(table, too_few=True) for table in scoped]
+        tables = [replace(decided.tables[question.id], too_few=True) for question in others]
     else:
-        rows = dict(by_answer)
-        for (_, question, value), count in _merged(by_area).items():
-            unsplit = count - sum(
-                n for (_, q, v), n in by_answer.items() if (q, v) == (question, value)
-            )
-            if unsplit:
-                rows[NO_AREA, question, value] = unsplit
-        by_units = _units(by, decided.tables[by.id], rows, k)
-        by_grouped = _grouped(rows, by_units)
-        tables = [
-            _agreeing(
-                _table(question, _row_keys(by_units), by_grouped, k, decided.groups[question.id]),
-                scope,
-            )
-            for question, scope in zip(others, scoped, strict=True)
-        ]
-        tables = _withheld_by_sources(survey, tables)
+        by_units, by_tables = _split_tables(survey, decided, by_area, by_answers, k)[by.id]
+        tables = [by_tables[question.id] for question in others]
     tables = [table for table in tables if table.total]
     total = max((table.total for table in tables), default=0)
     unsplit = by_units == [Unit("", by_units[0].values)] if by_units else True
     return Breakdown(survey, by, k, area, total < k or unsplit, tables)
 
 
-def _withheld_by_sources(survey: Survey, tables: list[Table]) -> list[Table]:
-    """A breakdown's tables less followers that are no sum of published counts where a count
-    of one of their sources is hidden in the same breakdown (or not published in it)."""
-    by_id = {table.question.id: table for table in tables}
+def _split_tables(
+    survey: Survey, decided: Plan, by_area: Tallies, by_answers: Mapping[str, Tallies], k: int
+) -> dict[str, tuple[list[Unit], dict[str, Table]]]:
+    """Every question's table by each breakdown question other than the area question: its
+    rows and tables, by breakdown question.
+
+    Such a table publishes the report's figures again as its column totals, so each is checked
+    together with the table by area and the tables by earlier breakdown questions already
+    published (one system of numbers, the same column totals shared), in survey order; it is
+    withheld as too few unless its column totals are hidden exactly where the report hides
+    them, it keeps the same known sums of columns, and the whole system stays safe."""
+    area_q = area_question(survey)
+    systems = {q_id: table.system for q_id, table in decided.tables.items()}
+    splits: dict[str, tuple[list[Unit], dict[str, Table]]] = {}
+    for by in survey.questions:
+        if not by.breakdown or by is area_q:
+            continue
+        rows = _with_unsplit(by_answers.get(by.id, {}), by_area)
+        by_units = _units(by, decided.tables[by.id], rows, k)
+        by_grouped = _grouped(rows, by_units)
+        tables: dict[str, Table] = {}
+        for question in survey.questions:
+            if question.breakdown:
+                continue
+            scope = decided.tables[question.id]
+            split = _agreeing(
+                _table(question, _row_keys(by_units), by_grouped, k, decided.groups[question.id]),
+                scope,
+            )
+            joined = _joined(systems.get(question.id), split, scope, by.id)
+            if joined is None or pinned(joined, k):
+                split = replace(split, too_few=True)
+            else:
+                systems[question.id] = joined
+            tables[question.id] = split
+        splits[by.id] = by_units, _withheld_by_sources(survey, tables)
+    return splits
+
+
+def _with_unsplit(by_answer: Tallies, by_area: Tallies) -> dict[tuple[str, str, str], int]:
+    """Tallies split by a question's answers, and under NO_AREA what responses that skipped
+    it add (every total less its split parts)."""
+    rows = dict(by_answer)
+    for (_, question, value), count in _merged(by_area).items():
+        unsplit = count - sum(
+            n for (_, q, v), n in by_answer.items() if (q, v) == (question, value)
+        )
+        if unsplit:
+            rows[NO_AREA, question, value] = unsplit
+    return rows
+
+
+def _joined(system: System | None, split: Table, scope: Table, name: str) -> System | None:
+    """The system of `scope`'s numbers (with whatever was joined to it) and `split`'s, which
+    publishes the same column totals; None when `split` is withheld anyway."""
+    if split.too_few or system is None or split.system is None:
+        return None
+    split_rows, scope_rows = len(split.rows), len(scope.rows)
+    same = {(split_rows, c): (scope_rows, c) for c in range(len(split.values) + 1)}
+    return system.joined(split.system, name, same)
+
+
+def _withheld_by_sources(survey: Survey, tables: dict[str, Table]) -> dict[str, Table]:
+    """A breakdown's tables, by question, less followers that are no sum of published counts
+    where a count of one of their sources is hidden in the same breakdown (or withheld)."""
     withheld: set[str] = set()
     for source, listed in followers(survey).items():
-        source_table = by_id.get(source)
+        source_table = tables.get(source)
         hides = source_table is None or source_table.hides_any
         withheld |= {f.question.id for f in listed if f.group is None and hides}
-    return [
-        replace(table, too_few=True) if table.question.id in withheld else table for table in tables
-    ]
+    return {
+        question_id: replace(table, too_few=True) if question_id in withheld else table
+        for question_id, table in tables.items()
+    }
 
 
 def _units(question: Question, line: Table, tallies: Tallies, k: int) -> list[Unit]:
@@ -632,6 +683,7 @@ def _table(
         # table that no hiding keeps safe.
         hidden.too_few or bool(hidden.hidden_row_totals) or not hidden.safe,
         values,
+        hidden.system,
     )
 
 

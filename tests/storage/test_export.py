@@ -90,7 +90,13 @@ async def test_in_progress_responses_are_included_with_skipped_answers_as_none(d
 
     assert await exported(db) == [
         ExportedResponse(
-            member.id, version_id, "in_progress", NOW.isoformat(), None, {"q1": None, "q2": ["NHS"]}
+            member.id,
+            version_id,
+            "in_progress",
+            NOW.isoformat(),
+            None,
+            True,
+            {"q1": None, "q2": ["NHS"]},
         )
     ]
 
@@ -126,6 +132,7 @@ async def test_write_export_writes_a_header_and_a_row_per_response(db) -> None:
         [
             pseudonym(KEY, first.id),
             "completed",
+            "1",
             NOW.isoformat(),
             (NOW + dt.timedelta(minutes=5)).isoformat(),
             "north",
@@ -133,7 +140,7 @@ async def test_write_export_writes_a_header_and_a_row_per_response(db) -> None:
             "0",
             "'=cmd|' /C calc'!A0",
         ],
-        [pseudonym(KEY, second.id), "in_progress", NOW.isoformat(), "", "south", "", "", ""],
+        [pseudonym(KEY, second.id), "in_progress", "0", NOW.isoformat(), "", "south", "", "", ""],
     ]
     assert str(TELEGRAM_ID) not in stream.getvalue()
 

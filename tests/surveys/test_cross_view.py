@@ -272,9 +272,9 @@ def publication(survey_: Survey, responses: list[dict[str, Any]], k: int) -> See
             seen.add_report(question_report, {"area": area}, area)
     splits = ["area"] + (["b"] if "b" in [q.id for q in survey_.questions] else [])
     for by in splits:
-        by_answer = {} if by == "area" else stored.tallies(by)
+        by_answers = {split: stored.tallies(split) for split in splits if split != "area"}
         for area in [None, "a", "b", "c"] if by == "area" else [None]:
-            split = breakdown(survey_, survey_.question(by), by_area, by_answer, k, area)
+            split = breakdown(survey_, survey_.question(by), by_area, by_answers, k, area)
             if split.too_few:
                 continue
             units = unit_values(split)

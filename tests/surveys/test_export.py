@@ -25,7 +25,7 @@ SURVEY = Survey.model_validate(
         ],
     }
 )
-FIXED = ["respondent", "status", "started_at", "completed_at"]
+FIXED = ["respondent", "status", "counted", "started_at", "completed_at"]
 STARTED = "2025-03-01T12:00:00+00:00"
 COMPLETED = "2025-03-01T12:05:00+00:00"
 
@@ -36,6 +36,7 @@ class Response:
     started_at: str = STARTED
     completed_at: str | None = COMPLETED
     answers: dict[str, object] = field(default_factory=dict)
+    counted: bool = True
 
 
 def answers_of(answers: dict[str, object]) -> dict[str, str]:
@@ -92,13 +93,19 @@ def test_a_row_matches_the_header() -> None:
 def test_the_response_columns_keep_the_stored_timestamps() -> None:
     cells = row(SURVEY, "abc", Response())
 
-    assert cells[:4] == ["abc", "completed", STARTED, COMPLETED]
+    assert cells[:5] == ["abc", "completed", "1", STARTED, COMPLETED]
+
+
+def test_a_completion_a_later_one_replaced_is_not_counted() -> None:
+    cells = row(SURVEY, "abc", Response(counted=False))
+
+    assert cells[:3] == ["abc", "completed", "0"]
 
 
 def test_an_unfinished_response_has_an_empty_completed_at() -> None:
     cells = row(SURVEY, "abc", Response(status="in_progress", completed_at=None))
 
-    assert cells[:4] == ["abc", "in_progress", STARTED, ""]
+    assert cells[:5] == ["abc", "in_progress", "0", STARTED, ""]
 
 
 def test_every_type_of_answer_becomes_its_text() -> None:
@@ -116,6 +123,7 @@ def test_every_type_of_answer_becomes_its_text() -> None:
     assert cells == {
         "respondent": "r",
         "status": "completed",
+        "counted": "1",
         "started_at": STARTED,
         "completed_at": COMPLETED,
         "area": "north",
@@ -136,7 +144,7 @@ def test_numbers_are_written_as_people_write_them(value: float, cell: str) -> No
 def test_unanswered_and_skipped_questions_are_empty_cells() -> None:
     cells = answers_of({"comment": None, "priorities": None})
 
-    assert [cells[name] for name in header(SURVEY)[4:]] == [""] * 7
+    assert [cells[name] for name in header(SURVEY)[len(FIXED) :]] == [""] * 7
 
 
 def test_answers_to_questions_no_longer_in_the_survey_are_left_out() -> None:

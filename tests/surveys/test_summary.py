@@ -86,9 +86,13 @@ class Stored:
         return survey_report(survey_, self.by_area(), self.activity(), k, area)
 
     def breakdown(self, survey_: Survey, by: str, k: int, area: str | None = None) -> Breakdown:
-        split = survey_.question(by)
-        by_answer = {} if split is tally.area_question(survey_) else self.by_answer(by, area)
-        return breakdown(survey_, split, self.by_area(), by_answer, k, area)
+        area_q = tally.area_question(survey_)
+        by_answers = {
+            q.id: self.by_answer(q.id, area)
+            for q in survey_.questions
+            if q.breakdown and q is not area_q
+        }
+        return breakdown(survey_, survey_.question(by), self.by_area(), by_answers, k, area)
 
 
 def question(report: SurveyReport, question_id: str) -> QuestionReport:

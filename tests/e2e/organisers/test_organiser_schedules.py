@@ -277,6 +277,7 @@ async def test_a_milestone_is_announced_once_across_a_restart(database: Path) ->
 CENSUS_HEADER = [
     "respondent",
     "status",
+    "counted",
     "started_at",
     "completed_at",
     "transport",
@@ -332,18 +333,21 @@ async def test_an_administrator_gets_the_responses_as_csv_in_private(
     assert [row[1:] for row in rows] == [
         [
             "completed",
+            "1",
             "2026-11-29T12:00:00+00:00",
             "2026-11-29T12:00:00+00:00",
             *["Bus", "yes", "0", "1", "1", "0", "5", "44", "Damp", "'=cmd|calc"],
         ],
         [
             "completed",
+            "1",
             "2026-11-30T12:30:00+00:00",
             "2026-11-30T12:30:00+00:00",
             *["Walk", "no", "1", "0", "0", "0", "1", "70", "", ""],
         ],
         [
             "in_progress",
+            "0",
             "2026-11-30T12:30:00+00:00",
             "",
             *["Car", "yes", "", "", "", "", "", "", "", ""],
