@@ -4,13 +4,17 @@ Inputs are running totals (see `surveys.tally`), grouped by area or by a breakdo
 answer; outputs are small records the organiser rendering and the charts turn into text and
 pictures, and in which every hidden figure is already hidden.
 
-Consistency across views matters as much as each view: a figure hidden in one place must not be
-shown in another. So every question's counts form one table by area (rows: the survey's area
-values, plus responses without one; columns: options, scale points or themes), suppressed once;
-the overall report publishes that table's column totals, an area chat its own row, and the
-breakdown by area the whole table (in an area chat, its own row). A breakdown by another
-question is its own table, whose column totals are the scope's figures: it is withheld unless
-its own suppression hides them exactly where that table does.
+Consistency across views matters as much as each view: every number any chat can see is part
+of one system of relations, and a figure hidden in one place is hidden everywhere. So every
+question's counts form one table by area (rows: the survey's area values, plus responses
+without one; columns: options, scale points, themes, and values earlier versions offered),
+suppressed once (`plan`); the overall report publishes that table's column totals, an area
+chat its own row (and its survey list the area line's figure), and the breakdown by area the
+whole table. Relations between tables are part of their suppression: a show_if follow-up's
+number of answers is a known sum of its source's columns; a breakdown by another question
+repeats the report's figures and is checked together with the table by area. Counts completed
+lately are a table of their own by area. Every count is of people (storage counts each
+member's latest completion).
 """
 
 from __future__ import annotations

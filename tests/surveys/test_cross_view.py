@@ -345,7 +345,7 @@ DROPPED_OPTION = (
 )
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=100, deadline=None)
 @example(FOLLOW_UP_OF_ALL_BUT_ONE)
 @example(DROPPED_OPTION)
 @given(cases())
