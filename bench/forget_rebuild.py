@@ -23,22 +23,27 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.summary_scale import NOW, Filler, build_survey, disk_size, note, sizes_argument
+from bench.summary_scale import (
+    NOW,
+    bench_database,
+    build_survey,
+    disk_size,
+    grow,
+    note,
+    sizes_argument,
+)
 from handlers import privacy
 from handlers.services import Catalogue
-from storage.db import Database, open_database
+from storage.db import Database
 
 STATEMENT_EVERY = 0.010  # seconds between statement probes
 LOOP_TICK = 0.005  # the event-loop probe's sleep
@@ -146,31 +151,12 @@ async def measure(db: Database, path: Path, catalogue: Catalogue, size: int) -> 
 
 async def main(sizes: list[int]) -> None:
     """Fill up to each size in turn, then forget one member and time the clean-up."""
-    survey = build_survey()
-    spawn = multiprocessing.get_context("spawn")  # as summary_scale: no fork under a thread
-    with (
-        tempfile.TemporaryDirectory(prefix="doorstep-bench-") as folder,
-        ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool,
-    ):
-        path = Path(folder) / "doorstep.db"
-        db = await open_database(path)
-        try:
-            catalogue = Catalogue()
-            await catalogue.register(db, [survey], NOW)
-            filler = Filler(db, survey.id, catalogue.current[survey.id][1], pool)
-            for size in sizes:
-                began = time.perf_counter()
-                note(f"filling to {size:,} responses")
-                await filler.fill_to(size)
-                await db.checkpoint()  # as the bot's file stands between deletions
-                note(
-                    f"filled to {size:,} in {time.perf_counter() - began:.0f} s;"
-                    f" database {disk_size(path)}"
-                )
-                rebuilt = await measure(db, path, catalogue, size)
-                print(rebuilt.line, flush=True)
-        finally:
-            await db.close()
+    async with bench_database(build_survey()) as (db, path, catalogue, filler):
+        for size in sizes:
+            await grow(filler, path, size)
+            await db.checkpoint()  # as the bot's file stands between deletions
+            rebuilt = await measure(db, path, catalogue, size)
+            print(rebuilt.line, flush=True)
     print(
         f"summary: at {rebuilt.size:,} responses a rebuild pauses the bot's database for"
         f" {rebuilt.paused:.1f} s (event loop blocked {rebuilt.blocked * 1000:.0f} ms at most);"

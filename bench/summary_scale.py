@@ -33,8 +33,9 @@ import random
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import asynccontextmanager
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -356,9 +357,12 @@ async def naive_seconds(db: Database, survey: Survey, size: int) -> tuple[float,
     return min(times), len(times)
 
 
-async def main(sizes: list[int]) -> None:
-    """Fill up to each size in turn, then time the report and the naive query there."""
-    survey = build_survey()
+@asynccontextmanager
+async def bench_database(
+    survey: Survey,
+) -> AsyncIterator[tuple[Database, Path, Catalogue, Filler]]:
+    """A temporary database (and its path) with `survey` registered, and a filler to grow it
+    (shared with bench/forget_rebuild.py)."""
     # spawn, not fork: this process already runs the database's worker thread
     spawn = multiprocessing.get_context("spawn")
     with (
@@ -370,25 +374,33 @@ async def main(sizes: list[int]) -> None:
         try:
             catalogue = Catalogue()
             await catalogue.register(db, [survey], NOW)
-            service = Services(
-                db=db,
-                catalogue=catalogue,
-                timezone=ZoneInfo("UTC"),
-                notice=Notice.from_markdown("Reports only.", retention_days=730),
-                clock=lambda: NOW,
-            )
-            filler = Filler(db, survey.id, catalogue.current[survey.id][1], pool)
-            for size in sizes:
-                began = time.perf_counter()
-                note(f"filling to {size:,} responses (batches of {BATCH:,})")
-                await filler.fill_to(size)
-                note(
-                    f"filled to {size:,} in {time.perf_counter() - began:.0f} s;"
-                    f" database {disk_size(path)}"
-                )
-                print(await measure(service, survey, size), flush=True)
+            yield db, path, catalogue, Filler(db, survey.id, catalogue.current[survey.id][1], pool)
         finally:
             await db.close()
+
+
+async def grow(filler: Filler, path: Path, size: int) -> None:
+    """Fill the database up to `size` completed responses, saying how long it took."""
+    began = time.perf_counter()
+    note(f"filling to {size:,} responses (batches of {BATCH:,})")
+    await filler.fill_to(size)
+    note(f"filled to {size:,} in {time.perf_counter() - began:.0f} s; database {disk_size(path)}")
+
+
+async def main(sizes: list[int]) -> None:
+    """Fill up to each size in turn, then time the report and the naive query there."""
+    survey = build_survey()
+    async with bench_database(survey) as (db, path, catalogue, filler):
+        service = Services(
+            db=db,
+            catalogue=catalogue,
+            timezone=ZoneInfo("UTC"),
+            notice=Notice.from_markdown("Reports only.", retention_days=730),
+            clock=lambda: NOW,
+        )
+        for size in sizes:
+            await grow(filler, path, size)
+            print(await measure(service, survey, size), flush=True)
 
 
 async def measure(service: Services, survey: Survey, size: int) -> str:
