@@ -19,7 +19,15 @@ from surveys import report
 from surveys.engine import format_number
 from surveys.model import NumberQuestion, ScaleQuestion, Survey, TextQuestion
 from surveys.report import bar
-from surveys.summary import OTHER_ROWS_LABEL, Breakdown, Figure, QuestionReport, SurveyReport, Table
+from surveys.summary import (
+    OTHER_ROWS_LABEL,
+    QUARTERS,
+    Breakdown,
+    Figure,
+    QuestionReport,
+    SurveyReport,
+    Table,
+)
 from surveys.summary import columns as summary_columns
 from surveys.tally import area_question
 
@@ -204,6 +212,8 @@ def _question_lines(number: int, question: QuestionReport, k: int) -> list[str]:
             f" · quartiles {format_number(round(numbers.lower_quartile, 2))}"
             f"–{format_number(round(numbers.upper_quartile, 2))}"
         )
+    elif isinstance(question.question, NumberQuestion):
+        lines.append(f"<i>Median and quartiles are shown from {QUARTERS * k} answers.</i>")
     if isinstance(question.question, TextQuestion) and question.lines:
         lines.append("<i>Themes (an answer may have several):</i>")
     for line in question.lines:

@@ -102,7 +102,14 @@ def suppress(
         )
     lines = _lines(rows, columns, rows_add_up=row_totals is None, groups=groups)
     small_cells = {(r, c) for r in range(rows) for c in range(columns) if 0 < table[r][c] < k}
-    hidden = small_cells | _small_lines(grid, k)
+    # With several answers each, a row's total less a cell counts those who did not choose it.
+    small_complements = {
+        (r, c)
+        for r in range(rows)
+        for c in range(columns)
+        if row_totals is not None and table[r][c] and 0 < row_totals[r] - table[r][c] < k
+    }
+    hidden = small_cells | small_complements | _small_lines(grid, k)
     labelled = set(small_cells) if k > 2 else set()  # "<2" would say 1
     while (step := _next_step(grid, hidden, lines, labelled, k)) is not None:
         action, position = step
@@ -110,7 +117,7 @@ def suppress(
             hidden.add(position)
         else:
             labelled.discard(position)
-    system = _system(grid, hidden, lines, labelled)
+    system = _system(grid, hidden, lines, labelled, rows_add_up=row_totals is None)
     safe = not pinned(system, k)
     if not safe and labelled and not pinned(replace(system, labelled=frozenset()), k):
         labelled, safe = set(), True  # the "<k" marks together pinned a count: show none
@@ -125,11 +132,45 @@ def suppress(
     )
 
 
-def _system(grid: _Grid, hidden: set[_Position], lines: list[_Line], labelled: set[Cell]) -> System:
+def _system(
+    grid: _Grid,
+    hidden: set[_Position],
+    lines: list[_Line],
+    labelled: set[Cell],
+    *,
+    rows_add_up: bool,
+) -> System:
     """A table's numbers as a system: keys are (row, column) in the grid (row totals in the
-    column after the cells, column totals in the row after them)."""
+    column after the cells, column totals in the row after them).
+
+    Where each respondent may count in several columns (multi questions, text themes), a row's
+    cells are tied to its number of respondents by what no view publishes but a reader knows:
+    how many did not count in each column ("not", row, column), and how many extra counts the
+    row holds over one each ("overlap", row: with two columns, those who chose both); both are
+    counts of people, protected as hidden numbers are."""
     values = {(r, c): value for r, row in enumerate(grid) for c, value in enumerate(row)}
-    return System(values, lines, frozenset(hidden), frozenset(labelled))
+    system = System(values, lines, frozenset(hidden), frozenset(labelled))
+    if rows_add_up:
+        return system
+    columns, extra_lines = grid.columns, []
+    counts: dict[Hashable, int] = {}
+    aids: dict[Hashable, int] = {}
+    for r, row in enumerate(grid):
+        respondents, cells = row[columns], row[:columns]
+        for c, count in enumerate(cells):
+            counts["not", r, c] = respondents - count
+            extra_lines.append((((r, c), ("not", r, c)), (r, columns)))
+        counts["overlap", r] = sum(cells) - respondents
+        aids["ticks", r] = sum(cells)
+        extra_lines.append((tuple((r, c) for c in range(columns)), ("ticks", r)))
+        extra_lines.append((((r, columns), ("overlap", r)), ("ticks", r)))
+    return replace(
+        system,
+        values={**values, **counts, **aids},
+        lines=[*lines, *extra_lines],
+        counts=frozenset(counts),
+        aids=frozenset(aids),
+    )
 
 
 def _with_totals(
@@ -453,6 +494,10 @@ class System:
     lines: Sequence[tuple[tuple[Hashable, ...], Hashable]]
     hidden: frozenset[Hashable]
     labelled: frozenset[Hashable]
+    # Numbers no view publishes but relations tie to those it does (at least 0 each): `counts`
+    # are counts of people, protected like hidden ones; `aids` only carry a relation.
+    counts: frozenset[Hashable] = frozenset()
+    aids: frozenset[Hashable] = frozenset()
 
     def joined(self, other: System, name: Hashable, same: Mapping[Hashable, Hashable]) -> System:
         """This system and `other` as one: `other`'s numbers are renamed (name, key), but for
@@ -466,6 +511,8 @@ class System:
             [*self.lines, *(((*map(key, m),), key(t)) for m, t in other.lines)],
             self.hidden | {key(n) for n in other.hidden},
             self.labelled | {key(n) for n in other.labelled},
+            self.counts | {key(n) for n in other.counts},
+            self.aids | {key(n) for n in other.aids},
         )
 
 
@@ -478,17 +525,21 @@ def pinned(system: System, k: int) -> set[Hashable]:
     take another value, a search looks for a table where it is smaller, then larger; every
     table found frees the numbers it changes. When the steps run out, whatever is not yet
     freed counts as pinned."""
-    hidden = set(system.hidden)
-    truth = {number: system.values[number] for number in hidden}
-    bound = max(system.values.values(), default=0)
-    domains = {n: (1, k - 1 if n in system.labelled else bound) for n in hidden}
+    unknown = set(system.hidden | system.counts | system.aids)
+    truth = {number: system.values[number] for number in unknown}
+    # No count of people exceeds the largest published one; a sum of ticks may, up to all.
+    bound = max((v for n, v in system.values.items() if n not in system.aids), default=0)
+    domains = {n: (1, k - 1 if n in system.labelled else bound) for n in system.hidden}
+    domains |= dict.fromkeys(system.counts, (0, bound))
+    domains |= dict.fromkeys(system.aids, (0, sum(system.values.values())))
+    protected = set(system.hidden) | {n for n in system.counts if 0 < truth[n] < k}
     equations = _equations(system)
     free: set[Hashable] = set()
     steps = [SEARCH_STEPS]
     try:
-        for component in _components(hidden, equations):
+        for component in _components(unknown, equations):
             local = [eq for eq in equations if eq[0] and eq[0][0][0] in component]
-            for number in sorted(component, key=repr):
+            for number in sorted(component & protected, key=repr):
                 least, most = domains[number]
                 for wanted in ((least, truth[number] - 1), (truth[number] + 1, most)):
                     if number in free or wanted[0] > wanted[1]:
@@ -498,17 +549,18 @@ def pinned(system: System, k: int) -> set[Hashable]:
                         free |= {n for n, value in found.items() if value != truth[n]}
     except _OutOfSteps:
         pass
-    return hidden - free
+    return protected - free
 
 
 def _equations(system: System) -> list[_Equation]:
-    """Each relation with a hidden number, as its hidden terms and the constant they make."""
+    """Each relation with an unknown number, as its unknown terms and the constant they make."""
+    unknowns = system.hidden | system.counts | system.aids
     equations = []
     for members, total in system.lines:
         terms = [(member, 1) for member in members] + [(total, -1)]
-        unknown = tuple((n, sign) for n, sign in terms if n in system.hidden)
+        unknown = tuple((n, sign) for n, sign in terms if n in unknowns)
         if unknown:
-            known = sum(sign * system.values[n] for n, sign in terms if n not in system.hidden)
+            known = sum(sign * system.values[n] for n, sign in terms if n not in unknowns)
             equations.append((unknown, -known))
     return equations
 

@@ -49,6 +49,9 @@ from surveys.tally import ANSWERED, COMPLETED, NO_AREA, area_question
 Tallies = Mapping[tuple[str, str, str], int]
 OTHER_ROWS_LABEL = "Others"  # answers too few to show alone, and no answer
 NO_LONGER_OFFERED = "(no longer offered)"  # a value an earlier version of the survey had
+# A number question's median and quartiles are shown only where each quarter of its answers
+# holds k people: with fewer, the order statistics pin how many gave which values.
+QUARTERS = 4
 
 
 @dataclass(frozen=True)
@@ -302,6 +305,7 @@ def plan(survey: Survey, by_area: Tallies, k: int) -> Plan:
             withheld,
         )
     _withhold_where_sources_hide(survey, asked_after, tables, withheld)
+    _withhold_number_followers(survey, asked_after, grouped, units, k, withheld)
     for question_id in withheld:
         tables[question_id] = replace(tables[question_id], too_few=True)
     return Plan(units, grouped, tables, withheld, groups)
@@ -338,13 +342,49 @@ def _withhold_where_sources_hide(
     withheld: set[str],
 ) -> None:
     """Withhold each follower that is no sum of published counts while any count of one of
-    its sources is hidden (its number of answers could be a small count's complement)."""
+    its sources is hidden (its number of answers could be a small count's complement), and
+    each that depends on a breakdown question other than the area one: its number of answers
+    is then a cell of a breakdown by that question, hidden or not."""
+    area_q = area_question(survey)
     for source, listed in asked_after.items():
         source_table = tables.get(source)
+        question = survey.question(source)
         hides = source_table is None or source_table.hides_any
+        crosses = question.breakdown and question is not area_q
         for follower in listed:
-            if follower.group is None and hides:
+            if follower.group is None and (hides or crosses):
                 withheld.add(follower.question.id)
+
+
+def _withhold_number_followers(
+    survey: Survey,
+    asked_after: Mapping[str, list[Follower]],
+    grouped: Tallies,
+    units: list[Unit],
+    k: int,
+    withheld: set[str],
+) -> None:
+    """Withhold each follow-up of a number question whose number of answers, or the rest of
+    that question's answers, is a count from 1 to k - 1 in some row or in all (a number
+    question publishes how many answered; the follow-up's count and that make its rest)."""
+    for source, listed in asked_after.items():
+        question = survey.question(source)
+        if not isinstance(question, NumberQuestion):
+            continue
+        for follower in listed:
+            condition = follower.question.show_if
+            if isinstance(condition, All | AnyOf) or condition is None:
+                continue  # withheld where a source count is hidden; a number's never is
+            compared = {engine.normal(value) for value in compared_values(condition)}
+            negated = isinstance(condition, NotIn)
+            for rows in [[unit.label] for unit in units] + [[unit.label for unit in units]]:
+                values = _scoped_values(grouped, source, rows)
+                shown = sum(
+                    n for v, n in values.items() if (engine.normal(float(v)) in compared) != negated
+                )
+                rest = sum(values.values()) - shown
+                if 0 < shown < k or 0 < rest < k:
+                    withheld.add(follower.question.id)
 
 
 def survey_report(
@@ -364,7 +404,7 @@ def survey_report(
     if area is not None and unit is None:
         return SurveyReport(survey, k, area, counts, True, [])
     questions = [
-        _question_report(question, decided.tables[question.id], decided.grouped, unit)
+        _question_report(question, decided.tables[question.id], decided.grouped, unit, k)
         for question in survey.questions
         if not (area is not None and question is area_q)  # an area chat's own area: one value
     ]
@@ -394,9 +434,10 @@ def _counts(
 ) -> Counts:
     """The scope's counts. Those completed lately, by area, are a table of their own: rows the
     units, columns lately and earlier (row totals are the units' counts, published anyway)."""
-    if everyone < k:
+    if everyone < k:  # how many started would bound a "<k" completed count: shown with 0 only
         recent = sum(activity.recent.values())
-        return Counts(activity.started, everyone, Figure(recent, shown=False, small=True))
+        started = activity.started if everyone == 0 else None
+        return Counts(started, everyone, Figure(recent, shown=False, small=True))
     by_unit = [
         (
             sum(activity.recent.get(value, 0) for value in unit.values),
@@ -709,7 +750,7 @@ def _column_total(counts: list[list[int]], column: int, hidden: Suppressed) -> F
 
 
 def _question_report(
-    question: Question, table: Table, grouped: Tallies, unit: Unit | None
+    question: Question, table: Table, grouped: Tallies, unit: Unit | None, k: int
 ) -> QuestionReport:
     """The question as one scope sees it: the table's column totals, or the area's own row."""
     keys = [key for key, _ in table.rows]
@@ -732,7 +773,7 @@ def _question_report(
     if isinstance(question, ScaleQuestion) and all(line.figure.shown for line in lines):
         values = _scoped_values(grouped, question.id, scope)
         mean = report.scale_summary(question.points(), {int(v): n for v, n in values.items()}).mean
-    if isinstance(question, NumberQuestion):
+    if isinstance(question, NumberQuestion) and answered >= QUARTERS * k:
         values = _scoped_values(grouped, question.id, scope)
         numbers = report.number_summary([(float(v), n) for v, n in values.items()])
     return QuestionReport(question, answered, False, lines, mean, numbers)

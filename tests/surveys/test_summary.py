@@ -170,12 +170,26 @@ def test_yes_no_answers_read_yes_and_no():
 
 
 def test_multi_shares_are_of_respondents_and_may_add_up_to_more_than_one():
-    responses = [{"issues": ["Housing", "Transport"]}] * 3 + [{"issues": ["Housing"]}]
+    responses = [{"issues": ["Housing", "Transport"]}] * 3 + [{"issues": ["Housing"]}] * 3
 
     issues = question(Stored(EVERY_TYPE, responses).report(EVERY_TYPE, k=3), "issues")
 
-    assert issues.answered == 4
-    assert lines(issues) == [("Housing", 4, 1.0), ("Transport", 3, 0.75), ("Schools", 0, 0.0)]
+    assert issues.answered == 6
+    assert lines(issues) == [("Housing", 6, 1.0), ("Transport", 3, 0.5), ("Schools", 0, 0.0)]
+
+
+def test_a_multi_count_whose_complement_or_overlap_is_small_is_not_given_away():
+    """4 answered and 3 chose Transport, so 1 did not: shown together they would say so. And
+    with two options ticked, their counts and n say how many chose both."""
+    fewer_without = [{"issues": ["Housing", "Transport"]}] * 3 + [{"issues": ["Housing"]}]
+    one_with_both = [{"issues": ["Housing"]}] * 4 + [{"issues": ["Transport"]}] * 4
+    one_with_both += [{"issues": ["Housing", "Transport"]}]
+
+    without = question(Stored(EVERY_TYPE, fewer_without).report(EVERY_TYPE, k=3), "issues")
+    both = question(Stored(EVERY_TYPE, one_with_both).report(EVERY_TYPE, k=3), "issues")
+
+    assert without.too_few or not without.lines[1].figure.shown
+    assert both.too_few or not all(line.figure.shown for line in both.lines[:2])
 
 
 def test_a_scale_shows_every_point_and_the_mean():
@@ -206,22 +220,30 @@ def test_a_scale_withholds_its_mean_when_a_point_is_hidden():
 
 
 def test_a_number_question_shows_its_median_and_quartiles_and_no_lines():
-    responses = [{"age": age} for age in (1, 2, 3.0, 3, 10)]
+    responses = [{"age": age} for age in (1, 2, 3.0, 3, 10)] * 3
 
     age = question(Stored(EVERY_TYPE, responses).report(EVERY_TYPE, k=3), "age")
 
-    assert (age.answered, age.too_few, age.lines) == (5, False, [])
-    assert age.numbers == NumberSummary(5, 2.0, 3.0, 3.0)
+    assert (age.answered, age.too_few, age.lines) == (15, False, [])
+    assert age.numbers == NumberSummary(15, 2.0, 3.0, 3.0)
+
+
+def test_a_number_questions_quartiles_need_k_answers_in_each_quarter():
+    responses = [{"age": age} for age in (1, 2, 3.0, 3, 10)] * 2 + [{"age": 4}]
+
+    age = question(Stored(EVERY_TYPE, responses).report(EVERY_TYPE, k=3), "age")
+
+    assert (age.answered, age.too_few, age.numbers) == (11, False, None)  # 12 needed
 
 
 def test_coded_text_shows_theme_counts_in_codebook_order_then_other():
-    answers = ["The rent!"] * 3 + ["No bus"] * 3 + ["Nothing to say"] * 3 + ["Rent and bus"]
+    answers = ["The rent!"] * 3 + ["No bus"] * 3 + ["Nothing to say"] * 3 + ["Rent and bus"] * 3
     responses = [{"why": answer} for answer in answers]
 
     why = question(Stored(EVERY_TYPE, responses).report(EVERY_TYPE, k=3), "why")
 
-    assert why.answered == 10
-    assert lines(why) == [("housing", 4, 0.4), ("transport", 4, 0.4), ("other", 3, 0.3)]
+    assert why.answered == 12
+    assert lines(why) == [("housing", 6, 0.5), ("transport", 6, 0.5), ("other", 3, 0.25)]
 
 
 def test_text_without_a_codebook_shows_only_how_many_answered():

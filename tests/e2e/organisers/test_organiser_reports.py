@@ -69,7 +69,7 @@ Completed in the last 7 days: c
                     <5 No
 
 3. What should we campaign on? (n=10)
-█████████░  90%      9 Housing
+                     c Housing
 █████░░░░░  50%      5 NHS
 ░░░░░░░░░░   0%      0 Schools
                     <5 Transport
@@ -83,12 +83,12 @@ Mean 3.0 (1 = Not at all · 5 = Very)
 ░░░░░░░░░░   0%      0 5
 
 5. How old are you? (n=10)
-Median 42.5 · quartiles 31.25–53.75
+Median and quartiles are shown from 20 answers.
 
 6. What would you change about your home? (n=9)
 Themes (an answer may have several):
-██████░░░░  56%      5 rent
-██████░░░░  56%      5 repairs
+                     c rent
+                     c repairs
                     <5 other
 
 7. Anything else?
@@ -235,7 +235,7 @@ async def test_a_survey_with_too_few_responses_shows_only_that(
     assert organisers.messages()[-2].plain == "\n".join(
         [
             "Pulse",
-            "Started 4 · completed <5",  # the survey's own count is under k too
+            "Completed <5",  # the survey's own count is under k too, so not how many started
             "Completed in the last 7 days: <5",
             LEGEND,
             "Fewer than 5 responses in this survey: nothing more can be shown.",
