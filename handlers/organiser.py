@@ -332,7 +332,7 @@ async def _send_breakdown(
         return
     by_area = await reports.tallies_by_area(service.db, survey.id)
     by_answers = {  # each split's tables are checked with the earlier splits' too
-        question.id: await reports.tallies_by_answer(service.db, survey.id, question.id, None)
+        question.id: await reports.tallies_by_area_and_answer(service.db, survey.id, question.id)
         for question in splits
         if question is not area_question(survey)
     }

@@ -102,6 +102,20 @@ async def tallies_by_answer(
     )
 
 
+async def tallies_by_area_and_answer(
+    db: Database, survey_id: str, split_question: str
+) -> dict[tuple[str, str, str, str], int]:
+    """(area, answer to split_question, question, value) -> completed responses."""
+    async with db.statement() as connection:
+        rows = await connection.execute_fetchall(
+            "SELECT area, split_value, question_id, value, SUM(responses) FROM tallies"
+            " WHERE survey_id = ? AND split_question = ?"
+            " GROUP BY area, split_value, question_id, value",
+            (survey_id, split_question),
+        )
+    return {(area, split, question, value): count for area, split, question, value, count in rows}
+
+
 async def _tallies(db: Database, query: str, params: Sequence) -> dict[tuple[str, str, str], int]:
     async with db.statement() as connection:
         rows = await connection.execute_fetchall(query, params)

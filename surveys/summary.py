@@ -47,6 +47,8 @@ from surveys.tally import ANSWERED, COMPLETED, NO_AREA, area_question
 
 # (row, question, value) -> completed responses; a row is an area or a breakdown answer
 Tallies = Mapping[tuple[str, str, str], int]
+# (area, answer to a breakdown question, question, value) -> completed responses
+Cube = Mapping[tuple[str, str, str, str], int]
 OTHER_ROWS_LABEL = "Others"  # answers too few to show alone, and no answer
 NO_LONGER_OFFERED = "(no longer offered)"  # a value an earlier version of the survey had
 # A number question's median and quartiles are shown only where each quarter of its answers
@@ -472,19 +474,20 @@ def breakdown(
     survey: Survey,
     by: Question,
     by_area: Tallies,
-    by_answers: Mapping[str, Tallies],
+    by_answers: Mapping[str, Cube],
     k: int,
     area: str | None,
 ) -> Breakdown:
     """Every other question split by the answers to `by`.
 
     `by_area` are the tallies by area; `by_answers` those split by each breakdown question
-    other than the area question (every area's), by its id. The rows are `by`'s answers that
-    its line in the overall report shows, then one row for the others and for responses that
-    skipped it, so that no row is smaller than the report lets one see, and each column adds up
-    to the figure the report shows. By the area question, the tables are the very ones the
-    reports show (an area chat: its own row of them). By another question the tables are
-    published only to chats that see every area (an area chat's table plus the others' would
+    other than the area question, by its id, keyed (area, answer to it, question, value). The
+    rows are `by`'s answers that its line in the overall report shows, then one row for the
+    others and for responses that skipped it, so that no row is smaller than the report lets
+    one see, and each column adds up to the figure the report shows. By the area question, the
+    tables are the very ones the reports show (an area chat: its own row of them). By another
+    question the tables are published only to chats that see every area (an area chat's table
+    plus the others' would
     give away what the national one hides); see `_split_tables` for which.
     """
     area_q = area_question(survey)
@@ -514,7 +517,7 @@ def breakdown(
 
 
 def _split_tables(
-    survey: Survey, decided: Plan, by_area: Tallies, by_answers: Mapping[str, Tallies], k: int
+    survey: Survey, decided: Plan, by_area: Tallies, by_answers: Mapping[str, Cube], k: int
 ) -> dict[str, tuple[list[Unit], dict[str, Table]]]:
     """Every question's table by each breakdown question other than the area question: its
     rows and tables, by breakdown question.
@@ -530,9 +533,11 @@ def _split_tables(
     for by in survey.questions:
         if not by.breakdown or by is area_q:
             continue
-        rows = _with_unsplit(by_answers.get(by.id, {}), by_area)
+        cube = by_answers.get(by.id, {})
+        rows = _with_unsplit(_over_areas(cube), by_area)
         by_units = _units(by, decided.tables[by.id], rows, k)
         by_grouped = _grouped(rows, by_units)
+        thin = _thin(cube, by_area, decided.units, by_units, k)
         tables: dict[str, Table] = {}
         for question in survey.questions:
             if question.breakdown:
@@ -543,13 +548,56 @@ def _split_tables(
                 scope,
             )
             joined = _joined(systems.get(question.id), split, scope, by.id)
-            if joined is None or pinned(joined, k):
+            if joined is None or pinned(joined, k) or question.id in thin or scope.hides_any:
                 split = replace(split, too_few=True)
             else:
                 systems[question.id] = joined
             tables[question.id] = split
         splits[by.id] = by_units, _withheld_by_sources(survey, tables)
     return splits
+
+
+def _over_areas(cube: Cube) -> dict[tuple[str, str, str], int]:
+    """A split's tallies added up over the areas."""
+    summed: dict[tuple[str, str, str], int] = {}
+    for (_, split, question, value), count in cube.items():
+        summed[split, question, value] = summed.get((split, question, value), 0) + count
+    return summed
+
+
+def _thin(
+    cube: Cube, by_area: Tallies, area_units: list[Unit], split_units: list[Unit], k: int
+) -> set[str]:
+    """The questions with a count from 1 to k - 1 among their three-way cells (area row, split
+    row, value or no answer). A question's tables by area and by the split, and the split
+    question's own table by area, are that cube's faces: readers combining them can come down
+    to such a cell, which no two-way check sees. So a question's table by the split is
+    published only where none is small (and its table by area hides nothing)."""
+    area_of = {value: unit.label for unit in area_units for value in unit.values}
+    split_of = {value: unit.label for unit in split_units for value in unit.values}
+    cells: dict[tuple[str, str, str, str], int] = {}
+
+    def add(area: str, split: str, question: str, value: str, count: int) -> None:
+        if area in area_of and split in split_of:
+            key = (area_of[area], split_of[split], question, value)
+            cells[key] = cells.get(key, 0) + count
+
+    split_parts: dict[tuple[str, str, str], int] = {}
+    for (area, split, question, value), count in cube.items():
+        add(area, split, question, value, count)
+        split_parts[area, question, value] = split_parts.get((area, question, value), 0) + count
+    for (area, question, value), count in by_area.items():  # those who skipped the split
+        add(area, NO_AREA, question, value, count - split_parts.get((area, question, value), 0))
+    thin = set()
+    for (area, split, question, value), count in cells.items():
+        if question == COMPLETED:
+            continue
+        unanswered = cells.get((area, split, COMPLETED, ANSWERED), 0) - (
+            count if value == ANSWERED else 0
+        )
+        if 0 < count < k or (value == ANSWERED and 0 < unanswered < k):
+            thin.add(question)
+    return thin
 
 
 def _with_unsplit(by_answer: Tallies, by_area: Tallies) -> dict[tuple[str, str, str], int]:

@@ -137,6 +137,14 @@ class Stored:
             sum(completed.values()), dict(completed), {a: n for a, n in recent.items() if n}
         )
 
+    def cube(self, split: str) -> dict[tuple[str, str, str, str], int]:
+        """As `storage.reports.tallies_by_area_and_answer`."""
+        grouped: Counter[tuple[str, ...]] = Counter()
+        for (area, split_q, split_v, question, value), n in self.rows.items():
+            if split_q == split:
+                grouped[area, split_v, question, value] += n
+        return dict(grouped)
+
     def tallies(self, split: str = "") -> dict[tuple[str, str, str], int]:
         grouped: Counter[tuple[str, str, str]] = Counter()
         for (area, split_q, split_v, question, value), n in self.rows.items():
@@ -272,7 +280,7 @@ def publication(survey_: Survey, responses: list[dict[str, Any]], k: int) -> See
             seen.add_report(question_report, {"area": area}, area)
     splits = ["area"] + (["b"] if "b" in [q.id for q in survey_.questions] else [])
     for by in splits:
-        by_answers = {split: stored.tallies(split) for split in splits if split != "area"}
+        by_answers = {split: stored.cube(split) for split in splits if split != "area"}
         for area in [None, "a", "b", "c"] if by == "area" else [None]:
             split = breakdown(survey_, survey_.question(by), by_area, by_answers, k, area)
             if split.too_few:

@@ -72,6 +72,14 @@ class Stored:
                 grouped[split_value, question, value] += n
         return dict(grouped)
 
+    def by_area_and_answer(self, split: str) -> dict[tuple[str, str, str, str], int]:
+        """As `storage.reports.tallies_by_area_and_answer`."""
+        grouped: Counter[tuple[str, str, str, str]] = Counter()
+        for (area, split_question, split_value, question, value), n in self.rows.items():
+            if split_question == split:
+                grouped[area, split_value, question, value] += n
+        return dict(grouped)
+
     def counts(self, area: str | None = None) -> Counts:
         """The counts a report in this scope starts from, every response completed lately."""
         completed = self.areas[area] if area is not None else sum(self.areas.values())
@@ -88,7 +96,7 @@ class Stored:
     def breakdown(self, survey_: Survey, by: str, k: int, area: str | None = None) -> Breakdown:
         area_q = tally.area_question(survey_)
         by_answers = {
-            q.id: self.by_answer(q.id, area)
+            q.id: self.by_area_and_answer(q.id)
             for q in survey_.questions
             if q.breakdown and q is not area_q
         }
