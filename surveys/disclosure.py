@@ -533,6 +533,8 @@ def pinned(system: System, k: int) -> set[Hashable]:
     domains |= dict.fromkeys(system.counts, (0, bound))
     domains |= dict.fromkeys(system.aids, (0, sum(system.values.values())))
     protected = set(system.hidden) | {n for n in system.counts if 0 < truth[n] < k}
+    if not protected:  # nothing hidden and nothing small: a large survey's usual table
+        return set()
     equations = _equations(system)
     free: set[Hashable] = set()
     steps = [SEARCH_STEPS]
@@ -544,7 +546,7 @@ def pinned(system: System, k: int) -> set[Hashable]:
                 for wanted in ((least, truth[number] - 1), (truth[number] + 1, most)):
                     if number in free or wanted[0] > wanted[1]:
                         continue
-                    found = _solve({**domains, number: wanted}, local, steps)
+                    found = _solve({**domains, number: wanted}, local, steps, truth)
                     if found is not None:
                         free |= {n for n, value in found.items() if value != truth[n]}
     except _OutOfSteps:
@@ -584,9 +586,12 @@ def _components(hidden: set[Hashable], equations: list[_Equation]) -> list[set[H
     return sorted(groups.values(), key=lambda group: min(map(repr, group)))
 
 
-def _solve(domains: _Domains, equations: list[_Equation], steps: list[int]) -> _Domains | None:
-    """Values within `domains` meeting every equation, if there are any (depth first, halving
-    the narrowest open range), as single-value domains' values."""
+def _solve(
+    domains: _Domains, equations: list[_Equation], steps: list[int], near: Mapping[Hashable, int]
+) -> _Domains | None:
+    """Values within `domains` meeting every equation, if there are any, as single-value
+    domains' values: depth first on the narrowest open range, its value in `near` first (the
+    true values: a table that differs little is the likeliest), else halving it."""
     steps[0] -= 1
     if steps[0] < 0:
         raise _OutOfSteps
@@ -598,11 +603,17 @@ def _solve(domains: _Domains, equations: list[_Equation], steps: list[int]) -> _
         return {p: least for p, (least, _) in narrowed.items()}
     branch = min(open_, key=lambda p: (narrowed[p][1] - narrowed[p][0], repr(p)))
     least, most = narrowed[branch]
-    middle = (least + most) // 2
-    for half in ((least, middle), (middle + 1, most)):
-        found = _solve({**narrowed, branch: half}, equations, steps)
-        if found is not None:
-            return found
+    guess = near[branch]
+    if least <= guess <= most:  # its true value first, then the rest on either side
+        parts = [(guess, guess), (least, guess - 1), (guess + 1, most)]
+    else:
+        middle = (least + most) // 2
+        parts = [(least, middle), (middle + 1, most)]
+    for part in parts:
+        if part[0] <= part[1]:
+            found = _solve({**narrowed, branch: part}, equations, steps, near)
+            if found is not None:
+                return found
     return None
 
 
