@@ -88,20 +88,6 @@ async def tallies_by_area(db: Database, survey_id: str) -> dict[tuple[str, str, 
     )
 
 
-async def tallies_by_answer(
-    db: Database, survey_id: str, split_question: str, area: str | None
-) -> dict[tuple[str, str, str], int]:
-    """(answer to split_question, question, value) -> completed responses, in `area` (None:
-    every area)."""
-    return await _tallies(
-        db,
-        "SELECT split_value, question_id, value, SUM(responses) FROM tallies"
-        " WHERE survey_id = ? AND split_question = ? AND (? IS NULL OR area = ?)"
-        " GROUP BY split_value, question_id, value",
-        (survey_id, split_question, area, area),
-    )
-
-
 async def tallies_by_area_and_answer(
     db: Database, survey_id: str, split_question: str
 ) -> dict[tuple[str, str, str, str], int]:

@@ -289,11 +289,7 @@ def plan(survey: Survey, by_area: Tallies, k: int) -> Plan:
     tables: dict[str, Table] = {}
     units = [Unit("", frozenset({NO_AREA}))]
     if area_q is not None:
-        line, groups[area_q.id] = _with_followers(
-            lambda kept: _everyone_table(area_q, by_area, k, kept),
-            asked_after.get(area_q.id, []),
-            withheld,
-        )
+        line, groups[area_q.id] = _area_line(area_q, by_area, k, asked_after, withheld)
         tables[area_q.id] = line
         units = _units(area_q, line, by_area, k)
     grouped = _grouped(by_area, units)
@@ -311,6 +307,21 @@ def plan(survey: Survey, by_area: Tallies, k: int) -> Plan:
     for question_id in withheld:
         tables[question_id] = replace(tables[question_id], too_few=True)
     return Plan(units, grouped, tables, withheld, groups)
+
+
+def _area_line(
+    area_q: Question,
+    by_area: Tallies,
+    k: int,
+    asked_after: Mapping[str, list[Follower]],
+    withheld: set[str],
+) -> tuple[Table, list[Group]]:
+    """The area question's own line (one row: everyone), with its followers' known sums."""
+    return _with_followers(
+        lambda kept: _everyone_table(area_q, by_area, k, kept),
+        asked_after.get(area_q.id, []),
+        withheld,
+    )
 
 
 def _with_followers(
@@ -424,7 +435,7 @@ def scope_completed(survey: Survey, by_area: Tallies, k: int, area: str | None) 
     area_q = area_question(survey)
     if everyone < k or area_q is None:
         return None
-    line = plan(survey, by_area, k).tables[area_q.id]
+    line, _ = _area_line(area_q, by_area, k, followers(survey), set())  # not every table
     if line.too_few:
         return None
     figures = dict(zip(line.values, line.column_totals, strict=True))

@@ -86,8 +86,8 @@ async def test_the_answer_path_counts_a_response_when_it_is_completed(db) -> Non
     assert by_area[("n", "q2", "a")] == 1
     assert by_area[("n", "q4", "rent")] == 1
     assert by_area[("n", "q2", tally.ANSWERED)] == 1
-    by_member = await reports.tallies_by_answer(db, "s", "q3", None)
-    assert by_member[("yes", "q2", "b")] == 1
+    by_member = await reports.tallies_by_area_and_answer(db, "s", "q3")
+    assert by_member[("n", "yes", "q2", "b")] == 1
     counts = await reports.activity(db, "s", NOW.date())
     assert counts == Activity(started=1, completed={"n": 1}, recent={"n": 1})
 

@@ -3,7 +3,8 @@ what another hides.
 
 Tallies are built as storage builds them: each completed response adds one to every key
 `surveys.tally` gives it, under its area; the reports read them back grouped by area
-(`tallies_by_area`) or by a breakdown question's answer (`tallies_by_answer`).
+(`tallies_by_area`) or by area and a breakdown question's answer
+(`tallies_by_area_and_answer`).
 """
 
 from __future__ import annotations
@@ -64,8 +65,8 @@ class Stored:
         return dict(grouped)
 
     def by_answer(self, split: str, area: str | None = None) -> dict[tuple[str, str, str], int]:
-        """As `storage.reports.tallies_by_answer`: (answer to split, question, value) ->
-        responses, within `area` when given."""
+        """(answer to split, question, value) -> responses, within `area` when given (as
+        `storage.reports.tallies_by_area_and_answer`, summed over areas)."""
         grouped: Counter[tuple[str, str, str]] = Counter()
         for (row_area, split_question, split_value, question, value), n in self.rows.items():
             if split_question == split and (area is None or row_area == area):
