@@ -304,6 +304,7 @@ def plan(survey: Survey, by_area: Tallies, k: int) -> Plan:
         )
     _withhold_where_sources_hide(survey, asked_after, tables, withheld)
     _withhold_number_followers(survey, asked_after, grouped, units, k, withheld)
+    withheld = _with_followers_of(asked_after, withheld)
     for question_id in withheld:
         tables[question_id] = replace(tables[question_id], too_few=True)
     return Plan(units, grouped, tables, withheld, groups)
@@ -346,6 +347,21 @@ def _with_followers(
             kept.append(follower.group)
             table = trial
     return table, kept
+
+
+def _with_followers_of(asked_after: Mapping[str, list[Follower]], withheld: set[str]) -> set[str]:
+    """`withheld` and every question asked depending on one of them, at any remove: a
+    follower's number of answers is at most its source's count of the answers that show it
+    (its source's, if it is required), so publishing it bounds a count of a withheld question
+    from below, and through it a hidden count of that question's own source."""
+    closed = set(withheld)
+    pending = list(withheld)
+    while pending:
+        for follower in asked_after.get(pending.pop(), []):
+            if follower.question.id not in closed:
+                closed.add(follower.question.id)
+                pending.append(follower.question.id)
+    return closed
 
 
 def _withhold_where_sources_hide(
@@ -636,12 +652,15 @@ def _joined(system: System | None, split: Table, scope: Table, name: str) -> Sys
 
 def _withheld_by_sources(survey: Survey, tables: dict[str, Table]) -> dict[str, Table]:
     """A breakdown's tables, by question, less followers that are no sum of published counts
-    where a count of one of their sources is hidden in the same breakdown (or withheld)."""
-    withheld: set[str] = set()
-    for source, listed in followers(survey).items():
+    where a count of one of their sources is hidden in the same breakdown, and less every
+    follower of a withheld question (see `_with_followers_of`)."""
+    asked_after = followers(survey)
+    withheld = {question_id for question_id, table in tables.items() if table.too_few}
+    for source, listed in asked_after.items():
         source_table = tables.get(source)
         hides = source_table is None or source_table.hides_any
         withheld |= {f.question.id for f in listed if f.group is None and hides}
+    withheld = _with_followers_of(asked_after, withheld)
     return {
         question_id: replace(table, too_few=True) if question_id in withheld else table
         for question_id, table in tables.items()

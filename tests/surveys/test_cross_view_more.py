@@ -573,7 +573,45 @@ LABELS_CASE = (
     5,
 )
 
+# 14. A chain under a multi source (found by a random draw of the multi property): f (shown if
+#     q = x, required) is withheld, since its number of answers (x in each row) would leave q's
+#     table unsafe; q's table by area then hides x in a (3) and in Others (3) with x = 6 in all.
+#     f2 (shown if f = yes, optional) was still published: its 3 answers in a and 3 in Others
+#     each say at least 3 chose x there (an answer of f2 means f = yes, so q = x), which pins
+#     both. Every follower of a withheld question is now withheld with it.
+MULTI_CHAIN = make(
+    [
+        AREA,
+        B1,
+        MULTI_Q,
+        follow("f", {"question": "q", "equals": "x"}, True),
+        follow("f2", {"question": "f", "equals": "yes"}, False),
+        NUMBER_Q,
+    ]
+)
+MULTI_CHAIN_CASE = (
+    MULTI_CHAIN,
+    [
+        respond(MULTI_CHAIN, area=area, b1=b1, q=q, f=f, f2=f2)
+        for area, b1, q, f, f2 in [
+            ("a", None, ("x", "z"), "yes", "no"),
+            ("a", None, ("x", "z"), "yes", "yes"),
+            ("a", "no", ("x", "y"), "yes", "no"),
+            ("a", None, ("y",), None, None),
+            (None, None, ("y",), None, None),
+            (None, "no", None, None, None),
+            (None, None, ("x", "z"), "yes", "no"),
+            (None, None, ("x", "y"), "yes", "no"),
+            (None, "yes", ("x", "y"), "yes", "yes"),
+            (None, "yes", ("y",), None, None),
+            (None, "yes", None, None, None),
+        ]
+    ],
+    3,
+)
+
 LEAKS = [
+    MULTI_CHAIN_CASE,
     LABELS_CASE,
     NOT_IN_CASE,
     MULTI_ROW_CASE,
@@ -656,6 +694,10 @@ def test_not_in_follow_up_of_a_withheld_question_gives_its_count_away():
 
 def test_breakdown_with_the_reports_small_totals_gives_cells_away():
     assert leaks(*LABELS_CASE) == []
+
+
+def test_follower_of_a_withheld_follow_up_gives_its_sources_counts_away():
+    assert leaks(*MULTI_CHAIN_CASE, overlaps=False) == []
 
 
 def _summaries(answers: Sequence[float]) -> tuple:
