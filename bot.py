@@ -59,13 +59,18 @@ from telegram.ext import (
 from telegram.helpers import create_deep_linked_url
 from telegram.request import BaseRequest, HTTPXRequest
 
-from handlers import errors, export, member, organiser, organiser_render, privacy, render
+from app import export
+from app import privacy as privacy_cases
+from app.notice import Notice, load_notice
+from app.services import Catalogue, Clock, Services, utc_now
+from handlers import buttons, conversation, errors, organiser_render, privacy, render
 from handlers.connection import PollingWatch, connect, refusal_while_polling, retry_delays
+from handlers.context import SERVICES_KEY
 from handlers.flood import FloodGuard, Seconds
-from handlers.notice import Notice, load_notice
 from handlers.ordering import ChatOrderedUpdateProcessor
+from handlers.organisers import administration, digests, registration
+from handlers.organisers import reports as organiser_reports
 from handlers.rate_limits import ChatPausingRateLimiter
-from handlers.services import SERVICES_KEY, Catalogue, Clock, Services, utc_now
 from storage import reports
 from storage.db import Database, UnusableDatabase, backup, check_database, open_database
 from surveys.loader import (
@@ -271,12 +276,12 @@ def register_handlers(application: Application, flood_guard: FloodGuard) -> None
     private = filters.ChatType.PRIVATE
     new_messages = filters.UpdateType.MESSAGE  # edits of old answers are not new answers
     member_commands = {
-        "start": member.start,
-        "surveys": member.list_surveys,
-        "help": member.help_command,
-        "cancel": member.cancel,
-        "skip": member.skip_command,
-        "back": member.back_command,
+        "start": conversation.start,
+        "surveys": conversation.list_surveys,
+        "help": conversation.help_command,
+        "cancel": conversation.cancel,
+        "skip": conversation.skip_command,
+        "back": conversation.back_command,
         "privacy": privacy.privacy_command,
         "mydata": privacy.mydata_command,
         "withdraw": privacy.withdraw_command,
@@ -286,36 +291,41 @@ def register_handlers(application: Application, flood_guard: FloodGuard) -> None
         application.add_handler(CommandHandler(command, callback, filters=private & new_messages))
     # Member commands elsewhere get a pointer to the private chat and no data.
     application.add_handler(
-        CommandHandler(list(member_commands), member.private_only, filters=~private)
+        CommandHandler(list(member_commands), conversation.private_only, filters=~private)
     )
     # Organisers: in their groups, and administrators in private (each checks who may).
     organiser_commands = {
-        "summary": organiser.summary_command,
-        "register": organiser.register,
-        "unregister": organiser.unregister,
-        "register_channel": organiser.register_channel,
-        "digest": organiser.digest_command,
-        "export": organiser.export_command,
-        "audit": organiser.audit_command,
+        "summary": organiser_reports.summary_command,
+        "register": registration.register,
+        "unregister": registration.unregister,
+        "register_channel": registration.register_channel,
+        "digest": digests.digest_command,
+        "export": administration.export_command,
+        "audit": administration.audit_command,
     }
     for command, callback in organiser_commands.items():
         application.add_handler(CommandHandler(command, callback, filters=new_messages))
-    application.add_handler(CallbackQueryHandler(organiser.report_button, pattern=r"^[rg]:"))
-    application.add_handler(CallbackQueryHandler(member.button))
     application.add_handler(
-        ChatMemberHandler(organiser.bot_membership, ChatMemberHandler.MY_CHAT_MEMBER)
+        CallbackQueryHandler(organiser_reports.report_button, pattern=r"^[rg]:")
     )
-    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, organiser.chat_migrated))
+    application.add_handler(CallbackQueryHandler(buttons.button))
+    application.add_handler(
+        ChatMemberHandler(registration.bot_membership, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+    application.add_handler(
+        MessageHandler(filters.StatusUpdate.MIGRATE, registration.chat_migrated)
+    )
     # After the commands above: any other command, then plain text as an answer.
     application.add_handler(
-        MessageHandler(private & new_messages & filters.COMMAND, member.unknown_command)
+        MessageHandler(private & new_messages & filters.COMMAND, conversation.unknown_command)
     )
     application.add_handler(
-        MessageHandler(private & new_messages & filters.TEXT, member.typed_answer)
+        MessageHandler(private & new_messages & filters.TEXT, conversation.typed_answer)
     )
     application.add_handler(
         MessageHandler(
-            private & new_messages & ~filters.TEXT & ~filters.StatusUpdate.ALL, member.non_text
+            private & new_messages & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+            conversation.non_text,
         )
     )
     application.add_error_handler(errors.on_error)
@@ -347,7 +357,7 @@ async def _started(
     )
     application.bot_data[SERVICES_KEY] = services
     await _recount_if_needed(db, catalogue)
-    digests = await organiser.restore_digests(application, services)
+    scheduled = await digests.restore(application, services)
     application.job_queue.run_daily(
         privacy.apply_retention,
         RETENTION_TIME.replace(tzinfo=services.timezone),
@@ -366,7 +376,7 @@ async def _started(
             [BotCommand(name, text) for name, text in commands], scope=scope
         )
     ids = ", ".join(catalogue.current) or "none"
-    log.info("loaded %d surveys: %s; %d digests scheduled", len(catalogue.current), ids, digests)
+    log.info("loaded %d surveys: %s; %d digests scheduled", len(catalogue.current), ids, scheduled)
     _log_how_to_reach(application, services)
 
 
@@ -718,7 +728,7 @@ async def forget_member_command(telegram_id: int) -> int:
     async with existing_database(settings.database) as db:
         if db is None:
             return EXIT_BAD_SETTINGS
-        forgotten = await privacy.forget(
+        forgotten = await privacy_cases.forget(
             db,
             Catalogue(),  # the versions the member's responses were given to are in the database
             key,
@@ -741,7 +751,7 @@ async def _clean_up_beside_the_bot(db: Database) -> bool:
     """Rebuild the file and truncate the log now, unless the running bot is using it (then its
     daily job does, as the deletion marked the file for it)."""
     try:
-        return await privacy.clean_up(db, utc_now())
+        return await privacy_cases.clean_up(db, utc_now())
     except sqlite3.OperationalError:  # "database is locked": the bot was writing
         return False
 

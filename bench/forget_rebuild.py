@@ -8,8 +8,8 @@ rebuilt copy in the write-ahead log, and VACUUM's own temporary copy).
 The database is filled with completed responses to the 20-question survey of
 `bench/summary_scale.py`, by its filler (the storage layer's bulk path,
 `storage.reports.add_completed`), up to each size in turn. At each size one member is forgotten
-(`handlers.privacy.forget`: delete, zero, checkpoint), which marks the file for a rebuild, and
-then the clean-up the bot schedules runs (`handlers.privacy.clean_up`: VACUUM, then the log
+(`app.privacy.forget`: delete, zero, checkpoint), which marks the file for a rebuild, and
+then the clean-up the bot schedules runs (`app.privacy.clean_up`: VACUUM, then the log
 checkpointed and truncated), once, while two probes run beside it:
   * a statement probe: `SELECT 1` through `Database.statement()` every 10 ms, as any handler's
     read would; its longest wait is how long every member's next step waits;
@@ -32,6 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from app import privacy
+from app.services import Catalogue
 from bench.summary_scale import (
     NOW,
     bench_database,
@@ -41,8 +43,6 @@ from bench.summary_scale import (
     note,
     sizes_argument,
 )
-from handlers import privacy
-from handlers.services import Catalogue
 from storage.db import Database
 
 STATEMENT_EVERY = 0.010  # seconds between statement probes

@@ -42,11 +42,11 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from handlers.notice import Notice
-from handlers.organiser import report_for
+from app.notice import Notice
+from app.reports import report_for
+from app.services import Catalogue, Services
 from handlers.organiser_render import report_text
 from handlers.render import split_message
-from handlers.services import Catalogue, Services
 from storage import reports
 from storage.db import Database, open_database
 from storage.reports import CompletedResponse

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 
 from telegram import InlineKeyboardMarkup
 
+from app.notice import Notice
 from handlers import render
 from handlers.callbacks import Consent, Forget
-from handlers.notice import Notice
 from storage.members import ConsentRecord
 from storage.privacy import HeldData, HeldResponse
 from surveys.engine import answer_text

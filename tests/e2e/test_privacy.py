@@ -13,6 +13,7 @@ import pytest
 from telegram.ext import Job
 
 import bot
+from app import privacy as privacy_cases
 from handlers import privacy, privacy_render, render
 from surveys.export import pseudonym
 from tests.e2e.organisers.test_organiser_reports import census_answered
@@ -761,8 +762,8 @@ async def test_a_burst_of_forgets_is_cleaned_up_once_a_few_minutes_later(
         await chat.tap("Delete everything")
 
     (job,) = clean_up_jobs(harness)  # one for both
-    assert privacy.CLEAN_UP_AFTER - dt.timedelta(seconds=30) < due_in(job)
-    assert due_in(job) <= privacy.CLEAN_UP_AFTER
+    assert privacy_cases.CLEAN_UP_AFTER - dt.timedelta(seconds=30) < due_in(job)
+    assert due_in(job) <= privacy_cases.CLEAN_UP_AFTER
     assert await harness.scalar("SELECT compact_due FROM maintenance") == 1
 
     await run_as_scheduled(harness, job)
@@ -805,7 +806,7 @@ async def test_forgets_within_the_rebuild_interval_cause_one_rebuild_and_the_nex
     (job,) = clean_up_jobs(harness)
     harness.clock.advance(minutes=5)
     await run_as_scheduled(harness, job)
-    assert rebuilds == [first_forget + privacy.CLEAN_UP_AFTER]
+    assert rebuilds == [first_forget + privacy_cases.CLEAN_UP_AFTER]
 
     harness.clock.advance(minutes=10)  # a quarter of an hour after the first /forget
     await forgets(harness.member(BIG_ID))
@@ -814,7 +815,7 @@ async def test_forgets_within_the_rebuild_interval_cause_one_rebuild_and_the_nex
     (job,) = clean_up_jobs(harness)
     assert_due_in(job, dt.timedelta(minutes=50))  # an hour after the last rebuild
     await run_as_scheduled(harness, job)  # run early (as a checkpoint retry would): no rebuild
-    assert rebuilds == [first_forget + privacy.CLEAN_UP_AFTER]
+    assert rebuilds == [first_forget + privacy_cases.CLEAN_UP_AFTER]
     assert await harness.scalar("SELECT compact_due FROM maintenance") == 1
     (job,) = clean_up_jobs(harness)
     assert_due_in(job, dt.timedelta(minutes=50))
@@ -844,7 +845,7 @@ async def test_a_log_a_reader_blocks_is_retried_in_a_minute_while_a_rebuild_wait
     with reading(harness.database):
         await chat.tap("Delete everything")
         (job,) = clean_up_jobs(harness)  # one job: the sooner
-        assert_due_in(job, privacy.CLEAN_UP_RETRY)
+        assert_due_in(job, privacy_cases.CLEAN_UP_RETRY)
     harness.clock.advance(minutes=1)
     await run_as_scheduled(harness, job)
 
@@ -903,8 +904,8 @@ async def test_a_clean_up_a_reader_blocks_is_retried_until_the_log_is_truncated(
 
         assert confirmation.plain == privacy_render.FORGOTTEN  # deleted all the same
         (job,) = clean_up_jobs(harness)
-        assert privacy.CLEAN_UP_RETRY - dt.timedelta(seconds=10) < due_in(job)
-        assert due_in(job) <= privacy.CLEAN_UP_RETRY
+        assert privacy_cases.CLEAN_UP_RETRY - dt.timedelta(seconds=10) < due_in(job)
+        assert due_in(job) <= privacy_cases.CLEAN_UP_RETRY
         assert FREE_TEXT.encode() in stored_bytes(harness.database)  # the log still holds the rows
 
         await run_as_scheduled(harness, job)  # the reader is still there

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from telegram import InlineKeyboardMarkup
 
+from app.notice import Notice
 from handlers.callbacks import Consent, Forget, decode
-from handlers.notice import Notice
 from handlers.privacy_render import (
     ASK_TO_AGREE,
     NO_CONTACT_PREFERENCES,
@@ -25,7 +25,7 @@ from storage.audit import AuditEntry
 from storage.members import ConsentRecord
 from storage.privacy import HeldData, HeldResponse
 from surveys.model import Survey
-from tests.handlers.test_notice import telegram_html_problems
+from tests.app.test_notice import telegram_html_problems
 
 NOW = dt.datetime(2025, 3, 5, 9, 30, 15, 123456, tzinfo=dt.UTC)
 TELEGRAM_ID = 7391045216883

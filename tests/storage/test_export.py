@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from handlers.export import write_export
+from app.export import write_export
 from storage import responses
 from storage.db import Database, open_database
 from storage.export import ExportedResponse, exported_responses

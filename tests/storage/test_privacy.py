@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.services import Catalogue
+from app.services import Catalogue
 from storage import audit, handled, members, privacy, reports, responses
 from storage.db import BUSY_TIMEOUT_MS, Database, migrations, open_database
 from storage.members import ConsentRecord

@@ -10,6 +10,7 @@ chat.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import itertools
 import json
@@ -159,6 +160,7 @@ class FakeBotApi(BaseRequest):
         self._known_chats: dict[int, dict[str, Any]] = {}
         self._bot_members: dict[int, dict[str, Any]] = {}
         self._media_groups = itertools.count(1)
+        self._held: dict[int, asyncio.Event] = {}  # chats whose calls wait to be released
 
     # --- BaseRequest ---
 
@@ -187,6 +189,9 @@ class FakeBotApi(BaseRequest):
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         files = _uploads(request_data)
+        held = self._held.get(_chat_id(params) or 0)
+        if held is not None:
+            await held.wait()
         self.calls.append(Call(api_method, params, files))
         queued = self._failures.get((api_method, _chat_id(params))) or self._failures.get(
             (api_method, None)
@@ -221,6 +226,15 @@ class FakeBotApi(BaseRequest):
         return None
 
     # --- test controls ---
+
+    def hold(self, chat_id: int) -> None:
+        """Keep every call to a chat waiting (as a slow or rate-limited chat would) until
+        `release`."""
+        self._held[chat_id] = asyncio.Event()
+
+    def release(self, chat_id: int) -> None:
+        """Let a held chat's calls through."""
+        self._held.pop(chat_id).set()
 
     def fail_next(
         self,

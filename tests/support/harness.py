@@ -8,6 +8,7 @@ same for one person at a time in a group (an organiser chat), and tells the bot 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import itertools
@@ -20,7 +21,8 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes
 
 import bot
-from handlers.notice import Notice
+from app.notice import Notice
+from handlers.organisers import milestones
 from handlers.rate_limits import ChatPausingRateLimiter
 from storage import responses
 from storage.db import Database
@@ -110,6 +112,7 @@ class BotHarness:
     errors: list[BaseException] = field(default_factory=list)
     expected_errors: int = 0
     settings: dict[str, Any] = field(default_factory=dict)
+    settling: bool = True  # `feed` waits for the background posts an update sets off
 
     @classmethod
     async def start(
@@ -173,10 +176,22 @@ class BotHarness:
         assert not unexpected, f"handler raised: {unexpected!r}"
 
     async def feed(self, data: dict[str, Any]) -> Update:
-        """Process one raw update (JSON as Telegram sends it) to completion."""
+        """Process one raw update (JSON as Telegram sends it) to completion, with the organiser
+        posts it set off in the background (milestones)."""
         update = Update.de_json(data, self.application.bot)
         await self.application.process_update(update)
+        if self.settling:
+            await self.settle()
         return update
+
+    async def settle(self) -> None:
+        """Wait for the background tasks that handlers started (see `handlers.organisers`)."""
+        posting = [
+            task
+            for task in asyncio.all_tasks()
+            if task.get_name().startswith(milestones.TASK_PREFIX)
+        ]
+        await asyncio.gather(*posting)
 
     def member(self, user_id: int = 424242, first_name: str = "Sam") -> MemberChat:
         """A member's private chat with the bot."""

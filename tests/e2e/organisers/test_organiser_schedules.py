@@ -257,6 +257,26 @@ async def test_the_tenth_completed_response_is_announced_once_to_groups_that_see
     assert await harness.rows("SELECT survey_id, completed FROM milestones") == [("pulse", 10)]
 
 
+async def test_the_completing_member_is_answered_before_organisers_hear_of_a_milestone(
+    harness: BotHarness, organisers: GroupChat
+) -> None:
+    """Milestone posts leave the member's update: with the organiser group slow to take a
+    post, the member who completes the tenth response is thanked at once."""
+    for number in range(9):
+        await harness.member(7200 + number).take_survey("pulse", "Yes")
+    harness.api.hold(GROUP)
+    harness.settling = False
+
+    tenth = harness.member(7209)
+    await tenth.take_survey("pulse", "No")
+
+    assert tenth.latest().plain.startswith("Thank you!")
+    assert MILESTONE not in [message.plain for message in organisers.messages()]
+    harness.api.release(GROUP)
+    await harness.settle()
+    assert [message.plain for message in organisers.messages()].count(MILESTONE) == 1
+
+
 async def test_a_milestone_is_announced_once_across_a_restart(database: Path) -> None:
     first = await start_bot(database)
     await first.group(GROUP, "Organisers", ADMIN).send("/register")

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.notice import Notice, load_notice
+from app.notice import Notice, load_notice
 from handlers.render import split_message
 
 BUNDLED = Path(__file__).parents[2] / "docs" / "privacy-notice.md"

@@ -1,7 +1,8 @@
-"""What the handlers share: the database, the survey catalogue, the clock and a few settings.
+"""What every use case shares: the database, the survey catalogue, the clock and the settings
+that shape behaviour.
 
-`bot.py` builds one `Services` and puts it in `bot_data`; handlers reach it with `services()`.
-Nothing here knows Telegram beyond that lookup.
+`bot.py` builds one `Services` from the settings; handlers reach it through
+`handlers.context.services`, the command line and jobs are handed it.
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from telegram.ext import ContextTypes
-
-from handlers.notice import Notice
+from app.notice import Notice
 from storage import versions
 from storage.db import Database
 from storage.reports import Counter_
@@ -22,7 +21,6 @@ from surveys.loader import canonical_json, content_hash
 from surveys.model import Survey
 
 Clock = Callable[[], dt.datetime]
-SERVICES_KEY = "doorstep"
 
 
 def utc_now() -> dt.datetime:
@@ -78,6 +76,11 @@ class Catalogue:
 
         return count
 
+    def current_survey(self, survey_id: str) -> Survey | None:
+        """The survey as loaded from the files now (None: no such file, or no longer)."""
+        current = self.current.get(survey_id)
+        return current[0] if current else None
+
     def is_open(self, survey_id: str, today: dt.date) -> bool:
         """Whether a survey takes answers today, by its current file (a removed one does not).
 
@@ -114,8 +117,3 @@ class Services:
     def today(self) -> dt.date:
         """Today's date where the movement is (opens/closes are local dates)."""
         return self.clock().astimezone(self.timezone).date()
-
-
-def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    """The shared services of the running Application."""
-    return context.bot_data[SERVICES_KEY]

@@ -1,4 +1,4 @@
-"""Writing a survey's responses as CSV, for the administrators' export command and the CLI.
+"""Writing a survey's responses as CSV, for the administrators' /export and the command line.
 
 Storage reads the responses in batches and `surveys.export` lays out each row, so an export of
 any size streams through in constant memory.
@@ -7,7 +7,8 @@ any size streams through in constant memory.
 from __future__ import annotations
 
 import csv
-from typing import TextIO
+import io
+from typing import BinaryIO, TextIO
 
 from storage.db import Database
 from storage.export import exported_responses
@@ -29,3 +30,13 @@ async def write_export(db: Database, survey: Survey, key: bytes, stream: TextIO)
         writer.writerow(row(survey, pseudonym(key, response.member_id), response))
         written += 1
     return written
+
+
+async def write_export_bytes(db: Database, survey: Survey, key: bytes, binary: BinaryIO) -> int:
+    """`write_export` to a binary stream, as UTF-8 (the stream stays open)."""
+    stream = io.TextIOWrapper(binary, encoding="utf-8", newline="")
+    try:
+        return await write_export(db, survey, key, stream)
+    finally:
+        stream.flush()
+        stream.detach()

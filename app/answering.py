@@ -1,0 +1,280 @@
+"""The member's survey: agreeing, opening a survey, taking an answer, going back, and where the
+member is.
+
+Progress lives in the database only: every accepted answer is committed (in one statement,
+conditional on the step it answered) before the member sees the next question, so a crash or a
+redelivered update changes nothing. Each use case returns what happened; `handlers.member`
+renders it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from app.services import Services
+from storage import handled, members, responses
+from storage.members import Member
+from storage.responses import Response
+from surveys import engine, tally
+from surveys.engine import Accepted, AnswerValue
+from surveys.model import Survey
+
+
+@dataclass(frozen=True)
+class Place:
+    """A member's unfinished response and the survey version it answers."""
+
+    response: Response
+    survey: Survey
+
+
+@dataclass(frozen=True)
+class NotOpen:
+    """The survey asked for takes no answers today (closed, or no such survey)."""
+
+
+@dataclass(frozen=True)
+class AlreadyTaken:
+    """The member completed this survey, which may be taken only once."""
+
+    survey: Survey
+
+
+@dataclass(frozen=True)
+class HandledBefore:
+    """The update asking was handled before: nothing changed."""
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A response to answer: the member's unfinished one (`resumed`), or a new one."""
+
+    place: Place
+    resumed: bool
+
+
+Opening = NotOpen | AlreadyTaken | HandledBefore | Opened
+
+
+async def agree(
+    service: Services, telegram_id: int, notice_version: str, **update: int | str
+) -> Member | None:
+    """Record a member's agreement to the notice `notice_version` (`update`: the tap, as
+    `members.record_consent` takes it); None when the tap was handled before."""
+    return await members.record_consent(
+        service.db, telegram_id, True, notice_version, service.clock(), **update
+    )
+
+
+async def agreed_member(service: Services, telegram_id: int) -> Member | None:
+    """The member, if they agreed to the notice (else None)."""
+    member = await members.find_member(service.db, telegram_id)
+    return member if member is not None and member.agreed else None
+
+
+async def member_and_place(
+    service: Services, telegram_id: int
+) -> tuple[Member | None, Response | None]:
+    """The member (if any) and their active response (if any)."""
+    return await members.find_member_and_active_response(service.db, telegram_id)
+
+
+def takes_answers(service: Services, response: Response) -> bool:
+    """An unfinished response to a survey that is still open."""
+    return not response.completed and service.catalogue.is_open(response.survey_id, service.today())
+
+
+async def place_of(service: Services, response: Response) -> Place:
+    """A response with the survey version it answers."""
+    return Place(response, await service.catalogue.version(service.db, response.version_id))
+
+
+async def current_place(service: Services, telegram_id: int) -> Place | None:
+    """Where the member is: their active response, if it still takes answers."""
+    _, response = await member_and_place(service, telegram_id)
+    if response is None or not takes_answers(service, response):
+        return None
+    return await place_of(service, response)
+
+
+async def claim(service: Services, member: Member, message_id: int | None) -> None:
+    """Mark a message that changes nothing else as handled (a button needs no mark)."""
+    if message_id is not None:
+        await handled.claim_message_alone(service.db, member.id, message_id)
+
+
+async def open_survey(
+    service: Services,
+    member: Member,
+    survey_id: str,
+    *,
+    message_id: int | None = None,
+    query_id: str | None = None,
+) -> Opening:
+    """Resume the member's response to a survey, or start one if they may.
+
+    The update asking is a message (`message_id`) or a button tap (`query_id`), so that
+    Telegram delivering it again changes nothing.
+    """
+    if not service.catalogue.is_open(survey_id, service.today()):
+        await claim(service, member, message_id)
+        return NotOpen()
+    existing = await responses.open_response(service.db, member.id, survey_id)
+    if existing is not None:
+        made_active = await members.set_active_response(
+            service.db,
+            member.id,
+            existing.id,
+            service.clock(),
+            message_id=message_id,
+            query_id=query_id,
+        )
+        if not made_active:
+            return HandledBefore()
+        return Opened(await place_of(service, existing), resumed=True)
+    survey, version_id = service.catalogue.current[survey_id]
+    if not survey.repeatable and survey_id in await responses.completed_surveys(
+        service.db, member.id
+    ):
+        await claim(service, member, message_id)
+        return AlreadyTaken(survey)
+    first = engine.current_question(survey, {})
+    response = await responses.start_response(
+        service.db,
+        member.id,
+        survey_id,
+        version_id,
+        first.id,
+        service.clock(),
+        message_id=message_id,
+        query_id=query_id,
+    )
+    if response is None:
+        return HandledBefore()
+    return Opened(Place(response, survey), resumed=False)
+
+
+async def take_answer(
+    service: Services,
+    place: Place,
+    verdict: Accepted,
+    *,
+    message_id: int | None = None,
+    step: int | None = None,
+) -> Response | None:
+    """Commit an accepted answer, from the message `message_id` or a button drawn at `step`:
+    one conditional statement, which also counts a completed response in the report totals
+    (replacing the member's earlier completion of a repeatable survey).
+
+    The response as it is now, or None if the update was stale."""
+    response, survey = place.response, place.survey
+    outcome = engine.advance(survey, response.answers, response.current_question, verdict.value)
+    totals: dict = {}
+    if outcome.next_question is None:  # completing: the response counts in the report totals
+        final = {**response.answers, response.current_question: outcome.value}
+        final = {key: value for key, value in final.items() if key not in outcome.dropped}
+        totals = {
+            "area": tally.area_of(survey, final),
+            "counted": tally.keys(survey, final),
+            "replaced": await _replaced(service, response) if survey.repeatable else None,
+        }
+    return await responses.record_answer(
+        service.db,
+        response,
+        outcome.value,
+        next_question=outcome.next_question.id if outcome.next_question else None,
+        dropped=outcome.dropped,
+        now=service.clock(),
+        message_id=message_id,
+        step=step,
+        **totals,
+    )
+
+
+async def _replaced(service: Services, response: Response) -> responses.Replaced | None:
+    """The member's earlier completion of a repeatable survey, which a new one replaces in the
+    totals, with the keys it was counted under (from the version it was given to)."""
+    earlier = await responses.counted_completion(service.db, response.member_id, response.survey_id)
+    if earlier is None:
+        return None
+    given, completed_at = earlier
+    version = await service.catalogue.version(service.db, given.version_id)
+    answers = {key: value for key, value in given.answers.items() if value is not None}
+    return responses.Replaced(
+        given.id,
+        tally.area_of(version, answers),
+        tally.keys(version, answers),
+        completed_at.astimezone(dt.UTC).date().isoformat(),
+    )
+
+
+async def tick(service: Services, place: Place, step: int, chosen: list[str]) -> bool:
+    """Keep the options ticked so far on a multi question drawn at `step`; False if stale."""
+    return await responses.set_pending_choices(
+        service.db, place.response, step, chosen, service.clock()
+    )
+
+
+@dataclass(frozen=True)
+class FirstQuestion:
+    """There is no question before this one."""
+
+
+BackOutcome = FirstQuestion | HandledBefore | Response
+
+
+async def go_back(
+    service: Services,
+    member: Member,
+    place: Place,
+    *,
+    message_id: int | None = None,
+    step: int | None = None,
+) -> BackOutcome:
+    """Back to the previous question, by /back (`message_id`) or the Back button drawn at
+    `step`: the response as it is now, or why not."""
+    response, survey = place.response, place.survey
+    previous = engine.previous_question(survey, response.answers, response.current_question)
+    if previous is None:
+        await claim(service, member, message_id)
+        return FirstQuestion()
+    earlier: AnswerValue | None = response.answers.get(previous.id)
+    moved = await responses.move_back(
+        service.db,
+        response,
+        previous.id,
+        pending_choices=earlier if isinstance(earlier, list) else [],
+        now=service.clock(),
+        message_id=message_id,
+        step=step,
+    )
+    return HandledBefore() if moved is None else moved
+
+
+async def open_surveys_for(
+    service: Services, member: Member
+) -> tuple[list[Survey], set[str], set[str]]:
+    """The surveys open today, with those the member left unfinished and those completed."""
+    open_now = service.catalogue.open_surveys(service.today())
+    unfinished = set(await responses.unfinished_surveys(service.db, member.id))
+    done = await responses.completed_surveys(service.db, member.id)
+    return open_now, unfinished, done
+
+
+async def unfinished_open(service: Services, member: Member) -> list[Survey]:
+    """The open surveys the member started and did not finish, to offer in the welcome."""
+    return [
+        survey
+        for survey_id in await responses.unfinished_surveys(service.db, member.id)
+        if (survey := service.catalogue.current_survey(survey_id)) is not None
+        and survey.is_open(service.today())
+    ]
+
+
+async def pause(service: Services, member: Member, message_id: int) -> bool:
+    """/cancel: no survey active (its answers kept, to resume later); whether one was."""
+    await members.set_active_response(
+        service.db, member.id, None, service.clock(), message_id=message_id
+    )
+    return member.active_response_id is not None

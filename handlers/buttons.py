@@ -1,0 +1,205 @@
+"""The member's buttons in private chat: the notice's I agree / No thanks, survey choices,
+answers, ticks, Skip, Back and Done, and /forget's confirmation.
+
+Every button is decoded strictly (`handlers.callbacks`) and its callback query answered once.
+A button acts only on the current question of the member's active survey, as drawn: one drawn
+before the last move is stale, and Telegram delivering a tap again changes nothing.
+"""
+
+from __future__ import annotations
+
+from telegram import CallbackQuery, Update
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from app import answering
+from app import privacy as app_privacy
+from app.answering import Place
+from app.privacy import Withdrawal
+from handlers import callbacks, conversation, privacy, render
+from handlers.callbacks import (
+    AnswerOption,
+    Consent,
+    Forget,
+    Move,
+    OpenSurvey,
+    QuestionMove,
+    ToggleOption,
+)
+from handlers.context import services
+from handlers.errors import ignore_harmless
+from storage.members import Member
+from surveys import engine
+from surveys.engine import Rejected, Verdict
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every member button: decode strictly, act, and answer the callback query once. A button
+    acts only in the tapper's own private chat: forged onto a bot message in a group (or sent
+    from an inline message), it would open a survey there, or post a member's answers."""
+    query = update.callback_query
+    if not _in_tappers_private_chat(query):
+        await _answer(query, render.STALE_BUTTON)
+        return
+    match callbacks.decode(query.data):
+        case Consent() as consent:
+            await _decide_consent(query, context, consent)
+        case OpenSurvey(survey_id):
+            member = await _agreed_member(query, context)
+            if member is not None:
+                await _answer(query)
+                await conversation.open_survey(
+                    query.message, context, member, survey_id, query_id=query.id
+                )
+        case AnswerOption() | ToggleOption() | QuestionMove() as pressed:
+            await _question_button(query, context, pressed)
+        case Forget() as choice:
+            await privacy.forget_button(query, context, choice)
+        case _:  # malformed, forged, or an organiser's button that reached the wrong place
+            await _answer(query, render.STALE_BUTTON)
+
+
+def _in_tappers_private_chat(query: CallbackQuery) -> bool:
+    """Whether the button is on a message in the private chat of the member who tapped it."""
+    if query.message is None:  # a button under an inline-mode message: no chat
+        return False
+    chat = query.message.chat
+    return chat.type == ChatType.PRIVATE and chat.id == query.from_user.id
+
+
+async def _decide_consent(
+    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, consent: Consent
+) -> None:
+    service = services(context)
+    if consent.agreed and consent.version != service.notice.version:
+        # Agreement counts only to the text the member read: show them the current one.
+        await _answer(query, render.NOTICE_CHANGED, alert=True)
+        await conversation.show_notice(query.message, context, consent.survey_id)
+        return
+    if not consent.agreed:
+        await _decline(query, context, consent)
+        return
+    member = await answering.agree(
+        service,
+        query.from_user.id,
+        consent.version,
+        query_id=query.id,
+        notice_message_id=query.message.message_id,
+    )
+    await _answer(query)
+    if member is None:
+        return  # this tap was handled before; the member may have decided otherwise since
+    await ignore_harmless(query.edit_message_text(render.AGREED))
+    if consent.survey_id:  # the decision already records this tap
+        await conversation.open_survey(query.message, context, member, consent.survey_id)
+    else:
+        await conversation.send_survey_list(query.message, context, member)
+
+
+async def _decline(
+    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, consent: Consent
+) -> None:
+    """No thanks, or Withdraw: a withdrawal for a member who had agreed; someone who never
+    agreed (or whose data was deleted since) leaves no record at all. Telegram delivers a
+    chat's updates in order, so a refusal delivered again never comes after a later agreement:
+    a member who agreed and then taps No thanks, on any notice, means it."""
+    await _answer(query)
+    outcome = await app_privacy.withdraw(
+        services(context),
+        query.from_user.id,
+        consent.version,
+        query_id=query.id,
+        notice_message_id=query.message.message_id,
+    )
+    if outcome is not Withdrawal.HANDLED_BEFORE:
+        reply = privacy.withdrawal_reply(outcome, not_a_member=render.DECLINED)
+        await ignore_harmless(query.edit_message_text(reply))
+
+
+async def _question_button(
+    query: CallbackQuery,
+    context: ContextTypes.DEFAULT_TYPE,
+    pressed: AnswerOption | ToggleOption | QuestionMove,
+) -> None:
+    """A button under a question: it acts only on the active survey's question as drawn."""
+    service = services(context)
+    member, response = await answering.member_and_place(service, query.from_user.id)
+    if member is None or not member.agreed:
+        await _answer(query, render.NEEDS_CONSENT, alert=True)
+        return
+    if (
+        response is None
+        or response.id != pressed.response_id
+        or not answering.takes_answers(service, response)
+    ):
+        await _answer(query, render.STALE_BUTTON)
+        return
+    place = await answering.place_of(service, response)
+    if response.step != pressed.step:
+        # A button drawn before the last move. If Telegram is delivering again a tap whose
+        # reply was lost (a crash after the commit), the member has not seen where they are.
+        await _answer(query, render.STALE_BUTTON)
+        await conversation.send_question(query.message, place)
+        return
+    question = place.survey.question(response.current_question)
+    match pressed:
+        case AnswerOption(option=option):
+            await _accept(query, context, place, engine.button_answer(question, option))
+        case ToggleOption(option=option, chosen=chosen):
+            verdict = engine.toggle(question, response.pending_choices, option, chosen)
+            await _toggle(query, context, place, verdict)
+        case QuestionMove(move=Move.DONE):
+            verdict = engine.finish_multi(question, response.pending_choices)
+            await _accept(query, context, place, verdict)
+        case QuestionMove(move=Move.SKIP):
+            await _accept(query, context, place, engine.skip(question))
+        case QuestionMove(move=Move.BACK):
+            await _answer(query)
+            await conversation.go_back(query.message, context, member, place, by_button=True)
+
+
+async def _accept(
+    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, place: Place, verdict: Verdict
+) -> None:
+    if isinstance(verdict, Rejected):
+        await _answer(query, render.problem_text(verdict))
+        return
+    response, survey = place.response, place.survey
+    question = survey.question(response.current_question)
+    progress = engine.progress(survey, response.answers, question.id)
+    saved = await answering.take_answer(services(context), place, verdict, step=response.step)
+    if saved is None:
+        await _answer(query, render.STALE_BUTTON)
+        return
+    await _answer(query)
+    await ignore_harmless(
+        query.edit_message_text(render.answered_text(survey, question, progress, verdict.value))
+    )
+    await conversation.after_answer(query.message, context, Place(saved, survey))
+
+
+async def _toggle(
+    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, place: Place, verdict: Verdict
+) -> None:
+    if isinstance(verdict, Rejected):
+        await _answer(query, render.problem_text(verdict))
+        return
+    chosen = verdict.value if isinstance(verdict.value, list) else []
+    if not await answering.tick(services(context), place, place.response.step, chosen):
+        await _answer(query, render.STALE_BUTTON)
+        return
+    await _answer(query)
+    await ignore_harmless(query.edit_message_reply_markup(conversation.keyboard(place, chosen)))
+
+
+async def _answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
+    """Answer a callback query; one that is too old to answer no longer matters."""
+    await ignore_harmless(query.answer(text, show_alert=alert))
+
+
+async def _agreed_member(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> Member | None:
+    """The member behind a button, if they agreed; otherwise answer the query and stop."""
+    member = await answering.agreed_member(services(context), query.from_user.id)
+    if member is None:
+        await _answer(query, render.NEEDS_CONSENT, alert=True)
+    return member

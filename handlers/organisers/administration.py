@@ -1,0 +1,59 @@
+"""Administrators' commands in private: /audit (who released which results where) and
+/export (a survey's responses as a CSV file, streamed)."""
+
+from __future__ import annotations
+
+import tempfile
+
+from telegram import InputFile, Update
+from telegram.ext import ContextTypes
+
+from app import export, reports
+from handlers import organiser_render as text
+from handlers.context import services
+from handlers.organisers.access import admins_only, in_private
+from handlers.replies import send_long
+from storage import audit
+
+# An export is written to a temporary file, in memory up to this size and on disk beyond, so
+# that its memory stays constant whatever the number of responses.
+EXPORT_IN_MEMORY = 1 << 20
+
+
+@in_private(text.ADMINS_ONLY)
+@admins_only
+async def audit_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/audit: the newest entries of the audit log."""
+    entries = await audit.recent(services(context).db)
+    await send_long(update.effective_message, text.audit_text(entries))
+
+
+@in_private(text.EXPORT_IN_PRIVATE)
+@admins_only
+async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/export SURVEY: the responses as a CSV file."""
+    message, service = update.effective_message, services(context)
+    args = context.args or []
+    survey = reports.find_survey(service, args[0]) if len(args) == 1 else None
+    if survey is None:
+        await message.reply_text(text.EXPORT_USAGE)
+        return
+    await reports.record_release(
+        service,
+        "export",
+        actor=update.effective_user.id,
+        chat_id=message.chat.id,
+        survey_id=survey.id,
+        scope="all",
+    )
+    with tempfile.SpooledTemporaryFile(EXPORT_IN_MEMORY, mode="w+b") as spooled:
+        rows = await export.write_export_bytes(service.db, survey, service.secret_key, spooled)
+        spooled.seek(0)
+        stamp = service.clock().strftime("%Y%m%d-%H%M")
+        # Not read into memory first: the upload streams from the file.
+        document = InputFile(spooled, filename=f"{survey.id}-{stamp}.csv", read_file_handle=False)
+        await message.reply_document(
+            document,
+            caption=f"{rows:,} responses",
+            parse_mode=None,
+        )
