@@ -17,6 +17,7 @@ WORKDIR /app
 # bundled surveys and the default privacy notice).
 COPY pyproject.toml README.md LICENSE ./
 COPY bot.py ./
+COPY app/ app/
 COPY handlers/ handlers/
 COPY storage/ storage/
 COPY surveys/ surveys/

@@ -21,7 +21,6 @@ import os
 import re
 import secrets
 import signal
-import sqlite3
 import sys
 import textwrap
 import time
@@ -59,7 +58,7 @@ from telegram.ext import (
 from telegram.helpers import create_deep_linked_url
 from telegram.request import BaseRequest, HTTPXRequest
 
-from app import export
+from app import export, reports
 from app import privacy as privacy_cases
 from app.notice import Notice, load_notice
 from app.services import Catalogue, Clock, Services, utc_now
@@ -71,8 +70,10 @@ from handlers.ordering import ChatOrderedUpdateProcessor
 from handlers.organisers import administration, digests, registration
 from handlers.organisers import reports as organiser_reports
 from handlers.rate_limits import ChatPausingRateLimiter
-from storage import reports
-from storage.db import Database, UnusableDatabase, backup, check_database, open_database
+from storage.errors import Busy, StorageError, UnusableDatabase
+from storage.protocol import Store
+from storage.sqlite.db import backup, check_database
+from storage.sqlite.store import open_store
 from surveys.loader import (
     MAX_FILE_BYTES,
     SURVEY_SUFFIXES,
@@ -340,11 +341,11 @@ async def _started(
     clock: Clock,
 ) -> None:
     """Open the database, record survey versions, schedule the jobs, set the command menu."""
-    db = await open_database(settings.database)
+    store = await open_store(settings.database)
     catalogue = Catalogue()
-    await catalogue.register(db, loaded, clock())
+    await catalogue.register(store, loaded, clock())
     services = Services(
-        db=db,
+        store=store,
         catalogue=catalogue,
         timezone=ZoneInfo(settings.timezone),
         notice=notice,
@@ -356,7 +357,9 @@ async def _started(
         rebuild_interval=dt.timedelta(minutes=settings.rebuild_interval_minutes),
     )
     application.bot_data[SERVICES_KEY] = services
-    await _recount_if_needed(db, catalogue)
+    recounted = await reports.recount_if_needed(store, catalogue)
+    if recounted is not None:
+        log.info("report totals rebuilt from %d completed responses", recounted)
     scheduled = await digests.restore(application, services)
     application.job_queue.run_daily(
         privacy.apply_retention,
@@ -393,14 +396,6 @@ def _log_how_to_reach(application: Application, services: Services) -> None:
         )
 
 
-async def _recount_if_needed(db: Database, catalogue: Catalogue) -> None:
-    """Count responses completed before the report totals existed (once, after upgrading)."""
-    if not await reports.totals_stale(db):
-        return
-    completed = await reports.rebuild_totals(db, await catalogue.tally_counter(db))
-    log.info("report totals rebuilt from %d completed responses", completed)
-
-
 def secret_key(settings: Settings) -> bytes:
     """The key of respondents' pseudonyms: DOORSTEP_SECRET_KEY, or one generated at first start
     and kept beside the database, readable by its owner only (an in-memory database gets a key
@@ -435,7 +430,7 @@ async def _stopped(application: Application) -> None:
     """Close the database after the last update."""
     services: Services | None = application.bot_data.get(SERVICES_KEY)
     if services is not None:
-        await services.db.close()
+        await services.store.close()
 
 
 # --- command line ------------------------------------------------------------------------------
@@ -650,19 +645,19 @@ def offline_settings() -> tuple[OfflineSettings, bytes] | None:
 
 
 @asynccontextmanager
-async def existing_database(path: Path) -> AsyncIterator[Database | None]:
+async def existing_database(path: Path) -> AsyncIterator[Store | None]:
     """The bot's database, opened without ever creating one: None (after saying why in one
     line) when the path is not a usable Doorstep database."""
     try:
-        db = await open_database(path, create=False)
+        store = await open_store(path, create=False)
     except UnusableDatabase as error:
         print(error, file=sys.stderr)
         yield None
         return
     try:
-        yield db
+        yield store
     finally:
-        await db.close()
+        await store.close()
 
 
 async def export_command(survey_id: str, out: Path) -> int:
@@ -671,15 +666,15 @@ async def export_command(survey_id: str, out: Path) -> int:
     if offline is None:
         return EXIT_BAD_SETTINGS
     settings, key = offline
-    async with existing_database(settings.database) as db:
-        if db is None:
+    async with existing_database(settings.database) as store:
+        if store is None:
             return EXIT_BAD_SETTINGS
-        survey = await _survey_to_export(db, survey_id, settings.surveys)
+        survey = await _survey_to_export(store, survey_id, settings.surveys)
         if survey is None:
             print(f"no survey {survey_id!r} in {settings.surveys} or the database", file=sys.stderr)
             return EXIT_INVALID_SURVEYS
         if str(out) == "-":
-            rows = await export.write_export(db, survey, key, sys.stdout)
+            rows = await export.write_export(store, survey, key, sys.stdout)
             print(f"{rows} responses written to standard output", file=sys.stderr)
             return 0
         try:
@@ -688,16 +683,16 @@ async def export_command(survey_id: str, out: Path) -> int:
             print(_cannot_create(out, error), file=sys.stderr)
             return EXIT_BAD_SETTINGS
         with stream:
-            rows = await export.write_export(db, survey, key, stream)
+            rows = await export.write_export(store, survey, key, stream)
     print(f"{rows} responses written to {out}")
     return 0
 
 
-async def _survey_to_export(db: Database, survey_id: str, surveys: Path) -> Survey | None:
+async def _survey_to_export(store: Store, survey_id: str, surveys: Path) -> Survey | None:
     """The survey as its file has it now or, once the file is gone, by its newest stored
     version."""
     in_files = {survey.id: survey for survey in read_surveys(surveys).surveys}
-    return in_files.get(survey_id) or await Catalogue().newest_stored(db, survey_id)
+    return in_files.get(survey_id) or await Catalogue().newest_stored(store, survey_id)
 
 
 def _new_private_file(path: Path) -> TextIO:
@@ -725,18 +720,18 @@ async def forget_member_command(telegram_id: int) -> int:
     if offline is None:
         return EXIT_BAD_SETTINGS
     settings, key = offline
-    async with existing_database(settings.database) as db:
-        if db is None:
+    async with existing_database(settings.database) as store:
+        if store is None:
             return EXIT_BAD_SETTINGS
         forgotten = await privacy_cases.forget(
-            db,
+            store,
             Catalogue(),  # the versions the member's responses were given to are in the database
             key,
             telegram_id,
             utc_now(),
             requested="by the operator",
         )
-        cleaned = forgotten is not None and await _clean_up_beside_the_bot(db)
+        cleaned = forgotten is not None and await _clean_up_beside_the_bot(store)
     if forgotten is None:
         print(f"no member with Telegram id {telegram_id}: nothing is held", file=sys.stderr)
         return EXIT_NOT_FOUND
@@ -747,12 +742,12 @@ async def forget_member_command(telegram_id: int) -> int:
     return 0
 
 
-async def _clean_up_beside_the_bot(db: Database) -> bool:
+async def _clean_up_beside_the_bot(store: Store) -> bool:
     """Rebuild the file and truncate the log now, unless the running bot is using it (then its
     daily job does, as the deletion marked the file for it)."""
     try:
-        return await privacy_cases.clean_up(db, utc_now())
-    except sqlite3.OperationalError:  # "database is locked": the bot was writing
+        return await privacy_cases.clean_up(store, utc_now())
+    except Busy:  # the bot was writing
         return False
 
 
@@ -786,7 +781,7 @@ def run_command() -> int:
         return EXIT_BAD_SETTINGS
     try:
         asyncio.run(serve(application, retry_delays()))
-    except (TelegramError, OSError, sqlite3.Error) as error:
+    except (TelegramError, OSError, StorageError) as error:
         print(redact(startup_problem(error, settings), token), file=sys.stderr)
         return EXIT_BAD_SETTINGS
     return 0

@@ -13,9 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from app.services import Services
-from storage import handled, members, responses
-from storage.members import Member
-from storage.responses import Response
+from storage.model import Member, Replaced, Response
 from surveys import engine, tally
 from surveys.engine import Accepted, AnswerValue
 from surveys.model import Survey
@@ -62,14 +60,14 @@ async def agree(
 ) -> Member | None:
     """Record a member's agreement to the notice `notice_version` (`update`: the tap, as
     `members.record_consent` takes it); None when the tap was handled before."""
-    return await members.record_consent(
-        service.db, telegram_id, True, notice_version, service.clock(), **update
+    return await service.store.members.record_consent(
+        telegram_id, True, notice_version, service.clock(), **update
     )
 
 
 async def agreed_member(service: Services, telegram_id: int) -> Member | None:
     """The member, if they agreed to the notice (else None)."""
-    member = await members.find_member(service.db, telegram_id)
+    member = await service.store.members.find_member(telegram_id)
     return member if member is not None and member.agreed else None
 
 
@@ -77,7 +75,7 @@ async def member_and_place(
     service: Services, telegram_id: int
 ) -> tuple[Member | None, Response | None]:
     """The member (if any) and their active response (if any)."""
-    return await members.find_member_and_active_response(service.db, telegram_id)
+    return await service.store.members.find_member_and_active_response(telegram_id)
 
 
 def takes_answers(service: Services, response: Response) -> bool:
@@ -87,7 +85,7 @@ def takes_answers(service: Services, response: Response) -> bool:
 
 async def place_of(service: Services, response: Response) -> Place:
     """A response with the survey version it answers."""
-    return Place(response, await service.catalogue.version(service.db, response.version_id))
+    return Place(response, await service.catalogue.version(service.store, response.version_id))
 
 
 async def current_place(service: Services, telegram_id: int) -> Place | None:
@@ -101,7 +99,7 @@ async def current_place(service: Services, telegram_id: int) -> Place | None:
 async def claim(service: Services, member: Member, message_id: int | None) -> None:
     """Mark a message that changes nothing else as handled (a button needs no mark)."""
     if message_id is not None:
-        await handled.claim_message_alone(service.db, member.id, message_id)
+        await service.store.handled.claim_message_alone(member.id, message_id)
 
 
 async def open_survey(
@@ -120,10 +118,9 @@ async def open_survey(
     if not service.catalogue.is_open(survey_id, service.today()):
         await claim(service, member, message_id)
         return NotOpen()
-    existing = await responses.open_response(service.db, member.id, survey_id)
+    existing = await service.store.responses.open_response(member.id, survey_id)
     if existing is not None:
-        made_active = await members.set_active_response(
-            service.db,
+        made_active = await service.store.members.set_active_response(
             member.id,
             existing.id,
             service.clock(),
@@ -134,14 +131,13 @@ async def open_survey(
             return HandledBefore()
         return Opened(await place_of(service, existing), resumed=True)
     survey, version_id = service.catalogue.current[survey_id]
-    if not survey.repeatable and survey_id in await responses.completed_surveys(
-        service.db, member.id
+    if not survey.repeatable and survey_id in await service.store.responses.completed_surveys(
+        member.id
     ):
         await claim(service, member, message_id)
         return AlreadyTaken(survey)
     first = engine.current_question(survey, {})
-    response = await responses.start_response(
-        service.db,
+    response = await service.store.responses.start_response(
         member.id,
         survey_id,
         version_id,
@@ -179,8 +175,7 @@ async def take_answer(
             "counted": tally.keys(survey, final),
             "replaced": await _replaced(service, response) if survey.repeatable else None,
         }
-    return await responses.record_answer(
-        service.db,
+    return await service.store.responses.record_answer(
         response,
         outcome.value,
         next_question=outcome.next_question.id if outcome.next_question else None,
@@ -192,16 +187,18 @@ async def take_answer(
     )
 
 
-async def _replaced(service: Services, response: Response) -> responses.Replaced | None:
+async def _replaced(service: Services, response: Response) -> Replaced | None:
     """The member's earlier completion of a repeatable survey, which a new one replaces in the
     totals, with the keys it was counted under (from the version it was given to)."""
-    earlier = await responses.counted_completion(service.db, response.member_id, response.survey_id)
+    earlier = await service.store.responses.counted_completion(
+        response.member_id, response.survey_id
+    )
     if earlier is None:
         return None
     given, completed_at = earlier
-    version = await service.catalogue.version(service.db, given.version_id)
+    version = await service.catalogue.version(service.store, given.version_id)
     answers = {key: value for key, value in given.answers.items() if value is not None}
-    return responses.Replaced(
+    return Replaced(
         given.id,
         tally.area_of(version, answers),
         tally.keys(version, answers),
@@ -211,8 +208,8 @@ async def _replaced(service: Services, response: Response) -> responses.Replaced
 
 async def tick(service: Services, place: Place, step: int, chosen: list[str]) -> bool:
     """Keep the options ticked so far on a multi question drawn at `step`; False if stale."""
-    return await responses.set_pending_choices(
-        service.db, place.response, step, chosen, service.clock()
+    return await service.store.responses.set_pending_choices(
+        place.response, step, chosen, service.clock()
     )
 
 
@@ -240,8 +237,7 @@ async def go_back(
         await claim(service, member, message_id)
         return FirstQuestion()
     earlier: AnswerValue | None = response.answers.get(previous.id)
-    moved = await responses.move_back(
-        service.db,
+    moved = await service.store.responses.move_back(
         response,
         previous.id,
         pending_choices=earlier if isinstance(earlier, list) else [],
@@ -257,8 +253,8 @@ async def open_surveys_for(
 ) -> tuple[list[Survey], set[str], set[str]]:
     """The surveys open today, with those the member left unfinished and those completed."""
     open_now = service.catalogue.open_surveys(service.today())
-    unfinished = set(await responses.unfinished_surveys(service.db, member.id))
-    done = await responses.completed_surveys(service.db, member.id)
+    unfinished = set(await service.store.responses.unfinished_surveys(member.id))
+    done = await service.store.responses.completed_surveys(member.id)
     return open_now, unfinished, done
 
 
@@ -266,7 +262,7 @@ async def unfinished_open(service: Services, member: Member) -> list[Survey]:
     """The open surveys the member started and did not finish, to offer in the welcome."""
     return [
         survey
-        for survey_id in await responses.unfinished_surveys(service.db, member.id)
+        for survey_id in await service.store.responses.unfinished_surveys(member.id)
         if (survey := service.catalogue.current_survey(survey_id)) is not None
         and survey.is_open(service.today())
     ]
@@ -274,7 +270,7 @@ async def unfinished_open(service: Services, member: Member) -> list[Survey]:
 
 async def pause(service: Services, member: Member, message_id: int) -> bool:
     """/cancel: no survey active (its answers kept, to resume later); whether one was."""
-    await members.set_active_response(
-        service.db, member.id, None, service.clock(), message_id=message_id
+    await service.store.members.set_active_response(
+        member.id, None, service.clock(), message_id=message_id
     )
     return member.active_response_id is not None

@@ -10,13 +10,12 @@ import csv
 import io
 from typing import BinaryIO, TextIO
 
-from storage.db import Database
-from storage.export import exported_responses
+from storage.protocol import Store
 from surveys.export import header, pseudonym, row
 from surveys.model import Survey
 
 
-async def write_export(db: Database, survey: Survey, key: bytes, stream: TextIO) -> int:
+async def write_export(store: Store, survey: Survey, key: bytes, stream: TextIO) -> int:
     """Write the header and one row per response of `survey` to `stream`; return the rows.
 
     `stream` is text: open a file with encoding="utf-8" and newline="" (the csv module writes
@@ -26,17 +25,17 @@ async def write_export(db: Database, survey: Survey, key: bytes, stream: TextIO)
     writer = csv.writer(stream)
     writer.writerow(header(survey))
     written = 0
-    async for response in exported_responses(db, survey.id):
+    async for response in store.export.exported_responses(survey.id):
         writer.writerow(row(survey, pseudonym(key, response.member_id), response))
         written += 1
     return written
 
 
-async def write_export_bytes(db: Database, survey: Survey, key: bytes, binary: BinaryIO) -> int:
+async def write_export_bytes(store: Store, survey: Survey, key: bytes, binary: BinaryIO) -> int:
     """`write_export` to a binary stream, as UTF-8 (the stream stays open)."""
     stream = io.TextIOWrapper(binary, encoding="utf-8", newline="")
     try:
-        return await write_export(db, survey, key, stream)
+        return await write_export(store, survey, key, stream)
     finally:
         stream.flush()
         stream.detach()

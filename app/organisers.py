@@ -12,8 +12,7 @@ from collections.abc import AsyncIterator
 
 from app.reports import Scope, in_scope, record_release, report_for
 from app.services import Services
-from storage import organisers, reports
-from storage.organisers import Digest, OrganiserChat
+from storage.model import Digest, OrganiserChat
 from surveys import report
 from surveys.model import Survey
 from surveys.summary import SurveyReport
@@ -29,8 +28,8 @@ async def register(
     actor: int | None,
 ) -> OrganiserChat:
     """Make a group or channel an organiser chat (again: it keeps its digest)."""
-    registered = await organisers.register_chat(
-        service.db, chat_id, kind, title, area, service.clock()
+    registered = await service.store.organisers.register_chat(
+        chat_id, kind, title, area, service.clock()
     )
     action = "register" if kind == "group" else "register channel"
     await record_release(
@@ -41,7 +40,7 @@ async def register(
 
 async def unregister(service: Services, chat_id: int, *, actor: int | None) -> bool:
     """Stop reports and digests in a chat; False if it was not registered."""
-    removed = await organisers.unregister_chat(service.db, chat_id)
+    removed = await service.store.organisers.unregister_chat(chat_id)
     if removed:
         await record_release(
             service, "unregister", actor=actor, chat_id=chat_id, survey_id=None, scope=None
@@ -51,28 +50,28 @@ async def unregister(service: Services, chat_id: int, *, actor: int | None) -> b
 
 async def find(service: Services, chat_id: int) -> OrganiserChat | None:
     """A registered organiser chat (active or not)."""
-    return await organisers.find_chat(service.db, chat_id)
+    return await service.store.organisers.find_chat(chat_id)
 
 
 async def chat_gone(service: Services, chat_id: int) -> bool:
     """The bot was removed from a chat, or it no longer exists: no more posts there. False if
     it was no active organiser chat."""
-    return await organisers.deactivate_chat(service.db, chat_id)
+    return await service.store.organisers.deactivate_chat(chat_id)
 
 
 async def chat_moved(service: Services, old_chat_id: int, new_chat_id: int) -> OrganiserChat | None:
     """A group became a supergroup, with a new id: its registration moves with it."""
-    return await organisers.move_chat(service.db, old_chat_id, new_chat_id)
+    return await service.store.organisers.move_chat(old_chat_id, new_chat_id)
 
 
 async def set_digest(service: Services, chat_id: int, digest: Digest | None) -> None:
     """A chat's digest schedule (None: off)."""
-    await organisers.set_digest(service.db, chat_id, digest)
+    await service.store.organisers.set_digest(chat_id, digest)
 
 
 async def digest_chats(service: Services) -> list[OrganiserChat]:
     """The active chats with a digest, to schedule at start."""
-    return [chat for chat in await organisers.active_chats(service.db) if chat.digest]
+    return [chat for chat in await service.store.organisers.active_chats() if chat.digest]
 
 
 async def digest_reports(service: Services, chat: OrganiserChat) -> AsyncIterator[SurveyReport]:
@@ -99,12 +98,12 @@ async def milestone_reached(service: Services, survey: Survey) -> tuple[int, lis
     """After a response is completed: a newly reached milestone (claimed once, whoever asks)
     and the organiser chats to tell, those that see every response (an area chat's count is
     its own); None when there is none to announce."""
-    reached = report.milestone(await reports.completed_overall(service.db, survey.id))
-    if reached is None or not await organisers.claim_milestone(
-        service.db, survey.id, reached, service.clock()
+    reached = report.milestone(await service.store.reports.completed_overall(survey.id))
+    if reached is None or not await service.store.organisers.claim_milestone(
+        survey.id, reached, service.clock()
     ):
         return None
-    chats = await organisers.active_chats(service.db)
+    chats = await service.store.organisers.active_chats()
     return reached, [chat.chat_id for chat in chats if chat.area is None]
 
 

@@ -14,9 +14,8 @@ import logging
 from dataclasses import dataclass
 
 from app.services import Catalogue, Services
-from storage import audit, handled, members, privacy
-from storage.db import Database
-from storage.privacy import Forgotten, HeldData
+from storage.model import ConsentRecord, Forgotten, HeldData
+from storage.protocol import Store
 from surveys import retention
 from surveys.export import pseudonym
 from surveys.model import Survey
@@ -50,15 +49,20 @@ async def withdraw(
     """Withdraw a member's consent, by /withdraw or a button (`update`: its message or tap, as
     `members.record_consent` takes them). Nothing is recorded for someone who is not a member
     or has withdrawn already."""
-    member = await members.find_member(service.db, telegram_id)
+    member = await service.store.members.find_member(telegram_id)
     if member is None:
         return Withdrawal.NOT_A_MEMBER
     if not member.agreed:
         return Withdrawal.NOT_AGREED
-    recorded = await members.record_consent(
-        service.db, telegram_id, False, notice_version, service.clock(), **update
+    recorded = await service.store.members.record_consent(
+        telegram_id, False, notice_version, service.clock(), **update
     )
     return Withdrawal.HANDLED_BEFORE if recorded is None else Withdrawal.WITHDRAWN
+
+
+async def consent_of(service: Services, telegram_id: int) -> ConsentRecord | None:
+    """The member's current decision on the privacy notice (None: they never decided)."""
+    return await service.store.members.latest_consent(telegram_id)
 
 
 @dataclass(frozen=True)
@@ -73,11 +77,11 @@ class Held:
 
 async def held_about(service: Services, telegram_id: int) -> Held | None:
     """What /mydata shows; None when nothing is held."""
-    held = await privacy.held_data(service.db, telegram_id)
+    held = await service.store.privacy.held_data(telegram_id)
     if held is None:
         return None
     surveys = {
-        version_id: await service.catalogue.version(service.db, version_id)
+        version_id: await service.catalogue.version(service.store, version_id)
         for version_id in {response.version_id for response in held.responses}
     }
     return Held(held, surveys, pseudonym(service.secret_key, held.member_id))
@@ -85,11 +89,11 @@ async def held_about(service: Services, telegram_id: int) -> Held | None:
 
 async def anything_held(service: Services, telegram_id: int) -> bool:
     """Whether /forget would delete anything."""
-    return await privacy.anything_held(service.db, telegram_id)
+    return await service.store.privacy.anything_held(telegram_id)
 
 
 async def forget(
-    db: Database,
+    store: Store,
     catalogue: Catalogue,
     key: bytes,
     telegram_id: int,
@@ -106,8 +110,8 @@ async def forget(
         code = pseudonym(key, member_id) or "none"
         return f"{requested}: respondent {code}; responses deleted: {responses}"
 
-    count = await catalogue.tally_counter(db)
-    forgotten = await privacy.forget_member(db, telegram_id, count, now, describe)
+    count = await catalogue.tally_counter(store)
+    forgotten = await store.privacy.forget_member(telegram_id, count, now, describe)
     if forgotten is not None:
         log.info("a member's data was deleted %s", requested)
     return forgotten
@@ -116,7 +120,7 @@ async def forget(
 async def forget_member(service: Services, telegram_id: int) -> Forgotten | None:
     """/forget, confirmed by the member: `forget` with the service's key and clock."""
     return await forget(
-        service.db, service.catalogue, service.secret_key, telegram_id, service.clock()
+        service.store, service.catalogue, service.secret_key, telegram_id, service.clock()
     )
 
 
@@ -126,7 +130,7 @@ async def next_clean_up(service: Services, *, checkpointed: bool) -> dt.timedelt
     if not checkpointed:
         log.warning("another reader kept the database log from being truncated; retrying")
         return CLEAN_UP_RETRY
-    state = await privacy.compaction(service.db)
+    state = await service.store.privacy.compaction()
     if not state.due:
         return None
     allowed_from = state.allowed_from(service.rebuild_interval)
@@ -135,17 +139,17 @@ async def next_clean_up(service: Services, *, checkpointed: bool) -> dt.timedelt
 
 
 async def clean_up(
-    db: Database, now: dt.datetime, rebuild_interval: dt.timedelta = dt.timedelta(0)
+    store: Store, now: dt.datetime, rebuild_interval: dt.timedelta = dt.timedelta(0)
 ) -> bool:
     """Leave no trace of deleted rows: rebuild the file if a deletion marked it (SQLite can
     leave fragments in reorganised pages) and it was last rebuilt at least `rebuild_interval`
     before `now`, then truncate the log. False while another reader keeps the log from being
     truncated."""
     try:
-        if await privacy.compact_if_due(db, now, rebuild_interval):
+        if await store.privacy.compact_if_due(now, rebuild_interval):
             log.info("database rebuilt after deletions")
     finally:
-        checkpointed = await db.checkpoint()
+        checkpointed = await store.checkpoint()
     return checkpointed
 
 
@@ -159,20 +163,19 @@ async def retain(service: Services) -> bool:
     kept = dt.timedelta(days=service.retention_days)
     due = [
         survey_id
-        for survey_id, last in (await privacy.linked_surveys(service.db)).items()
+        for survey_id, last in (await service.store.privacy.linked_surveys()).items()
         if retention.unlink_due(
             retention.closed_on(service.catalogue.current_survey(survey_id), last.date()),
             today,
             service.retention_days,
         )
     ]
-    unlinked = await privacy.unlink_responses(service.db, due) if due else 0
-    deleted = await privacy.delete_inactive_members(service.db, now - kept)
-    pruned = await audit.prune(service.db, now - kept)
-    await handled.prune_taps(service.db, now - HANDLED_TAPS_KEPT)
+    unlinked = await service.store.privacy.unlink_responses(due) if due else 0
+    deleted = await service.store.privacy.delete_inactive_members(now - kept)
+    pruned = await service.store.audit.prune(now - kept)
+    await service.store.handled.prune_taps(now - HANDLED_TAPS_KEPT)
     if unlinked or deleted:
-        await audit.record(
-            service.db,
+        await service.store.audit.record(
             "retention",
             now,
             scope=f"responses unlinked: {unlinked}; inactive members deleted: {deleted}",
@@ -183,4 +186,4 @@ async def retain(service: Services) -> bool:
         deleted,
         pruned,
     )
-    return await clean_up(service.db, now)
+    return await clean_up(service.store, now)

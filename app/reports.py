@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from app.services import Services
-from storage import audit, organisers, reports
+from app.services import Catalogue, Services
+from storage.model import AuditEntry
+from storage.protocol import Store
 from surveys import summary
 from surveys.model import Question, Survey
 from surveys.summary import Breakdown, Figure, SurveyReport
@@ -43,7 +44,7 @@ async def scope_of(
     administrator's private chat sees everything, an active organiser chat its area."""
     if private:
         return EVERYTHING if service.is_admin(user_id) else None
-    registered = await organisers.find_chat(service.db, chat_id)
+    registered = await service.store.organisers.find_chat(chat_id)
     return Scope(registered.area) if registered is not None and registered.active else None
 
 
@@ -64,8 +65,8 @@ def find_survey(service: Services, survey_id: str, scope: Scope = EVERYTHING) ->
 async def report_for(service: Services, survey: Survey, area: str | None) -> SurveyReport:
     """A survey's report in a scope, suppressed for groups of `min_group_size`."""
     since = service.clock().date() - dt.timedelta(days=RECENT_DAYS - 1)
-    activity = await reports.activity(service.db, survey.id, since)
-    by_area = await reports.tallies_by_area(service.db, survey.id)
+    activity = await service.store.reports.activity(survey.id, since)
+    by_area = await service.store.reports.tallies_by_area(survey.id)
     return summary.survey_report(survey, by_area, activity, service.min_group_size, area)
 
 
@@ -74,7 +75,7 @@ async def survey_counts(service: Services, scope: Scope) -> list[tuple[Survey, F
     counts = []
     for survey, _ in service.catalogue.current.values():
         if in_scope(survey, scope):
-            by_area = await reports.tallies_by_area(service.db, survey.id)
+            by_area = await service.store.reports.tallies_by_area(survey.id)
             completed = summary.scope_completed(survey, by_area, service.min_group_size, scope.area)
             counts.append((survey, completed))
     return counts
@@ -93,9 +94,9 @@ def may_break_down(survey: Survey, by: Question, scope: Scope) -> bool:
 
 async def breakdown_for(service: Services, survey: Survey, by: Question, scope: Scope) -> Breakdown:
     """A survey's answers broken down by `by`, in a scope `may_break_down` allows."""
-    by_area = await reports.tallies_by_area(service.db, survey.id)
+    by_area = await service.store.reports.tallies_by_area(survey.id)
     by_answers = {  # each split's tables are checked with the earlier splits' too
-        question.id: await reports.tallies_by_area_and_answer(service.db, survey.id, question.id)
+        question.id: await service.store.reports.tallies_by_area_and_answer(survey.id, question.id)
         for question in breakdown_questions(survey)
         if question is not area_question(survey)
     }
@@ -112,8 +113,7 @@ async def record_release(
     scope: str | None,
 ) -> None:
     """Record who released which results where (never what they showed)."""
-    await audit.record(
-        service.db,
+    await service.store.audit.record(
         action,
         service.clock(),
         actor=actor,
@@ -121,6 +121,19 @@ async def record_release(
         survey_id=survey_id,
         scope=scope,
     )
+
+
+async def recent_releases(service: Services) -> list[AuditEntry]:
+    """The newest entries of the audit log, for /audit."""
+    return await service.store.audit.recent()
+
+
+async def recount_if_needed(store: Store, catalogue: Catalogue) -> int | None:
+    """Count responses completed before the report totals existed (once, after upgrading):
+    how many were counted, or None when the totals were up to date."""
+    if not await store.reports.totals_stale():
+        return None
+    return await store.reports.rebuild_totals(await catalogue.tally_counter(store))
 
 
 def area_options(service: Services) -> list[tuple[str, str]]:

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from app.notice import Notice
-from storage import versions
-from storage.db import Database
-from storage.reports import Counter_
+from storage.model import Counter_
+from storage.protocol import Store
 from surveys import tally
 from surveys.loader import canonical_json, content_hash
 from surveys.model import Survey
@@ -35,40 +34,40 @@ class Catalogue:
     current: dict[str, tuple[Survey, int]] = field(default_factory=dict)
     _by_version: dict[int, Survey] = field(default_factory=dict)
 
-    async def register(self, db: Database, loaded: list[Survey], now: dt.datetime) -> None:
+    async def register(self, store: Store, loaded: list[Survey], now: dt.datetime) -> None:
         """Record each loaded survey's version and make it the one new responses use."""
         for survey in loaded:
-            version_id = await versions.register_version(
-                db, survey.id, content_hash(survey), canonical_json(survey), now
+            version_id = await store.versions.register_version(
+                survey.id, content_hash(survey), canonical_json(survey), now
             )
             self.current[survey.id] = (survey, version_id)
             self._by_version[version_id] = survey
 
-    async def version(self, db: Database, version_id: int) -> Survey:
+    async def version(self, store: Store, version_id: int) -> Survey:
         """The survey as it was in a stored version (cached; versions never change)."""
         if version_id not in self._by_version:
-            definition = await versions.version_definition(db, version_id)
+            definition = await store.versions.version_definition(version_id)
             if definition is None:
                 raise LookupError(f"no survey version {version_id}")
             self._by_version[version_id] = Survey.model_validate_json(definition)
         return self._by_version[version_id]
 
-    async def newest_stored(self, db: Database, survey_id: str) -> Survey | None:
+    async def newest_stored(self, store: Store, survey_id: str) -> Survey | None:
         """A survey by its newest stored version (also once its file is gone)."""
-        version_id = await versions.newest_version_id(db, survey_id)
-        return None if version_id is None else await self.version(db, version_id)
+        version_id = await store.versions.newest_version_id(survey_id)
+        return None if version_id is None else await self.version(store, version_id)
 
-    async def every_version(self, db: Database) -> dict[int, Survey]:
+    async def every_version(self, store: Store) -> dict[int, Survey]:
         """Every stored version, by id (for recounting responses of any version)."""
         return {
-            version_id: await self.version(db, version_id)
-            for version_id in await versions.version_ids(db)
+            version_id: await self.version(store, version_id)
+            for version_id in await store.versions.version_ids()
         }
 
-    async def tally_counter(self, db: Database) -> Counter_:
+    async def tally_counter(self, store: Store) -> Counter_:
         """What a completed response counts in the report totals, from its version and answers
         (for recounting, or for taking a response out)."""
-        surveys = await self.every_version(db)
+        surveys = await self.every_version(store)
 
         def count(version_id: int, answers: dict[str, object]) -> tuple[str, list[tally.Key]]:
             survey = surveys[version_id]
@@ -99,7 +98,7 @@ class Catalogue:
 class Services:
     """Everything a handler needs besides the update."""
 
-    db: Database
+    store: Store
     catalogue: Catalogue
     timezone: ZoneInfo
     notice: Notice  # the privacy notice members agree to

@@ -11,7 +11,7 @@ The database is filled with completed responses to the 20-question survey of
 (`app.privacy.forget`: delete, zero, checkpoint), which marks the file for a rebuild, and
 then the clean-up the bot schedules runs (`app.privacy.clean_up`: VACUUM, then the log
 checkpointed and truncated), once, while two probes run beside it:
-  * a statement probe: `SELECT 1` through `Database.statement()` every 10 ms, as any handler's
+  * a statement probe: `SELECT 1` through `SQLiteStore.statement()` every 10 ms, as any handler's
     read would; its longest wait is how long every member's next step waits;
   * an event-loop probe: `asyncio.sleep(0.005)` in a loop; its longest overshoot is how long
     the event loop itself was blocked (aiosqlite runs SQLite in its own thread).
@@ -32,7 +32,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import privacy
 from app.services import Catalogue
 from bench.summary_scale import (
     NOW,
@@ -43,7 +42,7 @@ from bench.summary_scale import (
     note,
     sizes_argument,
 )
-from storage.db import Database
+from storage.sqlite.store import SQLiteStore
 
 STATEMENT_EVERY = 0.010  # seconds between statement probes
 LOOP_TICK = 0.005  # the event-loop probe's sleep
@@ -60,7 +59,7 @@ class Probe:
         self.longest = max(self.longest, seconds)
 
 
-async def probe_statements(db: Database, probe: Probe, stop: asyncio.Event) -> None:
+async def probe_statements(db: SQLiteStore, probe: Probe, stop: asyncio.Event) -> None:
     """A read every STATEMENT_EVERY: how long it waited and ran."""
     while not stop.is_set():
         began = time.perf_counter()
@@ -78,7 +77,9 @@ async def probe_loop(probe: Probe, stop: asyncio.Event) -> None:
         probe.record(time.perf_counter() - began - LOOP_TICK)
 
 
-async def probed(step: Callable[[], Awaitable[object]], db: Database) -> tuple[float, Probe, Probe]:
+async def probed(
+    step: Callable[[], Awaitable[object]], db: SQLiteStore
+) -> tuple[float, Probe, Probe]:
     """Run `step` with both probes beside it: its seconds, the statement and loop probes."""
     statements, loop, stop = Probe(), Probe(), asyncio.Event()
     probes = [
@@ -112,11 +113,11 @@ class Rebuilt:
     blocked: float  # the longest the event loop was blocked (seconds)
 
 
-async def measure(db: Database, path: Path, catalogue: Catalogue, size: int) -> Rebuilt:
+async def measure(db: SQLiteStore, path: Path, catalogue: Catalogue, size: int) -> Rebuilt:
     """Forget one member, then time the clean-up."""
     telegram_id = 10_000_000 + size // 2  # a member in the middle (see summary_scale.add_members)
     began = time.perf_counter()
-    forgotten = await privacy.forget(db, catalogue, KEY, telegram_id, NOW)
+    forgotten = await db.privacy.forget(catalogue, KEY, telegram_id, NOW)
     forget_seconds = time.perf_counter() - began
     assert forgotten is not None
     assert forgotten.responses == 1
@@ -133,7 +134,7 @@ async def measure(db: Database, path: Path, catalogue: Catalogue, size: int) -> 
 
     db.vacuum = timed_vacuum  # type: ignore[method-assign]
     try:
-        seconds, statements, loop = await probed(lambda: privacy.clean_up(db, NOW), db)
+        seconds, statements, loop = await probed(lambda: db.privacy.clean_up(NOW), db)
     finally:
         db.vacuum = vacuum  # type: ignore[method-assign]
     assert "seconds" in vacuum_timing, "the clean-up did not rebuild the file"

@@ -47,9 +47,8 @@ from app.reports import report_for
 from app.services import Catalogue, Services
 from handlers.organiser_render import report_text
 from handlers.render import split_message
-from storage import reports
-from storage.db import Database, open_database
-from storage.reports import CompletedResponse
+from storage.model import CompletedResponse
+from storage.sqlite.store import SQLiteStore, open_store
 from surveys import tally
 from surveys.model import Survey
 
@@ -231,7 +230,7 @@ def stamps() -> list[tuple[dt.datetime, dt.datetime]]:
 # --- filling -----------------------------------------------------------------------------------
 
 
-async def add_members(db: Database, first: int, stop: int) -> None:
+async def add_members(db: SQLiteStore, first: int, stop: int) -> None:
     """Members first..stop-1 (ids n+1), one executemany: responses need them (foreign key).
 
     Storage has no bulk member API; this is test data, not a path the bot takes.
@@ -277,7 +276,7 @@ def generator() -> tuple[Survey, dict[str, Sampler], list[str], list[tuple]]:
 class Filler:
     """Adds completed responses through the bulk path, one batch generated ahead."""
 
-    def __init__(self, db: Database, survey_id: str, version_id: int, pool: Executor) -> None:
+    def __init__(self, db: SQLiteStore, survey_id: str, version_id: int, pool: Executor) -> None:
         self.db, self.survey_id, self.version_id, self.pool = db, survey_id, version_id, pool
         self.filled = 0
         self.waiting = self.storing = 0.0  # seconds waiting for a batch, and storing them
@@ -302,7 +301,7 @@ class Filler:
                 pending = self.generate(*bounds[index + 1])
             clock = time.perf_counter()
             await add_members(self.db, first, stop)
-            await reports.add_completed(self.db, self.survey_id, batch)
+            await self.db.reports.add_completed(self.survey_id, batch)
             self.storing += time.perf_counter() - clock
             self.filled = stop
             if stop // PROGRESS_EVERY > first // PROGRESS_EVERY or stop == size:
@@ -343,7 +342,7 @@ async def report_seconds(service: Services, survey: Survey, area: str | None, si
     return best
 
 
-async def naive_seconds(db: Database, survey: Survey, size: int) -> tuple[float, int]:
+async def naive_seconds(db: SQLiteStore, survey: Survey, size: int) -> tuple[float, int]:
     """Best of NAIVE_RUNS (or one, when slow) of the naive count; and how many runs."""
     times: list[float] = []
     while len(times) < NAIVE_RUNS and (not times or times[0] < NAIVE_ONCE_AFTER):
@@ -360,7 +359,7 @@ async def naive_seconds(db: Database, survey: Survey, size: int) -> tuple[float,
 @asynccontextmanager
 async def bench_database(
     survey: Survey,
-) -> AsyncIterator[tuple[Database, Path, Catalogue, Filler]]:
+) -> AsyncIterator[tuple[SQLiteStore, Path, Catalogue, Filler]]:
     """A temporary database (and its path) with `survey` registered, and a filler to grow it
     (shared with bench/forget_rebuild.py)."""
     # spawn, not fork: this process already runs the database's worker thread
@@ -370,7 +369,7 @@ async def bench_database(
         ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool,
     ):
         path = Path(folder) / "doorstep.db"
-        db = await open_database(path)
+        db = await open_store(path)
         try:
             catalogue = Catalogue()
             await catalogue.register(db, [survey], NOW)

@@ -28,7 +28,7 @@ from handlers.callbacks import (
 )
 from handlers.context import services
 from handlers.errors import ignore_harmless
-from storage.members import Member
+from storage.model import Member
 from surveys import engine
 from surveys.engine import Rejected, Verdict
 

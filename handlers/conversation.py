@@ -24,8 +24,7 @@ from handlers import callbacks, privacy_render, render
 from handlers.context import services
 from handlers.organisers import milestones
 from handlers.replies import send_long
-from storage.members import Member
-from storage.responses import Response
+from storage.model import Member, Response
 from surveys import engine
 from surveys.engine import Rejected, Verdict
 from surveys.model import BUTTON_TYPES, Question

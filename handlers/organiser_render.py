@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers import callbacks
 from handlers.callbacks import ShowChart, ShowReport
 from handlers.render import shorten
-from storage.audit import AuditEntry
+from storage.model import AuditEntry
 from surveys import report
 from surveys.engine import format_number
 from surveys.model import NumberQuestion, ScaleQuestion, Survey, TextQuestion

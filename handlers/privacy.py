@@ -21,7 +21,6 @@ from handlers.callbacks import Forget
 from handlers.context import services
 from handlers.errors import ignore_harmless
 from handlers.replies import send_long
-from storage import members
 
 CLEAN_UP = "clean-up"  # the job's name: at most one is pending
 
@@ -29,7 +28,7 @@ CLEAN_UP = "clean-up"  # the job's name: at most one is pending
 async def privacy_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/privacy: the notice, the member's choice, and the button that changes it."""
     service = services(context)
-    consent = await members.latest_consent(service.db, update.effective_user.id)
+    consent = await privacy.consent_of(service, update.effective_user.id)
     text, markup = privacy_render.privacy_status(service.notice, consent, service.timezone)
     await send_long(update.effective_message, text, markup)  # an operator's notice can be long
 
@@ -126,5 +125,5 @@ def _clean_up_in(context: ContextTypes.DEFAULT_TYPE, after: dt.timedelta) -> Non
 async def _clean_up_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The scheduled clean-up, then whatever it could not do yet."""
     service = services(context)
-    checkpointed = await privacy.clean_up(service.db, service.clock(), service.rebuild_interval)
+    checkpointed = await privacy.clean_up(service.store, service.clock(), service.rebuild_interval)
     await schedule_clean_up(context, checkpointed=checkpointed)

@@ -16,8 +16,7 @@ from telegram import InlineKeyboardMarkup
 from app.notice import Notice
 from handlers import render
 from handlers.callbacks import Consent, Forget
-from storage.members import ConsentRecord
-from storage.privacy import HeldData, HeldResponse
+from storage.model import ConsentRecord, HeldData, HeldResponse
 from surveys.engine import answer_text
 from surveys.model import Survey
 

@@ -15,7 +15,7 @@ from app import organisers, reports
 from app.reports import Scope
 from handlers import organiser_render as text
 from handlers.context import services
-from storage.organisers import OrganiserChat
+from storage.model import OrganiserChat
 
 _CHAT_NAME = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}|-100[0-9]{5,16}")
 

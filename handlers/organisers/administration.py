@@ -13,7 +13,6 @@ from handlers import organiser_render as text
 from handlers.context import services
 from handlers.organisers.access import admins_only, in_private
 from handlers.replies import send_long
-from storage import audit
 
 # An export is written to a temporary file, in memory up to this size and on disk beyond, so
 # that its memory stays constant whatever the number of responses.
@@ -24,7 +23,7 @@ EXPORT_IN_MEMORY = 1 << 20
 @admins_only
 async def audit_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/audit: the newest entries of the audit log."""
-    entries = await audit.recent(services(context).db)
+    entries = await reports.recent_releases(services(context))
     await send_long(update.effective_message, text.audit_text(entries))
 
 
@@ -47,7 +46,7 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         scope="all",
     )
     with tempfile.SpooledTemporaryFile(EXPORT_IN_MEMORY, mode="w+b") as spooled:
-        rows = await export.write_export_bytes(service.db, survey, service.secret_key, spooled)
+        rows = await export.write_export_bytes(service.store, survey, service.secret_key, spooled)
         spooled.seek(0)
         stamp = service.clock().strftime("%Y%m%d-%H%M")
         # Not read into memory first: the upload streams from the file.

@@ -18,7 +18,7 @@ from handlers import organiser_render as text
 from handlers.context import services
 from handlers.organisers.access import is_admin, named_chat
 from handlers.organisers.posting import send_report
-from storage.organisers import Digest, OrganiserChat
+from storage.model import Digest, OrganiserChat
 
 log = logging.getLogger(__name__)
 

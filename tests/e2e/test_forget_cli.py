@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import bot
-from storage.db import open_database
+from storage.sqlite.store import open_store
 from tests.e2e.test_answering import NORTH
 from tests.support.database_files import reading, stored_bytes, wal_size
 from tests.support.harness import SURVEYS, BotHarness
@@ -19,7 +19,7 @@ STAYING = 555
 
 
 async def rows(database: Path, sql: str) -> list[tuple]:
-    db = await open_database(database)
+    db = await open_store(database)
     try:
         async with db.statement() as connection:
             return list(await connection.execute_fetchall(sql))

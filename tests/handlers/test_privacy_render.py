@@ -21,9 +21,7 @@ from handlers.privacy_render import (
     privacy_status,
     with_question,
 )
-from storage.audit import AuditEntry
-from storage.members import ConsentRecord
-from storage.privacy import HeldData, HeldResponse
+from storage.model import AuditEntry, ConsentRecord, HeldData, HeldResponse
 from surveys.model import Survey
 from tests.app.test_notice import telegram_html_problems
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.db import Database, open_database
+from storage.sqlite.store import SQLiteStore, open_store
 
 
 @pytest.fixture
@@ -16,12 +16,12 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def open_db() -> AsyncIterator[Callable[[Path], Awaitable[Database]]]:
+async def open_db() -> AsyncIterator[Callable[[Path], Awaitable[SQLiteStore]]]:
     """Opens databases and closes every one of them after the test (closing twice is fine)."""
-    opened: list[Database] = []
+    opened: list[SQLiteStore] = []
 
-    async def opener(path: Path) -> Database:
-        database = await open_database(path)
+    async def opener(path: Path) -> SQLiteStore:
+        database = await open_store(path)
         opened.append(database)
         return database
 
@@ -31,6 +31,6 @@ async def open_db() -> AsyncIterator[Callable[[Path], Awaitable[Database]]]:
 
 
 @pytest.fixture
-async def db(open_db, db_path: Path) -> Database:
+async def db(open_db, db_path: Path) -> SQLiteStore:
     """A fresh, migrated database file."""
     return await open_db(db_path)

@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 import bot
-from storage.db import backup, open_database
+from storage.sqlite.db import backup
+from storage.sqlite.store import open_store
 from tests.storage.test_storage import new_member
 
 
 async def test_a_backup_taken_while_the_bot_writes_is_whole_and_private(tmp_path: Path) -> None:
-    db = await open_database(tmp_path / "live.db")
+    db = await open_store(tmp_path / "live.db")
     writing = True
 
     async def keep_writing() -> int:
@@ -47,7 +48,7 @@ async def test_a_backup_taken_while_the_bot_writes_is_whole_and_private(tmp_path
 
 
 async def test_a_backup_never_overwrites_a_file(tmp_path: Path) -> None:
-    await (await open_database(tmp_path / "live.db")).close()
+    await (await open_store(tmp_path / "live.db")).close()
     (tmp_path / "copy.db").write_text("precious")
 
     with pytest.raises(FileExistsError):
@@ -58,7 +59,7 @@ async def test_a_backup_never_overwrites_a_file(tmp_path: Path) -> None:
 async def test_the_backup_command_copies_the_configured_database(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = await open_database(tmp_path / "live.db")
+    db = await open_store(tmp_path / "live.db")
     await new_member(db)
     await db.close()
     monkeypatch.setenv("DOORSTEP_DATABASE", str(tmp_path / "live.db"))

@@ -10,10 +10,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from app.export import write_export
-from storage import responses
-from storage.db import Database, open_database
-from storage.export import ExportedResponse, exported_responses
-from storage.reports import CompletedResponse, add_completed
+from storage.model import CompletedResponse, ExportedResponse
+from storage.sqlite.store import SQLiteStore, open_store
 from surveys.export import header, pseudonym
 from surveys.model import Survey
 from tests.storage.test_storage import LATER, NOW, TELEGRAM_ID, answer, new_member, version
@@ -34,8 +32,8 @@ SURVEY = Survey.model_validate(
 
 
 @pytest.fixture
-async def db() -> AsyncIterator[Database]:
-    database = await open_database(":memory:")
+async def db() -> AsyncIterator[SQLiteStore]:
+    database = await open_store(":memory:")
     yield database
     await database.close()
 
@@ -48,8 +46,8 @@ def completed(
     return CompletedResponse(member_id, version_id, answers, "", (), NOW, at)
 
 
-async def exported(db: Database, survey_id: str = "s", batch: int = 2) -> list[ExportedResponse]:
-    return [response async for response in exported_responses(db, survey_id, batch=batch)]
+async def exported(db: SQLiteStore, survey_id: str = "s", batch: int = 2) -> list[ExportedResponse]:
+    return [response async for response in db.export.exported_responses(survey_id, batch=batch)]
 
 
 @pytest.mark.parametrize("count", [0, 1, 2, 3, 4, 5])
@@ -58,9 +56,9 @@ async def test_every_response_comes_once_in_id_order_across_batches(db, count) -
     version_id = await version(db, "s")
     other_id = await version(db, "other")
     for n in range(count):
-        await add_completed(db, "s", [completed(member.id, version_id, {"n": n})])
+        await db.reports.add_completed("s", [completed(member.id, version_id, {"n": n})])
         # another survey's responses fall between this one's and are left out
-        await add_completed(db, "other", [completed(member.id, other_id, {"n": -1})])
+        await db.reports.add_completed("other", [completed(member.id, other_id, {"n": -1})])
 
     found = await exported(db, batch=2)
 
@@ -73,7 +71,9 @@ async def test_every_response_comes_once_in_id_order_across_batches(db, count) -
 async def test_a_completed_response_keeps_its_stored_timestamps(db) -> None:
     member = await new_member(db)
     version_id = await version(db, "s")
-    await add_completed(db, "s", [completed(member.id, version_id, {"q1": "north"}, minute=5)])
+    await db.reports.add_completed(
+        "s", [completed(member.id, version_id, {"q1": "north"}, minute=5)]
+    )
 
     (found,) = await exported(db)
 
@@ -84,7 +84,7 @@ async def test_a_completed_response_keeps_its_stored_timestamps(db) -> None:
 async def test_in_progress_responses_are_included_with_skipped_answers_as_none(db) -> None:
     member = await new_member(db)
     version_id = await version(db, "s")
-    started = await responses.start_response(db, member.id, "s", version_id, "q1", NOW)
+    started = await db.responses.start_response(member.id, "s", version_id, "q1", NOW)
     await answer(db, started.id, "q1", None, next_question="q2", now=LATER)
     await answer(db, started.id, "q2", ["NHS"], next_question="q3", now=LATER)
 
@@ -104,7 +104,7 @@ async def test_in_progress_responses_are_included_with_skipped_answers_as_none(d
 async def test_a_response_without_answers_has_none(db) -> None:
     member = await new_member(db)
     version_id = await version(db, "s")
-    await responses.start_response(db, member.id, "s", version_id, "q1", NOW)
+    await db.responses.start_response(member.id, "s", version_id, "q1", NOW)
 
     (found,) = await exported(db)
 
@@ -119,8 +119,8 @@ async def test_write_export_writes_a_header_and_a_row_per_response(db) -> None:
     second = await new_member(db, TELEGRAM_ID + 1)
     version_id = await version(db, "s")
     answers = {"q1": "north", "q2": ["Housing"], "q3": "=cmd|' /C calc'!A0"}
-    await add_completed(db, "s", [completed(first.id, version_id, answers, minute=5)])
-    started = await responses.start_response(db, second.id, "s", version_id, "q1", NOW)
+    await db.reports.add_completed("s", [completed(first.id, version_id, answers, minute=5)])
+    started = await db.responses.start_response(second.id, "s", version_id, "q1", NOW)
     await answer(db, started.id, "q1", "south", next_question="q2", now=LATER)
     stream = io.StringIO()
 

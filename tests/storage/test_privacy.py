@@ -18,11 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.services import Catalogue
-from storage import audit, handled, members, privacy, reports, responses
-from storage.db import BUSY_TIMEOUT_MS, Database, migrations, open_database
-from storage.members import ConsentRecord
-from storage.privacy import HeldResponse
-from storage.reports import Counter_
+from storage.model import AnswerValue, Compaction, ConsentRecord, Counter_, Forgotten, HeldResponse
+from storage.sqlite.db import BUSY_TIMEOUT_MS, migrations
+from storage.sqlite.store import SQLiteStore, open_store
 from surveys import tally
 from surveys.loader import canonical_json
 from surveys.model import Survey
@@ -94,7 +92,7 @@ class Setup:
     count: Counter_
 
 
-async def register(db: Database) -> Setup:
+async def register(db: SQLiteStore) -> Setup:
     catalogue = Catalogue()
     await catalogue.register(db, list(SURVEYS.values()), NOW)
     version_ids = {
@@ -103,19 +101,19 @@ async def register(db: Database) -> Setup:
     return Setup(version_ids, await catalogue.tally_counter(db))
 
 
-async def member_id_of(db: Database, telegram_id: int, when: dt.datetime = NOW) -> int:
-    member = await members.find_member(db, telegram_id)
+async def member_id_of(db: SQLiteStore, telegram_id: int, when: dt.datetime = NOW) -> int:
+    member = await db.members.find_member(telegram_id)
     if member is None:
         member = await decide(db, telegram_id, True, "notice-v1", when)
     return member.id
 
 
 async def respond(
-    db: Database,
+    db: SQLiteStore,
     setup: Setup,
     telegram_id: int,
     survey: Survey,
-    answers: Mapping[str, responses.AnswerValue],
+    answers: Mapping[str, AnswerValue],
     *,
     complete: bool = True,
     started_at: dt.datetime = NOW,
@@ -125,8 +123,8 @@ async def respond(
     question), completed (counted in the totals) or left in progress after them."""
     member_id = await member_id_of(db, telegram_id, started_at)
     questions = [question.id for question in survey.questions]
-    response = await responses.start_response(
-        db, member_id, survey.id, setup.version_ids[survey.id], questions[0], started_at
+    response = await db.responses.start_response(
+        member_id, survey.id, setup.version_ids[survey.id], questions[0], started_at
     )
     assert response is not None
     given = list(answers)
@@ -139,8 +137,7 @@ async def respond(
             if last
             else {}
         )
-        response = await responses.record_answer(
-            db,
+        response = await db.responses.record_answer(
             response,
             answers[question],
             next_question=None if last else questions[index + 1],
@@ -151,19 +148,19 @@ async def respond(
     return response.id
 
 
-async def totals(db: Database) -> tuple[list[tuple], list[tuple]]:
+async def totals(db: SQLiteStore) -> tuple[list[tuple], list[tuple]]:
     return (
         await rows(db, "SELECT * FROM tallies ORDER BY 1, 2, 3, 4, 5, 6"),
         await rows(db, "SELECT * FROM survey_days ORDER BY 1, 2, 3"),
     )
 
 
-async def rebuilt_totals(db: Database, count: Counter_) -> tuple[list[tuple], list[tuple]]:
-    await reports.rebuild_totals(db, count)
+async def rebuilt_totals(db: SQLiteStore, count: Counter_) -> tuple[list[tuple], list[tuple]]:
+    await db.reports.rebuild_totals(count)
     return await totals(db)
 
 
-async def count_rows(db: Database, table: str, where: str = "1", params: tuple = ()) -> int:
+async def count_rows(db: SQLiteStore, table: str, where: str = "1", params: tuple = ()) -> int:
     return await scalar(db, f"SELECT COUNT(*) FROM {table} WHERE {where}", params)
 
 
@@ -180,7 +177,7 @@ async def test_held_data_is_none_for_someone_never_seen(db):
     await register(db)
     await decide(db, ALICE, True, "v1", NOW)
 
-    assert await privacy.held_data(db, BOB) is None
+    assert await db.privacy.held_data(BOB) is None
 
 
 async def test_held_data_has_every_consent_in_order_and_every_response_with_its_answers(db):
@@ -193,11 +190,11 @@ async def test_held_data_has_every_consent_in_order_and_every_response_with_its_
     await respond(db, setup, ALICE, OTHER, {"size": 2.5}, complete=False, started_at=latest)
     await respond(db, setup, BOB, SURVEY, SOUTH)  # someone else's
 
-    held = await privacy.held_data(db, ALICE)
+    held = await db.privacy.held_data(ALICE)
 
     assert held is not None
     assert held.telegram_id == ALICE
-    assert held.member_id == (await members.find_member(db, ALICE)).id
+    assert held.member_id == (await db.members.find_member(ALICE)).id
     assert held.created_at == NOW.isoformat()
     assert held.consents == [
         ConsentRecord(True, "v1", NOW.isoformat()),
@@ -233,7 +230,7 @@ async def test_held_data_of_a_member_without_responses(db):
     await decide(db, ALICE, True, "v1", NOW)
     await decide(db, ALICE, False, "v1", NOW + DAY)
 
-    held = await privacy.held_data(db, ALICE)
+    held = await db.privacy.held_data(ALICE)
 
     assert held.consents == [
         ConsentRecord(True, "v1", NOW.isoformat()),
@@ -245,7 +242,7 @@ async def test_held_data_of_a_member_without_responses(db):
 async def test_a_refusal_by_someone_never_recorded_stores_nothing(db):
     assert await decide(db, ALICE, False, "v1", NOW) is None
 
-    assert await privacy.held_data(db, ALICE) is None
+    assert await db.privacy.held_data(ALICE) is None
     assert await count_rows(db, "members") == 0
 
 
@@ -263,14 +260,14 @@ async def test_forgetting_someone_never_seen_is_none_and_changes_nothing(db):
     assert await count_rows(db, "members") == 1
 
 
-async def forget(db: Database, telegram_id: int, count: Counter_) -> privacy.Forgotten | None:
+async def forget(db: SQLiteStore, telegram_id: int, count: Counter_) -> Forgotten | None:
     """/forget as the bot does it, with an audit entry saying how many responses went."""
-    return await privacy.forget_member(
-        db, telegram_id, count, NOW, lambda _, responses: f"responses deleted: {responses}"
+    return await db.privacy.forget_member(
+        telegram_id, count, NOW, lambda _, responses: f"responses deleted: {responses}"
     )
 
 
-async def everything_of(db: Database, member_id: int) -> list[list[tuple]]:
+async def everything_of(db: SQLiteStore, member_id: int) -> list[list[tuple]]:
     """Every row keyed to a member, table by table."""
     return [
         await rows(db, "SELECT * FROM members WHERE id = ?", (member_id,)),
@@ -291,17 +288,17 @@ async def test_forgetting_deletes_the_member_and_everything_keyed_to_them_only(d
     await respond(db, setup, ALICE, SURVEY, NORTH_FULL)
     await respond(db, setup, ALICE, OTHER, {"size": 3}, complete=False)
     await respond(db, setup, BOB, SURVEY, SOUTH)
-    alice = (await members.find_member(db, ALICE)).id
-    bob = (await members.find_member(db, BOB)).id
+    alice = (await db.members.find_member(ALICE)).id
+    bob = (await db.members.find_member(BOB)).id
     bob_before = await everything_of(db, bob)
     assert await count_rows(db, "handled_taps", "member_id = ?", (alice,)) == 1
     assert await count_rows(db, "answers") == 9
 
     forgotten = await forget(db, ALICE, setup.count)
 
-    assert forgotten == privacy.Forgotten(alice, 2, checkpointed=True)
-    assert await members.find_member(db, ALICE) is None
-    assert await privacy.held_data(db, ALICE) is None
+    assert forgotten == Forgotten(alice, 2, checkpointed=True)
+    assert await db.members.find_member(ALICE) is None
+    assert await db.privacy.held_data(ALICE) is None
     for table in ("consents", "responses", "handled_taps"):
         assert await count_rows(db, table, "member_id = ?", (alice,)) == 0, table
     assert await count_rows(db, "answers") == 4  # Bob's only
@@ -325,22 +322,22 @@ async def test_after_forgetting_the_totals_are_those_a_rebuild_gives_over_what_r
     await respond(db, setup, BOB, SURVEY, {"area": "north"}, complete=False, started_at=day3)
     await respond(db, setup, CAROL, SURVEY, SOUTH, started_at=day1)
     await respond(db, setup, CAROL, OTHER, {"size": 4, "note": "fine"}, started_at=day2)
-    alice = (await members.find_member(db, ALICE)).id
+    alice = (await db.members.find_member(ALICE)).id
     before = await totals(db)
     assert before == await rebuilt_totals(db, setup.count)  # the answer path counted right
-    assert (await reports.tallies_by_area(db, "s"))[("north", "issues", "jobs")] == 1
+    assert (await db.reports.tallies_by_area("s"))[("north", "issues", "jobs")] == 1
 
-    assert await forget(db, ALICE, setup.count) == privacy.Forgotten(alice, 3, checkpointed=True)
+    assert await forget(db, ALICE, setup.count) == Forgotten(alice, 3, checkpointed=True)
 
     after = await totals(db)
     assert after != before
     assert after == await rebuilt_totals(db, setup.count)
-    counts = await reports.activity(db, "s", day1.date())
+    counts = await db.reports.activity("s", day1.date())
     assert (counts.started, sum(counts.completed.values())) == (3, 2)  # Bob's two, Carol's one
-    by_area = await reports.tallies_by_area(db, "s")
+    by_area = await db.reports.tallies_by_area("s")
     assert ("north", "issues", "jobs") not in by_area  # Alice's alone
     assert by_area[("north", "issues", "rent")] == 1  # Bob's stays
-    assert await reports.completed_overall(db, "t") == 1
+    assert await db.reports.completed_overall("t") == 1
 
 
 async def test_forgetting_the_only_respondent_leaves_no_total_behind(db):
@@ -359,10 +356,10 @@ async def test_forgetting_an_organiser_keeps_their_audit_entries_without_their_i
     await respond(db, setup, BIG_ID, SURVEY, NORTH_FULL)  # an administrator who also answered
     await respond(db, setup, CAROL, SURVEY, SOUTH)
     group = -1001000000001
-    await audit.record(db, "export", NOW, actor=BIG_ID, chat_id=BIG_ID, survey_id="s", scope="all")
-    await audit.record(db, "summary", NOW, actor=BIG_ID, chat_id=group, survey_id="s", scope="all")
-    await audit.record(db, "digest", NOW, actor=CAROL, chat_id=BIG_ID, survey_id="s", scope="all")
-    await audit.record(db, "summary", NOW, actor=CAROL, chat_id=group, survey_id="s", scope="all")
+    await db.audit.record("export", NOW, actor=BIG_ID, chat_id=BIG_ID, survey_id="s", scope="all")
+    await db.audit.record("summary", NOW, actor=BIG_ID, chat_id=group, survey_id="s", scope="all")
+    await db.audit.record("digest", NOW, actor=CAROL, chat_id=BIG_ID, survey_id="s", scope="all")
+    await db.audit.record("summary", NOW, actor=CAROL, chat_id=group, survey_id="s", scope="all")
     entries = "SELECT actor, chat_id, action FROM audit_log ORDER BY id"
     assert "id as a number" in traces(db_path, BIG_ID, SECRET_WORDS)
 
@@ -431,7 +428,7 @@ population = st.lists(st.lists(a_response(), max_size=3), min_size=1, max_size=4
 
 
 async def forget_and_compare(people: list[list[tuple]], forgotten: set[int]) -> None:
-    db = await open_database(":memory:")
+    db = await open_store(":memory:")
     try:
         setup = await register(db)
         base = dt.datetime(2025, 3, 1, 22, 0, tzinfo=dt.UTC)
@@ -519,21 +516,20 @@ async def test_words_replaced_before_forgetting_leave_no_trace_either(db, db_pat
     setup = await register(db)
     await respond(db, setup, CAROL, SURVEY, {**SOUTH, "why": OTHER_WORDS})
     member_id = await member_id_of(db, BIG_ID)
-    response = await responses.start_response(
-        db, member_id, "u", setup.version_ids["u"], "story", NOW
+    response = await db.responses.start_response(
+        member_id, "u", setup.version_ids["u"], "story", NOW
     )
     first_words = "Wombat chutney beside the gasworks 5120"
-    response = await responses.record_answer(
-        db, response, first_words, next_question="sure", now=NOW
+    response = await db.responses.record_answer(
+        response, first_words, next_question="sure", now=NOW
     )
     await db.checkpoint()
-    response = await responses.move_back(db, response, "story", now=NOW)
-    response = await responses.record_answer(
-        db, response, SECRET_WORDS, next_question="sure", now=NOW
+    response = await db.responses.move_back(response, "story", now=NOW)
+    response = await db.responses.record_answer(
+        response, SECRET_WORDS, next_question="sure", now=NOW
     )
     final = {"story": SECRET_WORDS, "sure": "yes"}
-    await responses.record_answer(
-        db,
+    await db.responses.record_answer(
         response,
         "yes",
         next_question=None,
@@ -573,8 +569,8 @@ async def test_forgetting_while_a_reader_holds_the_log_says_it_was_not_checkpoin
     with reading(db_path):
         forgotten = await forget(db, BIG_ID, setup.count)
 
-        assert forgotten == privacy.Forgotten(member_id, 1, checkpointed=False)
-        assert await members.find_member(db, BIG_ID) is None  # deleted all the same
+        assert forgotten == Forgotten(member_id, 1, checkpointed=False)
+        assert await db.members.find_member(BIG_ID) is None  # deleted all the same
         assert "words" in traces(db_path, BIG_ID, SECRET_WORDS)  # the log still has them
 
     assert await db.checkpoint()
@@ -594,21 +590,21 @@ async def test_unlinking_a_survey_detaches_only_its_responses_and_keeps_the_tota
     open_t = await respond(db, setup, ALICE, OTHER, {"size": 1}, complete=False)
     await respond(db, setup, BOB, OTHER, {"size": 5, "note": "ok"})
     open_s = await respond(db, setup, BOB, SURVEY, {"area": "south"}, complete=False)
-    alice = await members.find_member(db, ALICE)
+    alice = await db.members.find_member(ALICE)
     assert alice.active_response_id == open_t
     before = await totals(db)
 
-    unlinked = await privacy.unlink_responses(db, ["t"])
+    unlinked = await db.privacy.unlink_responses(["t"])
 
     assert unlinked == 2
     assert await count_rows(db, "responses", "survey_id = 't' AND member_id IS NULL") == 2
     assert await count_rows(db, "responses", "survey_id = 's' AND member_id IS NOT NULL") == 2
-    assert (await members.find_member(db, ALICE)).active_response_id is None
-    assert (await members.find_member(db, BOB)).active_response_id == open_s  # not unlinked
+    assert (await db.members.find_member(ALICE)).active_response_id is None
+    assert (await db.members.find_member(BOB)).active_response_id == open_s  # not unlinked
     assert await totals(db) == before
     assert await count_rows(db, "answers") == 4 + 1 + 2 + 1  # every answer stays
     assert await count_rows(db, "members") == 2
-    assert await privacy.unlink_responses(db, ["t"]) == 0  # nothing left to unlink
+    assert await db.privacy.unlink_responses(["t"]) == 0  # nothing left to unlink
     # the anonymous responses still count in a rebuild
     assert await rebuilt_totals(db, setup.count) == before
 
@@ -618,19 +614,19 @@ async def test_unlinked_responses_are_no_longer_part_of_the_members_data(db):
     await respond(db, setup, ALICE, SURVEY, NORTH_FULL)
     await respond(db, setup, ALICE, OTHER, {"size": 1, "note": None})
 
-    await privacy.unlink_responses(db, ["s"])
+    await db.privacy.unlink_responses(["s"])
 
-    held = await privacy.held_data(db, ALICE)
+    held = await db.privacy.held_data(ALICE)
     assert [response.survey_id for response in held.responses] == ["t"]
     # forgetting then leaves the anonymous response, and its totals, alone
-    before_s = await reports.tallies_by_area(db, "s")
+    before_s = await db.reports.tallies_by_area("s")
     assert (await forget(db, ALICE, setup.count)).responses == 1
-    assert await reports.tallies_by_area(db, "s") == before_s
-    assert await reports.tallies_by_area(db, "t") == {}
+    assert await db.reports.tallies_by_area("s") == before_s
+    assert await db.reports.tallies_by_area("t") == {}
     assert await totals(db) == await rebuilt_totals(db, setup.count)
 
 
-async def times_of(db: Database, survey_id: str) -> list[tuple]:
+async def times_of(db: SQLiteStore, survey_id: str) -> list[tuple]:
     """Each response's started, changed and completed times, then its answers' times."""
     found = await rows(
         db,
@@ -665,7 +661,7 @@ async def test_unlinked_responses_keep_the_days_not_the_times_and_the_totals(db)
     assert others[0][0] == LATE.isoformat()
     before = await totals(db)
 
-    assert await privacy.unlink_responses(db, ["s"]) == 2
+    assert await db.privacy.unlink_responses(["s"]) == 2
 
     (alice, bob) = await times_of(db, "s")
     assert alice == (
@@ -684,8 +680,8 @@ async def test_unlinking_nothing_unlinks_nothing(db):
     setup = await register(db)
     await respond(db, setup, ALICE, SURVEY, NORTH_FULL)
 
-    assert await privacy.unlink_responses(db, []) == 0
-    assert await privacy.unlink_responses(db, ["no-such-survey"]) == 0
+    assert await db.privacy.unlink_responses([]) == 0
+    assert await db.privacy.unlink_responses(["no-such-survey"]) == 0
     assert await count_rows(db, "responses", "member_id IS NULL") == 0
 
 
@@ -712,12 +708,12 @@ async def test_inactive_members_are_deleted_and_their_responses_stay_anonymous(d
     # 6: decided long ago and never answered: deleted
     await decide(db, 6, True, "v1", LONG_AGO)
     before = await totals(db)
-    gone = [(await members.find_member(db, n)).id for n in (1, 6)]
+    gone = [(await db.members.find_member(n)).id for n in (1, 6)]
 
-    deleted = await privacy.delete_inactive_members(db, CUTOFF)
+    deleted = await db.privacy.delete_inactive_members(CUTOFF)
 
     assert deleted == 2
-    assert [n for n in range(1, 7) if await members.find_member(db, n) is not None] == [2, 3, 4, 5]
+    assert [n for n in range(1, 7) if await db.members.find_member(n) is not None] == [2, 3, 4, 5]
     for member_id in gone:
         assert await count_rows(db, "consents", "member_id = ?", (member_id,)) == 0
         assert await count_rows(db, "handled_taps", "member_id = ?", (member_id,)) == 0
@@ -736,7 +732,7 @@ async def test_an_inactive_members_responses_keep_the_days_not_the_times(db):
     kept = await times_of(db, "s")
     before = await totals(db)
 
-    assert await privacy.delete_inactive_members(db, CUTOFF) == 1
+    assert await db.privacy.delete_inactive_members(CUTOFF) == 1
 
     day = long_ago.date().isoformat()
     (unlinked, active) = await times_of(db, "s")
@@ -751,8 +747,8 @@ async def test_a_response_updated_exactly_at_the_cutoff_keeps_its_member(db):
     await respond(db, setup, 1, OTHER, {"size": 3}, complete=False, started_at=LONG_AGO)
     await respond(db, setup, 1, SURVEY, {"area": "north"}, complete=False, started_at=CUTOFF)
 
-    assert await privacy.delete_inactive_members(db, CUTOFF) == 0
-    assert await privacy.delete_inactive_members(db, CUTOFF + dt.timedelta(seconds=1)) == 1
+    assert await db.privacy.delete_inactive_members(CUTOFF) == 0
+    assert await db.privacy.delete_inactive_members(CUTOFF + dt.timedelta(seconds=1)) == 1
 
 
 # --- linked_surveys ---------------------------------------------------------------------------
@@ -764,26 +760,26 @@ async def test_linked_surveys_gives_the_latest_activity_over_linked_responses(db
     await respond(db, setup, BOB, SURVEY, {"area": "south"}, complete=False, started_at=NOW)
     await respond(db, setup, ALICE, OTHER, {"size": 1, "note": None}, started_at=NOW + 5 * DAY)
 
-    assert await privacy.linked_surveys(db) == {"s": NOW + DAY, "t": NOW + 5 * DAY}
+    assert await db.privacy.linked_surveys() == {"s": NOW + DAY, "t": NOW + 5 * DAY}
 
-    await privacy.unlink_responses(db, ["t"])
+    await db.privacy.unlink_responses(["t"])
     await respond(db, setup, CAROL, SURVEY, SOUTH, started_at=NOW + 9 * DAY)
-    await privacy.unlink_responses(db, [])
-    assert await privacy.linked_surveys(db) == {"s": NOW + 9 * DAY}
+    await db.privacy.unlink_responses([])
+    assert await db.privacy.linked_surveys() == {"s": NOW + 9 * DAY}
 
 
 async def test_linked_surveys_ignores_unlinked_responses(db):
     setup = await register(db)
     await respond(db, setup, ALICE, SURVEY, NORTH_FULL, started_at=NOW)
     await respond(db, setup, BOB, SURVEY, SOUTH, started_at=NOW + 3 * DAY)
-    await privacy.delete_inactive_members(db, NOW + DAY)  # Alice goes, her response stays
+    await db.privacy.delete_inactive_members(NOW + DAY)  # Alice goes, her response stays
 
-    assert await privacy.linked_surveys(db) == {"s": NOW + 3 * DAY}
+    assert await db.privacy.linked_surveys() == {"s": NOW + 3 * DAY}
     assert await count_rows(db, "responses", "member_id IS NULL") == 1
 
 
 async def test_linked_surveys_is_empty_without_responses(db):
-    assert await privacy.linked_surveys(db) == {}
+    assert await db.privacy.linked_surveys() == {}
 
 
 # --- pruning the audit log and handled taps ---------------------------------------------------
@@ -791,19 +787,19 @@ async def test_linked_surveys_is_empty_without_responses(db):
 
 async def test_audit_prune_deletes_only_entries_older_than_the_cutoff(db):
     for days_before in (3, 2, 1, 0):
-        await audit.record(db, f"action-{days_before}", NOW - days_before * DAY)
+        await db.audit.record(f"action-{days_before}", NOW - days_before * DAY)
 
-    assert await audit.prune(db, NOW - DAY) == 2
+    assert await db.audit.prune(NOW - DAY) == 2
 
-    assert [entry.action for entry in await audit.recent(db)] == ["action-0", "action-1"]
-    assert await audit.prune(db, NOW - DAY) == 0
+    assert [entry.action for entry in await db.audit.recent()] == ["action-0", "action-1"]
+    assert await db.audit.prune(NOW - DAY) == 0
 
 
 async def test_prune_taps_forgets_only_taps_older_than_the_cutoff(db):
     for days_before in (3, 1, 0):
         await decide(db, ALICE, True, "v1", NOW - days_before * DAY, tap=f"tap-{days_before}")
 
-    await handled.prune_taps(db, NOW - DAY)
+    await db.handled.prune_taps(NOW - DAY)
 
     kept = await rows(db, "SELECT callback_query_id FROM handled_taps ORDER BY 1")
     assert kept == [("tap-0",), ("tap-1",)]
@@ -817,12 +813,12 @@ async def test_prune_taps_forgets_only_taps_older_than_the_cutoff(db):
 async def test_declining_closes_the_open_survey_and_agreeing_does_not(db):
     setup = await register(db)
     open_s = await respond(db, setup, ALICE, SURVEY, {"area": "north"}, complete=False)
-    assert (await members.find_member(db, ALICE)).active_response_id == open_s
+    assert (await db.members.find_member(ALICE)).active_response_id == open_s
 
-    agreed = await members.record_consent(db, ALICE, True, "v2", NOW, message_id=10)
+    agreed = await db.members.record_consent(ALICE, True, "v2", NOW, message_id=10)
     assert agreed.active_response_id == open_s
 
-    withdrawn = await members.record_consent(db, ALICE, False, "v2", NOW, message_id=11)
+    withdrawn = await db.members.record_consent(ALICE, False, "v2", NOW, message_id=11)
     assert withdrawn.agreed is False
     assert withdrawn.active_response_id is None
     assert withdrawn.last_message_id == 11
@@ -831,29 +827,29 @@ async def test_declining_closes_the_open_survey_and_agreeing_does_not(db):
 
 async def test_a_withdraw_message_handled_before_is_refused(db):
     await decide(db, ALICE, True, "v1", NOW)
-    assert await members.record_consent(db, ALICE, False, "v1", NOW, message_id=20) is not None
+    assert await db.members.record_consent(ALICE, False, "v1", NOW, message_id=20) is not None
     consents = await count_rows(db, "consents")
 
-    assert await members.record_consent(db, ALICE, False, "v1", NOW, message_id=20) is None
-    assert await members.record_consent(db, ALICE, True, "v1", NOW, message_id=19) is None
+    assert await db.members.record_consent(ALICE, False, "v1", NOW, message_id=20) is None
+    assert await db.members.record_consent(ALICE, True, "v1", NOW, message_id=19) is None
 
     assert await count_rows(db, "consents") == consents
-    assert (await members.latest_consent(db, ALICE)).agreed is False
+    assert (await db.members.latest_consent(ALICE)).agreed is False
 
 
 async def test_latest_consent_is_the_newest_decision_of_that_member(db):
-    assert await members.latest_consent(db, ALICE) is None
+    assert await db.members.latest_consent(ALICE) is None
     await decide(db, ALICE, True, "v1", NOW)
     await decide(db, ALICE, False, "v2", NOW + DAY)
     await decide(db, BOB, True, "v3", NOW + 2 * DAY)
 
-    assert await members.latest_consent(db, ALICE) == ConsentRecord(
+    assert await db.members.latest_consent(ALICE) == ConsentRecord(
         False, "v2", (NOW + DAY).isoformat()
     )
-    assert await members.latest_consent(db, BOB) == ConsentRecord(
+    assert await db.members.latest_consent(BOB) == ConsentRecord(
         True, "v3", (NOW + 2 * DAY).isoformat()
     )
-    assert await members.latest_consent(db, CAROL) is None
+    assert await db.members.latest_consent(CAROL) is None
 
 
 # --- migration 0004 ---------------------------------------------------------------------------
@@ -914,7 +910,7 @@ def count_version_1(version_id: int, answers: Mapping) -> tuple[str, list[tally.
 
 
 @pytest.fixture
-async def upgraded(open_db, db_path) -> tuple[Database, dict[str, list[tuple]]]:
+async def upgraded(open_db, db_path) -> tuple[SQLiteStore, dict[str, list[tuple]]]:
     """A version 3 database opened (so migrated) by Doorstep, and its rows before."""
     build_version_3(db_path)
     before = snapshot(db_path)
@@ -930,7 +926,7 @@ async def test_migration_4_keeps_every_row(upgraded):
         now = await rows(db, f"SELECT * FROM {table} ORDER BY 1, 2, 3")
         width = len(kept[0]) if kept else 0  # later migrations add columns at the end
         assert [row[:width] for row in now] == kept, table
-    assert (await members.find_member(db, 222)).active_response_id == 2
+    assert (await db.members.find_member(222)).active_response_id == 2
 
 
 async def test_migration_4_leaves_foreign_keys_on_and_consistent(upgraded):
@@ -946,15 +942,15 @@ async def test_migration_4_leaves_foreign_keys_on_and_consistent(upgraded):
 async def test_after_migration_4_a_response_can_lose_its_member(upgraded):
     db, _ = upgraded
 
-    assert await privacy.unlink_responses(db, ["s"]) == 2
+    assert await db.privacy.unlink_responses(["s"]) == 2
 
     assert await count_rows(db, "responses", "member_id IS NULL") == 2
-    assert (await members.find_member(db, 222)).active_response_id is None
+    assert (await db.members.find_member(222)).active_response_id is None
 
 
 async def test_after_migration_4_answers_and_starts_are_still_counted(upgraded):
     db, _ = upgraded
-    open_response = await responses.get_response(db, 2)
+    open_response = await db.responses.get_response(2)
     final = {"area": "south", "issues": ["jobs"], "member": "no", "why": None}
     for question, following in [("issues", "member"), ("member", "why"), ("why", None)]:
         extra = (
@@ -962,16 +958,16 @@ async def test_after_migration_4_answers_and_starts_are_still_counted(upgraded):
             if following is None
             else {}
         )
-        open_response = await responses.record_answer(
-            db, open_response, final[question], next_question=following, now=NOW, **extra
+        open_response = await db.responses.record_answer(
+            open_response, final[question], next_question=following, now=NOW, **extra
         )
         assert open_response is not None, question  # the accept_answer trigger took it
 
     assert open_response.completed
-    assert (await reports.tallies_by_area(db, "s"))[("south", "issues", "jobs")] == 1
-    started_again = await responses.start_response(db, 1, "s", 1, "area", NOW + DAY)
+    assert (await db.reports.tallies_by_area("s"))[("south", "issues", "jobs")] == 1
+    started_again = await db.responses.start_response(1, "s", 1, "area", NOW + DAY)
     assert started_again is not None
-    counts = await reports.activity(db, "s", NOW.date())
+    counts = await db.reports.activity("s", NOW.date())
     assert (counts.started, sum(counts.completed.values())) == (3, 1)  # count_start took it
     assert await rows(db, "SELECT area, day, completed FROM survey_days WHERE completed > 0") == [
         ("south", NOW.date().isoformat(), 1)
@@ -980,16 +976,16 @@ async def test_after_migration_4_answers_and_starts_are_still_counted(upgraded):
 
 async def test_after_migration_4_forgetting_cascades_through_the_rebuilt_table(upgraded):
     db, _ = upgraded
-    await reports.rebuild_totals(db, count_version_1)
-    assert (await reports.tallies_by_area(db, "s"))[("north", "issues", "rent")] == 1
+    await db.reports.rebuild_totals(count_version_1)
+    assert (await db.reports.tallies_by_area("s"))[("north", "issues", "rent")] == 1
 
     forgotten = await forget(db, 111, count_version_1)
 
-    assert forgotten == privacy.Forgotten(1, 1, checkpointed=True)
+    assert forgotten == Forgotten(1, 1, checkpointed=True)
     assert await count_rows(db, "responses") == 1
     assert await count_rows(db, "answers") == 1  # the open response's answer only
     assert await count_rows(db, "handled_taps") == 1
-    assert await reports.tallies_by_area(db, "s") == {}
+    assert await db.reports.tallies_by_area("s") == {}
 
 
 # --- compaction: no fragment of a deleted row survives page reorganisation -----------------------
@@ -1002,24 +998,24 @@ async def test_after_many_forgets_the_nightly_rebuild_leaves_no_fragment_of_any_
     random = __import__("random").Random(7)
     ids = random.sample(range(5_000_000_000, 7_000_000_000), 3000)
     for telegram_id in ids:
-        await members.record_consent(
-            db, telegram_id, True, "v1", NOW, query_id=f"q{telegram_id}", notice_message_id=1
+        await db.members.record_consent(
+            telegram_id, True, "v1", NOW, query_id=f"q{telegram_id}", notice_message_id=1
         )
     forgotten = random.sample(ids, 150)
     for telegram_id in forgotten:
         assert await forget(db, telegram_id, lambda *_: ("", [])) is not None
 
-    assert await privacy.compact_if_due(db, NOW)
+    assert await db.privacy.compact_if_due(NOW)
     assert await db.checkpoint()
 
     stored = stored_bytes(db_path)
     assert [i for i in forgotten if i.to_bytes(6, "big") in stored] == []
     kept = sorted(set(ids) - set(forgotten))[:50]
     assert all(i.to_bytes(6, "big") in stored for i in kept)  # the check finds what is there
-    assert not await privacy.compact_if_due(db, NOW)  # done: nothing more to rebuild
+    assert not await db.privacy.compact_if_due(NOW)  # done: nothing more to rebuild
 
 
-async def compact_due(db: Database) -> int:
+async def compact_due(db: SQLiteStore) -> int:
     return await scalar(db, "SELECT compact_due FROM maintenance")
 
 
@@ -1028,13 +1024,13 @@ async def test_what_changes_nothing_does_not_mark_the_file_for_a_rebuild(db):
     await respond(db, setup, ALICE, SURVEY, NORTH_FULL, started_at=RECENTLY)
     assert await compact_due(db) == 0
 
-    assert await privacy.unlink_responses(db, []) == 0
-    assert await privacy.unlink_responses(db, ["no-such-survey"]) == 0
-    assert await privacy.delete_inactive_members(db, CUTOFF) == 0
+    assert await db.privacy.unlink_responses([]) == 0
+    assert await db.privacy.unlink_responses(["no-such-survey"]) == 0
+    assert await db.privacy.delete_inactive_members(CUTOFF) == 0
     assert await forget(db, BOB, setup.count) is None
 
     assert await compact_due(db) == 0
-    assert await privacy.compact_if_due(db, NOW) is False
+    assert await db.privacy.compact_if_due(NOW) is False
 
 
 @pytest.mark.parametrize(
@@ -1054,17 +1050,17 @@ async def test_each_deletion_marks_the_file_for_one_rebuild(db, change):
     async def apply() -> bool:
         """The change; whether it changed anything."""
         if change == "unlink":
-            return await privacy.unlink_responses(db, ["s"]) > 0
+            return await db.privacy.unlink_responses(["s"]) > 0
         if change == "forget":
             return await forget(db, ALICE, setup.count) is not None
-        return await privacy.delete_inactive_members(db, CUTOFF) > 0
+        return await db.privacy.delete_inactive_members(CUTOFF) > 0
 
     assert await apply()
     assert await compact_due(db) == 1
 
-    assert await privacy.compact_if_due(db, NOW) is True
+    assert await db.privacy.compact_if_due(NOW) is True
     assert await compact_due(db) == 0
-    assert await privacy.compact_if_due(db, NOW) is False
+    assert await db.privacy.compact_if_due(NOW) is False
     assert not await apply()  # done before: changes nothing, and marks nothing
     assert await compact_due(db) == 0
 
@@ -1072,19 +1068,19 @@ async def test_each_deletion_marks_the_file_for_one_rebuild(db, change):
 async def test_a_rebuild_waits_for_the_spacing_after_the_last_and_records_its_time(db):
     setup = await register(db)
     hour = dt.timedelta(hours=1)
-    assert await privacy.compaction(db) == privacy.Compaction(due=False, last=None)
+    assert await db.privacy.compaction() == Compaction(due=False, last=None)
     for member in (ALICE, BOB):
         await respond(db, setup, member, SURVEY, NORTH_FULL, started_at=RECENTLY)
     await forget(db, ALICE, setup.count)
 
-    assert await privacy.compact_if_due(db, NOW, hour) is True  # never rebuilt before
-    assert await privacy.compaction(db) == privacy.Compaction(due=False, last=NOW)
+    assert await db.privacy.compact_if_due(NOW, hour) is True  # never rebuilt before
+    assert await db.privacy.compaction() == Compaction(due=False, last=NOW)
     await forget(db, BOB, setup.count)
-    assert await privacy.compact_if_due(db, NOW + hour - dt.timedelta(seconds=1), hour) is False
-    assert (await privacy.compaction(db)).allowed_from(hour) == NOW + hour
+    assert await db.privacy.compact_if_due(NOW + hour - dt.timedelta(seconds=1), hour) is False
+    assert (await db.privacy.compaction()).allowed_from(hour) == NOW + hour
 
-    assert await privacy.compact_if_due(db, NOW + hour, hour) is True
-    assert await privacy.compaction(db) == privacy.Compaction(due=False, last=NOW + hour)
+    assert await db.privacy.compact_if_due(NOW + hour, hour) is True
+    assert await db.privacy.compaction() == Compaction(due=False, last=NOW + hour)
 
 
 async def test_the_rebuild_runs_only_when_due_and_gives_back_the_freed_pages(db):
@@ -1101,7 +1097,7 @@ async def test_the_rebuild_runs_only_when_due_and_gives_back_the_freed_pages(db)
     async with db.statement() as connection:
         await connection.execute("UPDATE maintenance SET compact_due = 0")
 
-    assert await privacy.compact_if_due(db, NOW) is False
+    assert await db.privacy.compact_if_due(NOW) is False
     assert (await scalar(db, "PRAGMA page_count"), await scalar(db, "PRAGMA freelist_count")) == (
         pages,
         free,
@@ -1109,7 +1105,7 @@ async def test_the_rebuild_runs_only_when_due_and_gives_back_the_freed_pages(db)
 
     async with db.statement() as connection:
         await connection.execute("UPDATE maintenance SET compact_due = 1")
-    assert await privacy.compact_if_due(db, NOW) is True
+    assert await db.privacy.compact_if_due(NOW) is True
     assert await scalar(db, "PRAGMA page_count") < pages
     assert await scalar(db, "PRAGMA freelist_count") == 0
     assert await compact_due(db) == 0

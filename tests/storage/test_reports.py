@@ -9,9 +9,9 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from storage import organisers, reports, responses
-from storage.db import Database, migrations, open_database
-from storage.organisers import Digest
+from storage.model import CompletedResponse, Digest, Replaced
+from storage.sqlite.db import migrations
+from storage.sqlite.store import SQLiteStore, open_store
 from surveys import tally
 from surveys.loader import canonical_json
 from surveys.model import Survey
@@ -45,7 +45,7 @@ ANSWERS = [
 
 
 async def complete_live(
-    db: Database, answers: dict, telegram_id: int, replaced: responses.Replaced | None = None
+    db: SQLiteStore, answers: dict, telegram_id: int, replaced: Replaced | None = None
 ) -> int:
     """A response completed through the answer path, one answer at a time (in place of the
     member's `replaced` completion); its id."""
@@ -68,7 +68,7 @@ async def complete_live(
     return response.id
 
 
-async def totals(db: Database) -> tuple[list[tuple], list[tuple]]:
+async def totals(db: SQLiteStore) -> tuple[list[tuple], list[tuple]]:
     return (
         await rows(db, "SELECT * FROM tallies ORDER BY 1, 2, 3, 4, 5, 6"),
         await rows(db, "SELECT * FROM survey_days ORDER BY 1, 2, 3"),
@@ -82,35 +82,35 @@ def count(version_id: int, answers: dict) -> tuple[str, list[tally.Key]]:
 async def test_the_answer_path_counts_a_response_when_it_is_completed(db) -> None:
     await complete_live(db, ANSWERS[0], 1)
 
-    by_area = await reports.tallies_by_area(db, "s")
+    by_area = await db.reports.tallies_by_area("s")
     assert by_area[("n", "q2", "a")] == 1
     assert by_area[("n", "q4", "rent")] == 1
     assert by_area[("n", "q2", tally.ANSWERED)] == 1
-    by_member = await reports.tallies_by_area_and_answer(db, "s", "q3")
+    by_member = await db.reports.tallies_by_area_and_answer("s", "q3")
     assert by_member[("n", "yes", "q2", "b")] == 1
-    counts = await reports.activity(db, "s", NOW.date())
+    counts = await db.reports.activity("s", NOW.date())
     assert counts == Activity(started=1, completed={"n": 1}, recent={"n": 1})
 
 
 async def test_a_member_who_completes_again_counts_once_with_their_latest_answers(db) -> None:
     first = await complete_live(db, ANSWERS[0], 1)
     await complete_live(db, ANSWERS[1], 2)
-    earlier = responses.Replaced(first, "n", tally.keys(SURVEY, ANSWERS[0]), NOW.date().isoformat())
+    earlier = Replaced(first, "n", tally.keys(SURVEY, ANSWERS[0]), NOW.date().isoformat())
 
     second = await complete_live(db, ANSWERS[2], 1, replaced=earlier)
 
-    by_area = await reports.tallies_by_area(db, "s")
+    by_area = await db.reports.tallies_by_area("s")
     assert by_area[("n", tally.COMPLETED, tally.ANSWERED)] == 1  # one person in n, not two
     assert ("n", "q2", "b") not in by_area  # only the first completion chose b
     assert by_area[("n", "q2", "a")] == 1
-    assert (await reports.activity(db, "s", NOW.date())).completed == {"n": 1, "s": 1}
+    assert (await db.reports.activity("s", NOW.date())).completed == {"n": 1, "s": 1}
     assert await rows(db, "SELECT id, counted FROM responses ORDER BY id") == [
         (first, 0),
         (2, 1),
         (second, 1),
     ]
     counted = await totals(db)
-    await reports.rebuild_totals(db, count)
+    await db.reports.rebuild_totals(count)
     assert await totals(db) == counted  # a recount counts the latest completion only
 
 
@@ -118,20 +118,20 @@ async def test_an_unfinished_response_counts_as_started_only(db) -> None:
     response = await started(db, "s", 1)
     await answer(db, response.id, "q1", "n", next_question="q2", now=NOW)
 
-    assert await reports.tallies_by_area(db, "s") == {}
-    assert await reports.activity(db, "s", NOW.date()) == Activity(1, {}, {})
+    assert await db.reports.tallies_by_area("s") == {}
+    assert await db.reports.activity("s", NOW.date()) == Activity(1, {}, {})
 
 
 async def test_completed_and_recent_are_counted_by_area_and_started_in_all(db) -> None:
     for telegram_id, answers in enumerate(ANSWERS, start=1):
         await complete_live(db, answers, telegram_id)
 
-    counts = await reports.activity(db, "s", NOW.date())
+    counts = await db.reports.activity("s", NOW.date())
     assert counts.started == 3
     assert counts.completed == counts.recent == {"n": 2, "s": 1}
-    assert (await reports.activity(db, "s", NOW.date() + dt.timedelta(days=1))).recent == {}
-    assert await reports.completed_overall(db, "s") == 3
-    assert await reports.completed_overall(db, "elsewhere") == 0
+    assert (await db.reports.activity("s", NOW.date() + dt.timedelta(days=1))).recent == {}
+    assert await db.reports.completed_overall("s") == 3
+    assert await db.reports.completed_overall("elsewhere") == 0
 
 
 async def test_rebuilding_gives_the_totals_the_answer_path_kept(db) -> None:
@@ -141,10 +141,10 @@ async def test_rebuilding_gives_the_totals_the_answer_path_kept(db) -> None:
     await answer(db, unfinished.id, "q1", "s", next_question="q2", now=NOW)
     live = await totals(db)
 
-    assert await reports.rebuild_totals(db, count) == 3
+    assert await db.reports.rebuild_totals(count) == 3
 
     assert await totals(db) == live
-    assert not await reports.totals_stale(db)
+    assert not await db.reports.totals_stale()
 
 
 async def test_the_bulk_path_counts_as_the_answer_path_does(db, open_db, tmp_path) -> None:
@@ -153,13 +153,10 @@ async def test_the_bulk_path_counts_as_the_answer_path_does(db, open_db, tmp_pat
     bulk = await open_db(tmp_path / "bulk.db")
     member = await new_member(bulk, 1)
     version_id = await version(bulk, "s")
-    await reports.add_completed(
-        bulk,
+    await bulk.reports.add_completed(
         "s",
         [
-            reports.CompletedResponse(
-                member.id, version_id, answers, *count(version_id, answers), NOW, NOW
-            )
+            CompletedResponse(member.id, version_id, answers, *count(version_id, answers), NOW, NOW)
             for answers in ANSWERS
         ],
     )
@@ -203,12 +200,12 @@ async def test_a_database_from_before_the_totals_is_marked_for_a_recount(tmp_pat
     path = tmp_path / "old.db"
     build_version(path, 1, [(1, ANSWERS[0])])
 
-    db = await open_database(path)
+    db = await open_store(path)
     try:
-        assert await reports.totals_stale(db)
-        assert await reports.rebuild_totals(db, count) == 1
-        assert (await reports.tallies_by_area(db, "s"))[("n", "q2", "b")] == 1
-        assert (await reports.activity(db, "s", NOW.date())).started == 1
+        assert await db.reports.totals_stale()
+        assert await db.reports.rebuild_totals(count) == 1
+        assert (await db.reports.tallies_by_area("s"))[("n", "q2", "b")] == 1
+        assert (await db.reports.activity("s", NOW.date())).started == 1
     finally:
         await db.close()
 
@@ -219,16 +216,16 @@ async def test_an_upgrade_counts_each_member_once_with_their_latest_completion(
     path = tmp_path / "old.db"
     build_version(path, 5, [(1, ANSWERS[0]), (2, ANSWERS[1]), (1, ANSWERS[2])])
 
-    db = await open_database(path)
+    db = await open_store(path)
     try:
         assert await rows(db, "SELECT id, counted FROM responses ORDER BY id") == [
             (1, 0),
             (2, 1),
             (3, 1),
         ]
-        assert await reports.totals_stale(db)
-        assert await reports.rebuild_totals(db, count) == 2
-        by_area = await reports.tallies_by_area(db, "s")
+        assert await db.reports.totals_stale()
+        assert await db.reports.rebuild_totals(count) == 2
+        by_area = await db.reports.tallies_by_area("s")
         assert by_area[("n", tally.COMPLETED, tally.ANSWERED)] == 1
         assert ("n", "q2", "b") not in by_area  # member 1's first answers are replaced
     finally:
@@ -236,47 +233,47 @@ async def test_an_upgrade_counts_each_member_once_with_their_latest_completion(
 
 
 async def test_a_new_database_needs_no_recount(db) -> None:
-    assert not await reports.totals_stale(db)
+    assert not await db.reports.totals_stale()
 
 
 # --- organiser chats ------------------------------------------------------------------------
 
 
 async def test_registering_again_changes_the_area_and_reactivates(db) -> None:
-    await organisers.register_chat(db, -5, "group", "Team", None, NOW)
-    await organisers.deactivate_chat(db, -5)
+    await db.organisers.register_chat(-5, "group", "Team", None, NOW)
+    await db.organisers.deactivate_chat(-5)
 
-    chat = await organisers.register_chat(db, -5, "group", "Team North", "n", NOW)
+    chat = await db.organisers.register_chat(-5, "group", "Team North", "n", NOW)
 
     assert (chat.title, chat.area, chat.active) == ("Team North", "n", True)
-    assert [c.chat_id for c in await organisers.active_chats(db)] == [-5]
+    assert [c.chat_id for c in await db.organisers.active_chats()] == [-5]
 
 
 async def test_a_digest_is_stored_and_cleared(db) -> None:
-    await organisers.register_chat(db, -5, "group", "Team", None, NOW)
+    await db.organisers.register_chat(-5, "group", "Team", None, NOW)
     weekly = Digest("weekly", dt.time(9, 30), 0)
 
-    assert await organisers.set_digest(db, -5, weekly)
-    assert (await organisers.find_chat(db, -5)).digest == weekly
-    assert await organisers.set_digest(db, -5, None)
-    assert (await organisers.find_chat(db, -5)).digest is None
-    assert not await organisers.set_digest(db, -6, weekly)
+    assert await db.organisers.set_digest(-5, weekly)
+    assert (await db.organisers.find_chat(-5)).digest == weekly
+    assert await db.organisers.set_digest(-5, None)
+    assert (await db.organisers.find_chat(-5)).digest is None
+    assert not await db.organisers.set_digest(-6, weekly)
 
 
 async def test_a_migrated_group_keeps_its_registration(db) -> None:
-    await organisers.register_chat(db, -5, "group", "Team", "n", NOW)
+    await db.organisers.register_chat(-5, "group", "Team", "n", NOW)
 
-    moved = await organisers.move_chat(db, -5, -1005)
+    moved = await db.organisers.move_chat(-5, -1005)
 
     assert (moved.chat_id, moved.area) == (-1005, "n")
-    assert await organisers.find_chat(db, -5) is None
+    assert await db.organisers.find_chat(-5) is None
 
 
 async def test_a_milestone_is_claimed_once(db) -> None:
-    assert await organisers.claim_milestone(db, "s", 10, NOW)
-    assert not await organisers.claim_milestone(db, "s", 10, NOW)
-    assert await organisers.claim_milestone(db, "s", 50, NOW)
+    assert await db.organisers.claim_milestone("s", 10, NOW)
+    assert not await db.organisers.claim_milestone("s", 10, NOW)
+    assert await db.organisers.claim_milestone("s", 50, NOW)
 
 
 async def test_unregistering_a_chat_that_is_not_registered_says_so(db) -> None:
-    assert not await organisers.unregister_chat(db, -5)
+    assert not await db.organisers.unregister_chat(-5)

@@ -14,8 +14,10 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from storage import members, responses, versions
-from storage.db import Database, UnusableDatabase, migrations, open_database
+from storage.errors import Busy, StorageError, UnusableDatabase
+from storage.model import AnswerValue, Member, Response
+from storage.sqlite.db import migrations
+from storage.sqlite.store import SQLiteStore, open_store
 
 NOW = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
 LATER = NOW + dt.timedelta(minutes=5)
@@ -23,20 +25,20 @@ TELEGRAM_ID = 424242
 NOTICE = "notice-v1"
 
 
-async def scalar(db: Database, sql: str, params: tuple = ()) -> object:
+async def scalar(db: SQLiteStore, sql: str, params: tuple = ()) -> object:
     async with db.statement() as connection:
         cursor = await connection.execute(sql, params)
         row = await cursor.fetchone()
     return None if row is None else row[0]
 
 
-async def rows(db: Database, sql: str, params: tuple = ()) -> list[tuple]:
+async def rows(db: SQLiteStore, sql: str, params: tuple = ()) -> list[tuple]:
     async with db.statement() as connection:
         cursor = await connection.execute(sql, params)
         return [tuple(row) for row in await cursor.fetchall()]
 
 
-async def answers_table(db: Database, response_id: int) -> list[tuple]:
+async def answers_table(db: SQLiteStore, response_id: int) -> list[tuple]:
     return await rows(
         db,
         "SELECT question_id, value, answered_at FROM answers WHERE response_id = ?"
@@ -45,7 +47,7 @@ async def answers_table(db: Database, response_id: int) -> list[tuple]:
     )
 
 
-async def response_row(db: Database, response_id: int) -> tuple:
+async def response_row(db: SQLiteStore, response_id: int) -> tuple:
     (row,) = await rows(
         db,
         "SELECT status, current_question, pending_choices, updated_at, completed_at"
@@ -55,7 +57,7 @@ async def response_row(db: Database, response_id: int) -> tuple:
     return row
 
 
-async def member_row(db: Database, member_id: int) -> tuple:
+async def member_row(db: SQLiteStore, member_id: int) -> tuple:
     (row,) = await rows(
         db, "SELECT active_response_id, last_message_id FROM members WHERE id = ?", (member_id,)
     )
@@ -63,13 +65,13 @@ async def member_row(db: Database, member_id: int) -> tuple:
 
 
 async def answer(
-    db: Database, response_id: int, question_id: str, value: responses.AnswerValue, **kwargs
-) -> responses.Response | None:
+    db: SQLiteStore, response_id: int, question_id: str, value: AnswerValue, **kwargs
+) -> Response | None:
     """`record_answer` from an update that saw the response at `question_id` (maybe stale)."""
-    seen = await responses.get_response(db, response_id)
+    seen = await db.responses.get_response(response_id)
     assert seen is not None
-    return await responses.record_answer(
-        db, replace(seen, current_question=question_id), value, **kwargs
+    return await db.responses.record_answer(
+        replace(seen, current_question=question_id), value, **kwargs
     )
 
 
@@ -77,56 +79,55 @@ _taps = itertools.count(1)
 
 
 async def decide(
-    db: Database, telegram_id: int, agreed: bool, notice: str, when, tap: str | None = None
-) -> members.Member:
+    db: SQLiteStore, telegram_id: int, agreed: bool, notice: str, when, tap: str | None = None
+) -> Member:
     """A decision made by a button tap (a new tap unless `tap` names one)."""
     tap = tap or f"tap-{next(_taps)}"
-    return await members.record_consent(
-        db, telegram_id, agreed, notice, when, query_id=tap, notice_message_id=0
+    return await db.members.record_consent(
+        telegram_id, agreed, notice, when, query_id=tap, notice_message_id=0
     )
 
 
-async def back(db: Database, response_id: int, from_question: str, to_question: str, **kwargs):
+async def back(db: SQLiteStore, response_id: int, from_question: str, to_question: str, **kwargs):
     """move_back as a handler calls it: with the response as it was read."""
-    seen = await responses.get_response(db, response_id)
+    seen = await db.responses.get_response(response_id)
     assert seen is not None
-    return await responses.move_back(
-        db, replace(seen, current_question=from_question), to_question, **kwargs
+    return await db.responses.move_back(
+        replace(seen, current_question=from_question), to_question, **kwargs
     )
 
 
-async def tick(db: Database, response_id: int, question_id: str, choices, when) -> bool:
+async def tick(db: SQLiteStore, response_id: int, question_id: str, choices, when) -> bool:
     """set_pending_choices as a handler calls it: at the step its keyboard was drawn."""
-    seen = await responses.get_response(db, response_id)
+    seen = await db.responses.get_response(response_id)
     assert seen is not None
     shown = replace(seen, current_question=question_id)
-    return await responses.set_pending_choices(db, shown, seen.step, choices, when)
+    return await db.responses.set_pending_choices(shown, seen.step, choices, when)
 
 
-async def new_member(db: Database, telegram_id: int = TELEGRAM_ID) -> members.Member:
+async def new_member(db: SQLiteStore, telegram_id: int = TELEGRAM_ID) -> Member:
     return await decide(db, telegram_id, True, NOTICE, NOW)
 
 
-async def version(db: Database, survey_id: str = "s") -> int:
-    return await versions.register_version(db, survey_id, f"hash-{survey_id}", "{}", NOW)
+async def version(db: SQLiteStore, survey_id: str = "s") -> int:
+    return await db.versions.register_version(survey_id, f"hash-{survey_id}", "{}", NOW)
 
 
 async def started(
-    db: Database, survey_id: str = "s", telegram_id: int = TELEGRAM_ID
-) -> responses.Response:
+    db: SQLiteStore, survey_id: str = "s", telegram_id: int = TELEGRAM_ID
+) -> Response:
     """A member who agreed, at question q1 of a new response to `survey_id`."""
     member = await new_member(db, telegram_id)
     version_id = await version(db, survey_id)
-    return await responses.start_response(db, member.id, survey_id, version_id, "q1", NOW)
+    return await db.responses.start_response(member.id, survey_id, version_id, "q1", NOW)
 
 
 # --- the database file ------------------------------------------------------------------------
 
 
 async def test_migrations_set_user_version_to_the_number_of_migration_files(db):
-    migration_files = list(
-        (Path(__file__).parents[2] / "storage" / "migrations").glob("[0-9][0-9][0-9][0-9]_*.sql")
-    )
+    folder = Path(__file__).parents[2] / "storage" / "sqlite" / "migrations"
+    migration_files = list(folder.glob("[0-9][0-9][0-9][0-9]_*.sql"))
     assert len(migration_files) == len(migrations()) >= 1
     assert await scalar(db, "PRAGMA user_version") == len(migration_files)
     tables = {name for (name,) in await rows(db, "SELECT name FROM sqlite_master")}
@@ -138,7 +139,7 @@ async def test_reopening_keeps_data_and_applies_no_migration_again(db, open_db, 
     await db.close()
     reopened = await open_db(db_path)  # would fail on CREATE TABLE if migrated twice
     assert await scalar(reopened, "PRAGMA user_version") == len(migrations())
-    assert await members.find_member(reopened, TELEGRAM_ID) == member
+    assert await reopened.members.find_member(TELEGRAM_ID) == member
 
 
 async def test_journal_mode_is_wal_and_foreign_keys_are_on(db):
@@ -147,7 +148,7 @@ async def test_journal_mode_is_wal_and_foreign_keys_are_on(db):
 
 
 async def test_foreign_keys_are_enforced(db):
-    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+    with pytest.raises(StorageError, match="FOREIGN KEY"):
         async with db.transaction() as connection:
             await connection.execute(
                 "INSERT INTO consents (member_id, agreed, notice_version, decided_at)"
@@ -183,8 +184,8 @@ async def test_a_failing_migration_leaves_no_connection_open(tmp_path, monkeypat
     monkeypatch.setattr(aiosqlite, "connect", recording_connect)
     threads_before = set(threading.enumerate())
     try:
-        with pytest.raises(sqlite3.OperationalError, match="already exists"):
-            await open_database(path)
+        with pytest.raises(StorageError, match="already exists"):
+            await open_store(path)
         started = [t for t in threading.enumerate() if t not in threads_before]
         for thread in started:  # a closed connection's worker ends on its own, soon
             thread.join(timeout=5)
@@ -197,13 +198,13 @@ async def test_a_failing_migration_leaves_no_connection_open(tmp_path, monkeypat
 async def test_an_existing_database_only_is_opened_without_create(db, db_path, tmp_path):
     await new_member(db)
     await db.close()
-    reopened = await open_database(db_path, create=False)
-    assert await members.find_member(reopened, TELEGRAM_ID) is not None
+    reopened = await open_store(db_path, create=False)
+    assert await reopened.members.find_member(TELEGRAM_ID) is not None
     await reopened.close()
 
     missing = tmp_path / "elsewhere" / "doorstep.db"
     with pytest.raises(UnusableDatabase, match="no database at"):
-        await open_database(missing, create=False)
+        await open_store(missing, create=False)
     assert not missing.parent.exists()
 
 
@@ -219,21 +220,21 @@ async def test_a_path_that_is_not_the_bots_database_is_unusable(tmp_path, conten
     else:
         path.write_bytes(content)
     with pytest.raises(UnusableDatabase, match=reason):
-        await open_database(path, create=False)
+        await open_store(path, create=False)
     assert sorted(tmp_path.iterdir()) == [path]  # no -wal, no -shm
 
 
 async def test_a_database_cannot_be_made_under_a_file(tmp_path):
     (tmp_path / "a-file").touch()
     with pytest.raises(UnusableDatabase, match="is not writable"):
-        await open_database(tmp_path / "a-file" / "doorstep.db")
+        await open_store(tmp_path / "a-file" / "doorstep.db")
 
 
 # --- members and consent ----------------------------------------------------------------------
 
 
 async def test_find_member_is_none_before_any_decision(db):
-    assert await members.find_member(db, TELEGRAM_ID) is None
+    assert await db.members.find_member(TELEGRAM_ID) is None
     assert await scalar(db, "SELECT COUNT(*) FROM members") == 0
 
 
@@ -242,13 +243,13 @@ async def test_record_consent_creates_the_member_once(db):
     again = await decide(db, TELEGRAM_ID, False, NOTICE, LATER)
     assert first.id == again.id
     assert await scalar(db, "SELECT COUNT(*) FROM members") == 1
-    assert first == members.Member(first.id, True, None, 0)
-    assert await members.find_member(db, TELEGRAM_ID) == again
+    assert first == Member(first.id, True, None, 0)
+    assert await db.members.find_member(TELEGRAM_ID) == again
 
 
 async def test_a_refusal_by_someone_not_yet_a_member_creates_nothing(db):
     assert await decide(db, TELEGRAM_ID, False, NOTICE, NOW) is None
-    assert await members.find_member(db, TELEGRAM_ID) is None
+    assert await db.members.find_member(TELEGRAM_ID) is None
     assert await scalar(db, "SELECT COUNT(*) FROM consents") == 0
 
 
@@ -276,42 +277,42 @@ async def test_consent_of_one_member_does_not_touch_another(db):
     await decide(db, 1, True, NOTICE, NOW)
     await decide(db, 2, True, NOTICE, NOW)
     await decide(db, 2, False, NOTICE, LATER)
-    assert (await members.find_member(db, 1)).agreed is True
-    assert (await members.find_member(db, 2)).agreed is False
+    assert (await db.members.find_member(1)).agreed is True
+    assert (await db.members.find_member(2)).agreed is False
 
 
 # --- survey versions --------------------------------------------------------------------------
 
 
 async def test_register_version_returns_the_same_id_for_the_same_hash(db):
-    first = await versions.register_version(db, "s", "hash1", "{}", NOW)
-    again = await versions.register_version(db, "s", "hash1", '{"ignored": true}', LATER)
+    first = await db.versions.register_version("s", "hash1", "{}", NOW)
+    again = await db.versions.register_version("s", "hash1", '{"ignored": true}', LATER)
     assert first == again
-    assert await versions.version_definition(db, first) == "{}"
+    assert await db.versions.version_definition(first) == "{}"
     assert await scalar(db, "SELECT COUNT(*) FROM survey_versions") == 1
 
 
 async def test_register_version_returns_a_new_id_for_a_new_hash(db):
-    first = await versions.register_version(db, "s", "hash1", "{}", NOW)
-    second = await versions.register_version(db, "s", "hash2", "[]", LATER)
-    other_survey = await versions.register_version(db, "t", "hash1", "{}", LATER)
+    first = await db.versions.register_version("s", "hash1", "{}", NOW)
+    second = await db.versions.register_version("s", "hash2", "[]", LATER)
+    other_survey = await db.versions.register_version("t", "hash1", "{}", LATER)
     assert len({first, second, other_survey}) == 3
-    assert await versions.version_definition(db, second) == "[]"
+    assert await db.versions.version_definition(second) == "[]"
 
 
 async def test_version_definition_is_none_for_an_unknown_version(db):
-    assert await versions.version_definition(db, 12345) is None
+    assert await db.versions.version_definition(12345) is None
 
 
 async def test_the_newest_version_of_a_survey_is_the_last_stored(db):
-    assert await versions.newest_version_id(db, "s") is None
-    await versions.register_version(db, "s", "hash1", "{}", NOW)
-    second = await versions.register_version(db, "s", "hash2", "[]", LATER)
-    await versions.register_version(db, "t", "hash3", "{}", LATER)
-    await versions.register_version(
-        db, "s", "hash1", "{}", LATER
+    assert await db.versions.newest_version_id("s") is None
+    await db.versions.register_version("s", "hash1", "{}", NOW)
+    second = await db.versions.register_version("s", "hash2", "[]", LATER)
+    await db.versions.register_version("t", "hash3", "{}", LATER)
+    await db.versions.register_version(
+        "s", "hash1", "{}", LATER
     )  # the first content again: no new version
-    assert await versions.newest_version_id(db, "s") == second
+    assert await db.versions.newest_version_id("s") == second
 
 
 # --- starting a response ----------------------------------------------------------------------
@@ -323,16 +324,16 @@ async def test_start_response_begins_at_the_first_question_and_activates_it(db):
     assert response.answers == {}
     assert response.pending_choices == []
     assert not response.completed
-    member = await members.find_member(db, TELEGRAM_ID)
+    member = await db.members.find_member(TELEGRAM_ID)
     assert member.active_response_id == response.id
-    assert await responses.get_response(db, response.id) == response
+    assert await db.responses.get_response(response.id) == response
 
 
 async def test_start_response_twice_returns_the_same_open_response(db):
     response = await started(db)
     await answer(db, response.id, "q1", "a", next_question="q2", now=NOW)
-    again = await responses.start_response(
-        db, response.member_id, "s", response.version_id, "q1", LATER
+    again = await db.responses.start_response(
+        response.member_id, "s", response.version_id, "q1", LATER
     )
     assert again.id == response.id
     assert again.current_question == "q2"  # not restarted
@@ -343,8 +344,8 @@ async def test_start_response_twice_returns_the_same_open_response(db):
 async def test_start_response_after_completion_starts_a_new_one(db):
     response = await started(db)
     await answer(db, response.id, "q1", "a", next_question=None, now=NOW)
-    again = await responses.start_response(
-        db, response.member_id, "s", response.version_id, "q1", LATER
+    again = await db.responses.start_response(
+        response.member_id, "s", response.version_id, "q1", LATER
     )
     assert again.id != response.id
     assert again.current_question == "q1"
@@ -352,14 +353,14 @@ async def test_start_response_after_completion_starts_a_new_one(db):
 
 async def test_open_response_finds_only_the_unfinished_one(db):
     response = await started(db)
-    assert await responses.open_response(db, response.member_id, "s") == response
-    assert await responses.open_response(db, response.member_id, "other") is None
+    assert await db.responses.open_response(response.member_id, "s") == response
+    assert await db.responses.open_response(response.member_id, "other") is None
     await answer(db, response.id, "q1", 1, next_question=None, now=NOW)
-    assert await responses.open_response(db, response.member_id, "s") is None
+    assert await db.responses.open_response(response.member_id, "s") is None
 
 
 async def test_get_response_is_none_for_an_unknown_id(db):
-    assert await responses.get_response(db, 999) is None
+    assert await db.responses.get_response(999) is None
 
 
 # --- answering --------------------------------------------------------------------------------
@@ -368,7 +369,7 @@ async def test_get_response_is_none_for_an_unknown_id(db):
 async def test_record_answer_stores_the_value_and_moves_on(db):
     response = await started(db)
     assert await answer(db, response.id, "q1", ["x", "ü"], next_question="q2", now=LATER)
-    stored = await responses.get_response(db, response.id)
+    stored = await db.responses.get_response(response.id)
     assert stored.current_question == "q2"
     assert stored.answers == {"q1": ["x", "ü"]}
     assert await answers_table(db, response.id) == [("q1", '["x", "ü"]', LATER.isoformat())]
@@ -378,9 +379,9 @@ async def test_record_answer_returns_the_response_as_stored(db):
     response = await started(db)
     await tick(db, response.id, "q1", ["a"], NOW)
     first = await answer(db, response.id, "q1", ["a"], next_question="q2", now=NOW)
-    assert first == await responses.get_response(db, response.id)
+    assert first == await db.responses.get_response(response.id)
     last = await answer(db, response.id, "q2", 4, next_question=None, now=LATER)
-    assert last == await responses.get_response(db, response.id)
+    assert last == await db.responses.get_response(response.id)
     assert last.completed
     assert last.answers == {"q1": ["a"], "q2": 4}
 
@@ -389,7 +390,7 @@ async def test_record_answer_returns_the_response_as_stored(db):
 async def test_every_kind_of_answer_value_round_trips(db, value):
     response = await started(db)
     await answer(db, response.id, "q1", value, next_question="q2", now=NOW)
-    stored = await responses.get_response(db, response.id)
+    stored = await db.responses.get_response(response.id)
     assert stored.answers == {"q1": value}
     assert type(stored.answers["q1"]) is type(value)
 
@@ -409,7 +410,7 @@ async def test_an_answer_to_a_question_the_response_is_not_at_returns_false(db):
     response = await started(db)
     assert not await answer(db, response.id, "q5", "x", next_question="q6", now=NOW)
     assert await answers_table(db, response.id) == []
-    assert (await responses.get_response(db, response.id)).current_question == "q1"
+    assert (await db.responses.get_response(response.id)).current_question == "q1"
 
 
 async def test_a_typed_answer_claims_its_message_id(db):
@@ -456,7 +457,7 @@ async def test_a_stale_answer_does_not_claim_its_message_id(db):
 async def test_answering_the_last_question_completes_and_deactivates_the_response(db):
     response = await started(db)
     assert await answer(db, response.id, "q1", "a", next_question=None, now=LATER)
-    stored = await responses.get_response(db, response.id)
+    stored = await db.responses.get_response(response.id)
     assert stored.completed
     assert await response_row(db, response.id) == (
         "completed",
@@ -465,25 +466,25 @@ async def test_answering_the_last_question_completes_and_deactivates_the_respons
         LATER.isoformat(),
         LATER.isoformat(),
     )
-    assert (await members.find_member(db, TELEGRAM_ID)).active_response_id is None
+    assert (await db.members.find_member(TELEGRAM_ID)).active_response_id is None
     assert not await answer(db, response.id, "q1", "b", next_question=None, now=LATER)
 
 
 async def test_completing_a_response_keeps_another_active_response(db):
     first = await started(db, "s")
     second_version = await version(db, "t")
-    second = await responses.start_response(db, first.member_id, "t", second_version, "q1", NOW)
+    second = await db.responses.start_response(first.member_id, "t", second_version, "q1", NOW)
     # The member is now on `second`; an old tap completes `first`.
     await answer(db, first.id, "q1", "a", next_question=None, now=LATER)
-    assert (await members.find_member(db, TELEGRAM_ID)).active_response_id == second.id
+    assert (await db.members.find_member(TELEGRAM_ID)).active_response_id == second.id
 
 
 async def test_answering_makes_that_response_the_active_one(db):
     first = await started(db, "s")
     second_version = await version(db, "t")
-    await responses.start_response(db, first.member_id, "t", second_version, "q1", NOW)
+    await db.responses.start_response(first.member_id, "t", second_version, "q1", NOW)
     await answer(db, first.id, "q1", "a", next_question="q2", now=LATER)
-    assert (await members.find_member(db, TELEGRAM_ID)).active_response_id == first.id
+    assert (await db.members.find_member(TELEGRAM_ID)).active_response_id == first.id
 
 
 async def test_dropped_answers_are_removed(db):
@@ -495,7 +496,7 @@ async def test_dropped_answers_are_removed(db):
     returned = await answer(
         db, response.id, "q1", "no", next_question="q4", dropped=["q2", "q3"], now=LATER
     )
-    stored = await responses.get_response(db, response.id)
+    stored = await db.responses.get_response(response.id)
     assert stored.answers == {"q1": "no"}
     assert returned == stored
     assert [question for question, _, _ in await answers_table(db, response.id)] == ["q1"]
@@ -506,14 +507,14 @@ async def test_answers_of_other_responses_are_not_dropped(db):
     second = await started(db, "s", telegram_id=TELEGRAM_ID + 1)
     await answer(db, second.id, "q1", "keep", next_question="q2", now=NOW)
     await answer(db, first.id, "q1", "a", next_question="q2", dropped=["q1"], now=NOW)
-    assert (await responses.get_response(db, second.id)).answers == {"q1": "keep"}
+    assert (await db.responses.get_response(second.id)).answers == {"q1": "keep"}
 
 
 async def test_recording_an_answer_clears_pending_choices(db):
     response = await started(db)
     await tick(db, response.id, "q1", ["a", "b"], NOW)
     await answer(db, response.id, "q1", ["a", "b"], next_question="q2", now=NOW)
-    assert (await responses.get_response(db, response.id)).pending_choices == []
+    assert (await db.responses.get_response(response.id)).pending_choices == []
 
 
 # --- going back -------------------------------------------------------------------------------
@@ -523,7 +524,7 @@ async def test_move_back_returns_to_the_earlier_question_keeping_its_answer(db):
     response = await started(db)
     await answer(db, response.id, "q1", ["a"], next_question="q2", now=NOW)
     assert await back(db, response.id, "q2", "q1", pending_choices=["a"], now=LATER)
-    stored = await responses.get_response(db, response.id)
+    stored = await db.responses.get_response(response.id)
     assert stored.current_question == "q1"
     assert stored.pending_choices == ["a"]
     assert stored.answers == {"q1": ["a"]}
@@ -553,7 +554,7 @@ async def test_move_back_on_a_completed_response_returns_false(db):
     response = await started(db)
     await answer(db, response.id, "q1", "a", next_question=None, now=NOW)
     assert not await back(db, response.id, "q1", "q1", now=LATER)
-    assert (await responses.get_response(db, response.id)).completed
+    assert (await db.responses.get_response(response.id)).completed
 
 
 # --- pending choices --------------------------------------------------------------------------
@@ -562,14 +563,14 @@ async def test_move_back_on_a_completed_response_returns_false(db):
 async def test_set_pending_choices_at_the_current_question(db):
     response = await started(db)
     assert await tick(db, response.id, "q1", ["b", "a"], LATER)
-    assert (await responses.get_response(db, response.id)).pending_choices == ["b", "a"]
+    assert (await db.responses.get_response(response.id)).pending_choices == ["b", "a"]
 
 
 async def test_set_pending_choices_at_another_question_returns_false_and_changes_nothing(db):
     response = await started(db)
     await tick(db, response.id, "q1", ["a"], NOW)
     assert not await tick(db, response.id, "q2", ["b"], LATER)
-    assert (await responses.get_response(db, response.id)).pending_choices == ["a"]
+    assert (await db.responses.get_response(response.id)).pending_choices == ["a"]
 
 
 async def test_set_pending_choices_on_a_completed_response_returns_false(db):
@@ -587,46 +588,58 @@ async def test_unfinished_surveys_lists_started_ones_most_recent_first(db):
     for survey_id in ("s", "t", "u"):
         version_id = await version(db, survey_id)
         ids[survey_id] = (
-            await responses.start_response(db, member.id, survey_id, version_id, "q1", NOW)
+            await db.responses.start_response(member.id, survey_id, version_id, "q1", NOW)
         ).id
     await answer(db, ids["s"], "q1", "a", next_question="q2", now=LATER)
     await answer(db, ids["u"], "q1", "a", next_question=None, now=LATER)
-    assert await responses.unfinished_surveys(db, member.id) == ["s", "t"]
+    assert await db.responses.unfinished_surveys(member.id) == ["s", "t"]
 
 
 async def test_unfinished_surveys_breaks_time_ties_by_newest_response(db):
     member = await new_member(db)
     for survey_id in ("s", "t"):
         version_id = await version(db, survey_id)
-        await responses.start_response(db, member.id, survey_id, version_id, "q1", NOW)
-    assert await responses.unfinished_surveys(db, member.id) == ["t", "s"]
+        await db.responses.start_response(member.id, survey_id, version_id, "q1", NOW)
+    assert await db.responses.unfinished_surveys(member.id) == ["t", "s"]
 
 
 async def test_unfinished_surveys_are_per_member(db):
     await started(db, "s", telegram_id=1)
     other = await new_member(db, telegram_id=2)
-    assert await responses.unfinished_surveys(db, other.id) == []
+    assert await db.responses.unfinished_surveys(other.id) == []
 
 
 async def test_a_survey_is_completed_only_after_the_last_answer(db):
     response = await started(db)
-    assert "s" not in await responses.completed_surveys(db, response.member_id)
+    assert "s" not in await db.responses.completed_surveys(response.member_id)
     await answer(db, response.id, "q1", "a", next_question="q2", now=NOW)
-    assert "s" not in await responses.completed_surveys(db, response.member_id)
+    assert "s" not in await db.responses.completed_surveys(response.member_id)
     await answer(db, response.id, "q2", "b", next_question=None, now=NOW)
-    assert "s" in await responses.completed_surveys(db, response.member_id)
-    assert "other" not in await responses.completed_surveys(db, response.member_id)
+    assert "s" in await db.responses.completed_surveys(response.member_id)
+    assert "other" not in await db.responses.completed_surveys(response.member_id)
 
 
 async def test_a_survey_stays_completed_while_a_repeat_is_in_progress(db):
     response = await started(db)
     await answer(db, response.id, "q1", "a", next_question=None, now=NOW)
-    await responses.start_response(db, response.member_id, "s", response.version_id, "q1", LATER)
-    assert "s" in await responses.completed_surveys(db, response.member_id)
-    assert await responses.unfinished_surveys(db, response.member_id) == ["s"]
+    await db.responses.start_response(response.member_id, "s", response.version_id, "q1", LATER)
+    assert "s" in await db.responses.completed_surveys(response.member_id)
+    assert await db.responses.unfinished_surveys(response.member_id) == ["s"]
 
 
 # --- failures and repeats ---------------------------------------------------------------------
+
+
+async def test_a_database_another_process_holds_is_busy_not_a_driver_error(db, db_path):
+    """The driver's "database is locked" reaches callers as the domain's Busy."""
+    with closing(sqlite3.connect(db_path, isolation_level=None, timeout=0)) as other:
+        other.execute("BEGIN IMMEDIATE")  # holds the write lock
+        async with db.statement() as connection:
+            await connection.execute("PRAGMA busy_timeout = 0")
+        with pytest.raises(Busy):
+            async with db.transaction():
+                pass
+        other.execute("ROLLBACK")
 
 
 async def test_a_failed_commit_leaves_no_transaction_open_on_the_shared_connection(db):
@@ -638,7 +651,7 @@ async def test_a_failed_commit_leaves_no_transaction_open_on_the_shared_connecti
         raise sqlite3.OperationalError("database is locked")
 
     connection.commit = busy_once
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(StorageError):
         async with db.transaction() as open_transaction:
             await open_transaction.execute(
                 "INSERT INTO members (telegram_id, created_at) VALUES (1, 'x')"
@@ -649,11 +662,11 @@ async def test_a_failed_commit_leaves_no_transaction_open_on_the_shared_connecti
 
 
 async def test_a_consent_tap_is_recorded_once_and_raises_the_message_mark(db):
-    first = await members.record_consent(
-        db, TELEGRAM_ID, True, NOTICE, NOW, query_id="tap-1", notice_message_id=9
+    first = await db.members.record_consent(
+        TELEGRAM_ID, True, NOTICE, NOW, query_id="tap-1", notice_message_id=9
     )
-    again = await members.record_consent(
-        db, TELEGRAM_ID, True, NOTICE, LATER, query_id="tap-1", notice_message_id=9
+    again = await db.members.record_consent(
+        TELEGRAM_ID, True, NOTICE, LATER, query_id="tap-1", notice_message_id=9
     )
 
     assert first is not None
@@ -665,10 +678,10 @@ async def test_a_consent_tap_is_recorded_once_and_raises_the_message_mark(db):
 async def test_a_survey_opened_by_a_tap_is_not_opened_again_by_the_same_tap(db):
     member = await new_member(db)
     version_id = await version(db)
-    first = await responses.start_response(db, member.id, "s", version_id, "q1", NOW, query_id="t")
+    first = await db.responses.start_response(member.id, "s", version_id, "q1", NOW, query_id="t")
     await answer(db, first.id, "q1", "a", next_question=None, now=NOW)
 
-    again = await responses.start_response(db, member.id, "s", version_id, "q1", NOW, query_id="t")
+    again = await db.responses.start_response(member.id, "s", version_id, "q1", NOW, query_id="t")
 
     assert again is None
     assert await scalar(db, "SELECT COUNT(*) FROM responses") == 1
@@ -680,16 +693,14 @@ async def test_a_button_drawn_before_the_last_move_is_stale(db):
     await answer(db, response.id, "q1", "a", next_question="q2", now=NOW)
     await back(db, response.id, "q2", "q1", now=NOW)  # back on q1, one step later
 
-    fresh = await responses.get_response(db, response.id)
+    fresh = await db.responses.get_response(response.id)
     assert fresh.step == drawn_at + 2
     assert (
-        await responses.record_answer(db, fresh, "b", next_question="q2", now=LATER, step=drawn_at)
+        await db.responses.record_answer(fresh, "b", next_question="q2", now=LATER, step=drawn_at)
         is None
     )
-    assert not await responses.set_pending_choices(db, fresh, drawn_at, ["x"], LATER)
+    assert not await db.responses.set_pending_choices(fresh, drawn_at, ["x"], LATER)
     assert (
-        await responses.record_answer(
-            db, fresh, "b", next_question="q2", now=LATER, step=fresh.step
-        )
+        await db.responses.record_answer(fresh, "b", next_question="q2", now=LATER, step=fresh.step)
         is not None
     )

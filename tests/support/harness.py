@@ -24,8 +24,7 @@ import bot
 from app.notice import Notice
 from handlers.organisers import milestones
 from handlers.rate_limits import ChatPausingRateLimiter
-from storage import responses
-from storage.db import Database
+from storage.sqlite.store import SQLiteStore
 from tests.support.fake_telegram import BOT_USER, FakeBotApi, ShownMessage, chat_member
 
 TEST_TOKEN = "123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQ"
@@ -214,9 +213,9 @@ class BotHarness:
         return self.application.bot_data[bot.SERVICES_KEY].notice
 
     @property
-    def db(self) -> Database:
+    def db(self) -> SQLiteStore:
         """The running bot's database (for checks the chat cannot show)."""
-        return self.application.bot_data[bot.SERVICES_KEY].db
+        return self.application.bot_data[bot.SERVICES_KEY].store
 
     async def rows(self, sql: str, *params: object) -> list[tuple]:
         """Rows of a query on the bot's database."""
@@ -240,7 +239,7 @@ class BotHarness:
             chat.user_id,
             survey_id,
         )
-        response = await responses.get_response(self.db, response_id)
+        response = await self.db.responses.get_response(response_id)
         return response.answers
 
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
-from typing import Literal
 
-from storage.db import Database
+from storage.model import ExportedResponse
+from storage.sqlite.db import Part
 
 EXPORT_BATCH = 2000
 
@@ -30,37 +29,28 @@ _BATCH_QUERY = """
 """
 
 
-@dataclass(frozen=True)
-class ExportedResponse:
-    """One response as exported: who, which version, how far, and every answer given."""
-
-    member_id: int | None  # None once retention unlinked it
-    version_id: int
-    status: Literal["in_progress", "completed"]
-    started_at: str  # ISO 8601, as stored
-    completed_at: str | None
-    counted: bool  # in the report totals: the member's latest completion
-    answers: dict[str, object]  # question id -> decoded value; None for a skipped question
-
-
-async def exported_responses(
-    db: Database, survey_id: str, batch: int = EXPORT_BATCH
-) -> AsyncIterator[ExportedResponse]:
-    """Every response to `survey_id`, in progress or completed, in id order, `batch` per read."""
-    last_id = 0
-    while True:
-        async with db.statement() as connection:
-            rows = await connection.execute_fetchall(_BATCH_QUERY, (survey_id, last_id, batch))
-        for row in rows:
-            yield _exported(row)
-        if len(rows) < batch:
-            return  # a short batch is the last one: no need to ask again
-        last_id = rows[-1][0]
-
-
 def _exported(row: Sequence) -> ExportedResponse:
     """A response from a row of the batch query (its id dropped: it is only the cursor)."""
     _, member_id, version_id, status, started_at, completed_at, counted, answers = row
     return ExportedResponse(
         member_id, version_id, status, started_at, completed_at, bool(counted), json.loads(answers)
     )
+
+
+class SQLiteExport(Part):
+    """Every response of a survey, read in batches for the CSV export."""
+
+    async def exported_responses(
+        self, survey_id: str, batch: int = EXPORT_BATCH
+    ) -> AsyncIterator[ExportedResponse]:
+        """Every response to `survey_id`, in progress or completed, in id order, read `batch`
+        at a time."""
+        last_id = 0
+        while True:
+            async with self._db.statement() as connection:
+                rows = await connection.execute_fetchall(_BATCH_QUERY, (survey_id, last_id, batch))
+            for row in rows:
+                yield _exported(row)
+            if len(rows) < batch:
+                return  # a short batch is the last one: no need to ask again
+            last_id = rows[-1][0]

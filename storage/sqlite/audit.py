@@ -6,32 +6,13 @@ It records actions, never what was shown: no answer, no figure, no member.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import aiosqlite
 
-from storage.db import Database
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    """One recorded action."""
-
-    at: str
-    actor: int | None
-    chat_id: int | None
-    action: str
-    survey_id: str | None
-    scope: str | None
-
+from storage.model import AuditEntry
+from storage.sqlite.db import Part
 
 _COLUMNS = "at, actor, chat_id, action, survey_id, scope"  # as AuditEntry
-
-
-async def record(db: Database, action: str, now: dt.datetime, **entry: int | str | None) -> None:
-    """Add an entry (committed on its own); `entry` as for `add`."""
-    async with db.statement() as connection:
-        await add(connection, action, now, **entry)
 
 
 async def add(
@@ -72,19 +53,26 @@ async def unname(connection: aiosqlite.Connection, telegram_id: int) -> int:
     return cursor.rowcount
 
 
-async def recent(db: Database, limit: int = 50) -> list[AuditEntry]:
-    """The newest entries, newest first."""
-    async with db.statement() as connection:
-        rows = await connection.execute_fetchall(
-            f"SELECT {_COLUMNS} FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
-        )
-    return [AuditEntry(*row) for row in rows]
+class SQLiteAudit(Part):
+    """The audit log: who released which results where, and deletions."""
 
+    async def record(self, action: str, now: dt.datetime, **entry: int | str | None) -> None:
+        """Add an entry (committed on its own); `entry` as for `add`."""
+        async with self._db.statement() as connection:
+            await add(connection, action, now, **entry)
 
-async def prune(db: Database, before: dt.datetime) -> int:
-    """Delete entries older than `before` (retention); returns how many."""
-    async with db.statement() as connection:
-        cursor = await connection.execute(
-            "DELETE FROM audit_log WHERE at < ?", (before.isoformat(timespec="seconds"),)
-        )
-    return cursor.rowcount
+    async def recent(self, limit: int = 50) -> list[AuditEntry]:
+        """The newest entries, newest first."""
+        async with self._db.statement() as connection:
+            rows = await connection.execute_fetchall(
+                f"SELECT {_COLUMNS} FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
+            )
+        return [AuditEntry(*row) for row in rows]
+
+    async def prune(self, before: dt.datetime) -> int:
+        """Delete entries older than `before` (retention); returns how many."""
+        async with self._db.statement() as connection:
+            cursor = await connection.execute(
+                "DELETE FROM audit_log WHERE at < ?", (before.isoformat(timespec="seconds"),)
+            )
+        return cursor.rowcount

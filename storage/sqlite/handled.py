@@ -16,7 +16,7 @@ import datetime as dt
 
 import aiosqlite
 
-from storage.db import Database, Stale
+from storage.sqlite.db import Part, Stale
 
 
 async def claim_message(
@@ -31,16 +31,6 @@ async def claim_message(
     )
     if cursor.rowcount != 1:
         raise Stale
-
-
-async def claim_message_alone(db: Database, member_id: int, message_id: int) -> bool:
-    """Mark a message that changes nothing else (a refused answer) as handled; False if it was."""
-    async with db.statement() as connection:  # one UPDATE: nothing to roll back if stale
-        try:
-            await claim_message(connection, member_id, message_id)
-        except Stale:
-            return False
-    return True
 
 
 async def raise_message_mark(
@@ -68,9 +58,22 @@ async def claim_tap(
         raise Stale
 
 
-async def prune_taps(db: Database, before: dt.datetime) -> None:
-    """Forget taps handled before `before`: Telegram no longer delivers them again."""
-    async with db.statement() as connection:
-        await connection.execute(
-            "DELETE FROM handled_taps WHERE handled_at < ?", (before.isoformat(),)
-        )
+class SQLiteHandled(Part):
+    """Messages and taps already handled, so that a redelivered update changes nothing."""
+
+    async def claim_message_alone(self, member_id: int, message_id: int) -> bool:
+        """Mark a message that changes nothing else (a refused answer) as handled; False if it
+        was."""
+        async with self._db.statement() as connection:  # one UPDATE: nothing to roll back if stale
+            try:
+                await claim_message(connection, member_id, message_id)
+            except Stale:
+                return False
+        return True
+
+    async def prune_taps(self, before: dt.datetime) -> None:
+        """Forget taps handled before `before`: Telegram no longer delivers them again."""
+        async with self._db.statement() as connection:
+            await connection.execute(
+                "DELETE FROM handled_taps WHERE handled_at < ?", (before.isoformat(),)
+            )

@@ -14,20 +14,31 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, closing, suppress
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, closing, contextmanager, suppress
 from importlib import resources
 from pathlib import Path
 
 import aiosqlite
 from aiorwlock import RWLock
 
+from storage.errors import Busy, Stale, StorageError, UnusableDatabase
+
 BUSY_TIMEOUT_MS = 5000
+_BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+@contextmanager
+def domain_errors() -> Iterator[None]:
+    """SQLite's errors as `storage.errors`: a database held by another process is `Busy`."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        code = getattr(error, "sqlite_errorcode", 0) & 0xFF  # the primary code of an extended one
+        raise (Busy if code in _BUSY_CODES else StorageError)(str(error)) from error
+
+
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-
-
-class Stale(Exception):
-    """The update acts on a state that has moved on, or was handled before: change nothing."""
 
 
 class Database:
@@ -42,9 +53,10 @@ class Database:
         """A write transaction: committed when the block ends, rolled back if it raises."""
         async with self._lock.writer:
             try:
-                await self._connection.execute("BEGIN IMMEDIATE")
-                yield self._connection
-                await self._connection.commit()
+                with domain_errors():
+                    await self._connection.execute("BEGIN IMMEDIATE")
+                    yield self._connection
+                    await self._connection.commit()
             except BaseException:
                 # Also when COMMIT itself fails: the shared connection must not stay inside
                 # an open transaction, or every later statement would join it.
@@ -65,7 +77,8 @@ class Database:
         the middle of another task's transaction. Use each statement's result in one round
         trip (`execute_fetchall`), as other tasks' statements may run in between."""
         async with self._lock.reader:
-            yield self._connection
+            with domain_errors():
+                yield self._connection
 
     async def checkpoint(self) -> bool:
         """Copy the write-ahead log into the database file and truncate it, so that rows just
@@ -75,11 +88,14 @@ class Database:
         truncated: the caller tries again later. The bot does not wait for that reader, as every
         other update waits meanwhile."""
         async with self._lock.writer:
-            await self._connection.execute("PRAGMA busy_timeout = 0")
-            try:
-                rows = await self._connection.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                await self._connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            with domain_errors():
+                await self._connection.execute("PRAGMA busy_timeout = 0")
+                try:
+                    rows = await self._connection.execute_fetchall(
+                        "PRAGMA wal_checkpoint(TRUNCATE)"
+                    )
+                finally:
+                    await self._connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         busy, _, _ = rows[0]
         return not busy
 
@@ -87,19 +103,23 @@ class Database:
         """Rebuild the database file, leaving no fragment of deleted rows in it (the rebuilt
         pages pass through the write-ahead log: checkpoint after). Everything else waits."""
         async with self._lock.writer:
-            await self._connection.execute("VACUUM")
+            with domain_errors():
+                await self._connection.execute("VACUUM")
 
     async def close(self) -> None:
         """Close the connection (after the last use)."""
         await self._connection.close()
 
 
-class UnusableDatabase(Exception):
-    """The database path cannot be used (a folder, not SQLite, unreadable, missing); the message
-    says why in plain words, naming the path."""
+class Part:
+    """One concern of the SQLite store (members, responses, reports, …) over the shared
+    connection; `storage.sqlite.store.SQLiteStore` holds one of each."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
 
-async def open_database(path: str | Path, *, create: bool = True) -> Database:
+async def open_connection(path: str | Path, *, create: bool = True) -> aiosqlite.Connection:
     """Open and migrate the database at `path` (":memory:" for tests), creating it if needed;
     with `create=False` an existing Doorstep database only, and no file is ever made.
 
@@ -117,11 +137,12 @@ async def open_database(path: str | Path, *, create: bool = True) -> Database:
     except sqlite3.Error as error:
         raise UnusableDatabase(f"cannot open the database {path}: {error}") from error
     try:
-        await _prepare(connection)
+        with domain_errors():
+            await _prepare(connection)
     except BaseException:
         await connection.close()  # its worker thread would otherwise keep the process alive
         raise
-    return Database(connection)
+    return connection
 
 
 async def _prepare(connection: aiosqlite.Connection) -> None:
@@ -189,7 +210,7 @@ def _create_private_file(path: str | Path) -> None:
 def migrations() -> list[tuple[int, str]]:
     """The bundled migrations as (version, SQL), in order."""
     found = []
-    for entry in resources.files("storage.migrations").iterdir():
+    for entry in resources.files("storage.sqlite.migrations").iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
             found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))

@@ -1,0 +1,365 @@
+"""The store: what the use cases (`app`) need of a database, in domain types.
+
+One protocol per concern, and `Store` holding one of each. A backend package (today
+`storage.sqlite`) implements them over its own connection, owns its transactions, and maps its
+driver's errors to `storage.errors`; no connection object or driver exception passes this line.
+Every write that answers an update is conditional on the state the update was answering, so a
+redelivered update changes nothing: such writes return None (or False) for "stale, nothing
+changed". The contract tests in `tests/storage/` run against every backend through these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Protocol
+
+from storage.model import (
+    AnswerValue,
+    AuditEntry,
+    ChatKind,
+    Compaction,
+    CompletedResponse,
+    ConsentRecord,
+    Counter_,
+    Describe,
+    Digest,
+    ExportedResponse,
+    Forgotten,
+    HeldData,
+    Member,
+    OrganiserChat,
+    Replaced,
+    Response,
+    TallyKey,
+)
+from surveys.summary import Activity
+
+
+class Members(Protocol):
+    """Members and their consent decisions, and which survey each is answering."""
+
+    async def find_member(self, telegram_id: int) -> Member | None:
+        """The member with this Telegram id, or None if they never agreed to the notice."""
+        ...
+
+    async def find_member_and_active_response(
+        self, telegram_id: int
+    ) -> tuple[Member | None, Response | None]:
+        """The member and the response their typed answers go to, in one read (the answer path)."""
+        ...
+
+    async def latest_consent(self, telegram_id: int) -> ConsentRecord | None:
+        """The member's current decision on the privacy notice (None: they never decided)."""
+        ...
+
+    async def record_consent(
+        self,
+        telegram_id: int,
+        agreed: bool,
+        notice_version: str,
+        now: dt.datetime,
+        *,
+        query_id: str | None = None,
+        notice_message_id: int | None = None,
+        message_id: int | None = None,
+    ) -> Member | None:
+        """Record a decision on the privacy notice, creating the member when they first agree."""
+        ...
+
+    async def set_active_response(
+        self,
+        member_id: int,
+        response_id: int | None,
+        now: dt.datetime,
+        *,
+        message_id: int | None = None,
+        query_id: str | None = None,
+    ) -> bool:
+        """Make `response_id` the survey that typed answers go to (None: pause)."""
+        ...
+
+
+class Responses(Protocol):
+    """Responses: starting, answering (the one-statement answer path), going back."""
+
+    async def get_response(self, response_id: int) -> Response | None:
+        """A response with its answers, or None."""
+        ...
+
+    async def open_response(self, member_id: int, survey_id: str) -> Response | None:
+        """The member's unfinished response to a survey, if any."""
+        ...
+
+    async def unfinished_surveys(self, member_id: int) -> list[str]:
+        """Ids of the surveys the member has started and not finished, most recent first."""
+        ...
+
+    async def completed_surveys(self, member_id: int) -> set[str]:
+        """Ids of the surveys the member has completed at least once."""
+        ...
+
+    async def start_response(
+        self,
+        member_id: int,
+        survey_id: str,
+        version_id: int,
+        first_question: str,
+        now: dt.datetime,
+        *,
+        message_id: int | None = None,
+        query_id: str | None = None,
+    ) -> Response | None:
+        """Start a response at its first question and make it the member's active survey."""
+        ...
+
+    async def counted_completion(
+        self, member_id: int, survey_id: str
+    ) -> tuple[Response, dt.datetime] | None:
+        """The member's completed response to the survey that counts in the totals, and when it
+        was completed (None before their first completion)."""
+        ...
+
+    async def record_answer(
+        self,
+        response: Response,
+        value: AnswerValue,
+        *,
+        next_question: str | None,
+        dropped: Sequence[str] = (),
+        now: dt.datetime,
+        message_id: int | None = None,
+        step: int | None = None,
+        area: str = "",
+        counted: Sequence[TallyKey] = (),
+        replaced: Replaced | None = None,
+    ) -> Response | None:
+        """Store the answer to the response's current question and move to `next_question`."""
+        ...
+
+    async def move_back(
+        self,
+        response: Response,
+        to_question: str,
+        *,
+        pending_choices: Sequence[str] = (),
+        now: dt.datetime,
+        message_id: int | None = None,
+        step: int | None = None,
+    ) -> Response | None:
+        """Return the response from its current question to the earlier `to_question` (Back)."""
+        ...
+
+    async def set_pending_choices(
+        self, response: Response, step: int, choices: Sequence[str], now: dt.datetime
+    ) -> bool:
+        """Keep a multi question's ticks until Done; False if the response moved on since `step`."""
+        ...
+
+
+class Handled(Protocol):
+    """Messages and taps already handled, so that a redelivered update changes nothing."""
+
+    async def claim_message_alone(self, member_id: int, message_id: int) -> bool:
+        """Mark a message that changes nothing else (a refused answer) as handled; False if it
+        was."""
+        ...
+
+    async def prune_taps(self, before: dt.datetime) -> None:
+        """Forget taps handled before `before`: Telegram no longer delivers them again."""
+        ...
+
+
+class Reports(Protocol):
+    """The running totals reports read, and rebuilding them."""
+
+    async def activity(self, survey_id: str, recent_since: dt.date) -> Activity:
+        """Responses started, and per area the people counted as completed, and of them those who
+        completed on or after `recent_since` (UTC days). A response's area is known only once it is
+        completed, so starts are counted in all."""
+        ...
+
+    async def completed_overall(self, survey_id: str) -> int:
+        """The people counted as having completed a survey (its milestones count these)."""
+        ...
+
+    async def tallies_by_area(self, survey_id: str) -> dict[tuple[str, str, str], int]:
+        """(area, question, value) -> completed responses."""
+        ...
+
+    async def tallies_by_area_and_answer(
+        self, survey_id: str, split_question: str
+    ) -> dict[tuple[str, str, str, str], int]:
+        """(area, answer to split_question, question, value) -> completed responses."""
+        ...
+
+    async def add_completed(self, survey_id: str, batch: Sequence[CompletedResponse]) -> None:
+        """Store completed responses with their answers, and count them, in one transaction."""
+        ...
+
+    async def totals_stale(self) -> bool:
+        """Whether responses completed before the totals existed still need counting."""
+        ...
+
+    async def rebuild_totals(self, count: Counter_) -> int:
+        """Recount every response into fresh totals (one transaction); returns how many
+        completed."""
+        ...
+
+
+class Organisers(Protocol):
+    """Registered organiser chats, their digests, and milestones announced."""
+
+    async def register_chat(
+        self, chat_id: int, kind: ChatKind, title: str, area: str | None, now: dt.datetime
+    ) -> OrganiserChat:
+        """Register a chat (again: its area is replaced, it is active again, its digest kept)."""
+        ...
+
+    async def unregister_chat(self, chat_id: int) -> bool:
+        """Forget a chat's registration; False if it was not registered."""
+        ...
+
+    async def find_chat(self, chat_id: int) -> OrganiserChat | None:
+        """A registered chat, active or not."""
+        ...
+
+    async def active_chats(self) -> list[OrganiserChat]:
+        """Every chat reports may be posted to."""
+        ...
+
+    async def deactivate_chat(self, chat_id: int) -> bool:
+        """Stop posting to a chat the bot was removed from; False if it was not active."""
+        ...
+
+    async def set_digest(self, chat_id: int, digest: Digest | None) -> bool:
+        """Set or clear (None) a registered chat's digest; False if the chat is not registered."""
+        ...
+
+    async def claim_milestone(self, survey_id: str, completed: int, now: dt.datetime) -> bool:
+        """Record a milestone as announced; False if it was announced before."""
+        ...
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> OrganiserChat | None:
+        """A group upgraded to a supergroup gets a new id: keep its registration under it. If the
+        new id was registered meanwhile, that registration stands and the old one goes."""
+        ...
+
+
+class Audit(Protocol):
+    """The audit log: who released which results where, and deletions."""
+
+    async def record(self, action: str, now: dt.datetime, **entry: int | str | None) -> None:
+        """Add an entry (committed on its own); `entry` as for `add`."""
+        ...
+
+    async def recent(self, limit: int = 50) -> list[AuditEntry]:
+        """The newest entries, newest first."""
+        ...
+
+    async def prune(self, before: dt.datetime) -> int:
+        """Delete entries older than `before` (retention); returns how many."""
+        ...
+
+
+class Privacy(Protocol):
+    """What is held about a member, deleting it, retention, and rebuilding the file."""
+
+    async def held_data(self, telegram_id: int) -> HeldData | None:
+        """Everything stored about the member with this Telegram id (None: nothing at all)."""
+        ...
+
+    async def anything_held(self, telegram_id: int) -> bool:
+        """Whether anything names this Telegram id: a member, or audit log entries."""
+        ...
+
+    async def forget_member(
+        self, telegram_id: int, count: Counter_, now: dt.datetime, describe: Describe
+    ) -> Forgotten | None:
+        """Delete the member and everything keyed to them, take their responses out of the report
+        totals (`count` gives a completed response's area and tally keys), remove their id from
+        the audit log, and record the deletion there, all in one transaction; None if nothing was
+        held about them."""
+        ...
+
+    async def linked_surveys(self) -> dict[str, dt.datetime]:
+        """Surveys with responses still linked to members, and their latest activity."""
+        ...
+
+    async def unlink_responses(self, survey_ids: Iterable[str]) -> int:
+        """Remove the link between members and their responses to these surveys; returns how
+        many responses were unlinked. The responses stay, anonymous, and still count."""
+        ...
+
+    async def delete_inactive_members(self, inactive_since: dt.datetime) -> int:
+        """Delete members with no consent decision and no answer since `inactive_since`; their
+        responses are unlinked first, and stay, anonymous. Returns how many were deleted."""
+        ...
+
+    async def compaction(self) -> Compaction:
+        """Whether the file waits for a rebuild, and when it was last rebuilt."""
+        ...
+
+    async def compact_if_due(
+        self, now: dt.datetime, spacing: dt.timedelta = dt.timedelta(0)
+    ) -> bool:
+        """After deletions, rebuild the file so that no fragment of a deleted row is left in it
+        (see the `maintenance` table), unless it was rebuilt less than `spacing` before `now`;
+        returns whether it was rebuilt. Checkpoint after."""
+        ...
+
+
+class Versions(Protocol):
+    """Every version of every survey a response may be pinned to."""
+
+    async def register_version(
+        self, survey_id: str, content_hash: str, definition: str, now: dt.datetime
+    ) -> int:
+        """The id of this survey content, recording it if it is new."""
+        ...
+
+    async def version_definition(self, version_id: int) -> str | None:
+        """The stored survey JSON of a version, or None if there is no such version."""
+        ...
+
+    async def version_ids(self) -> list[int]:
+        """The id of every stored version."""
+        ...
+
+    async def newest_version_id(self, survey_id: str) -> int | None:
+        """The id of a survey's most recently stored version, or None if it was never loaded."""
+        ...
+
+
+class Export(Protocol):
+    """Every response of a survey, read in batches for the CSV export."""
+
+    def exported_responses(
+        self, survey_id: str, batch: int = ...
+    ) -> AsyncIterator[ExportedResponse]:
+        """Every response to `survey_id`, in progress or completed, in id order, read `batch`
+        at a time."""
+        ...
+
+
+class Store(Protocol):
+    """Everything Doorstep keeps, by concern; one open database."""
+
+    members: Members
+    responses: Responses
+    handled: Handled
+    reports: Reports
+    organisers: Organisers
+    audit: Audit
+    privacy: Privacy
+    versions: Versions
+    export: Export
+
+    async def checkpoint(self) -> bool:
+        """Make deletions final on disk (no trace of deleted rows in logs); False when another
+        reader prevents it for now (try again later)."""
+        ...
+
+    async def close(self) -> None:
+        """Close the database (after the last use)."""
+        ...
