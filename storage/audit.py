@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from storage.db import Database
+from storage.db import Database, fetch_all
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,21 @@ class AuditEntry:
 _COLUMNS = "at, actor, chat_id, action, survey_id, scope"  # as AuditEntry
 
 
-async def record(db: Database, action: str, now: dt.datetime, **entry: int | str | None) -> None:
-    """Add an entry (committed on its own); `entry` as for `add`."""
+async def record(
+    db: Database,
+    action: str,
+    now: dt.datetime,
+    *,
+    actor: int | None = None,
+    chat_id: int | None = None,
+    survey_id: str | None = None,
+    scope: str | None = None,
+) -> None:
+    """Add an entry (committed on its own), as `add` does."""
     async with db.statement() as connection:
-        await add(connection, action, now, **entry)
+        await add(
+            connection, action, now, actor=actor, chat_id=chat_id, survey_id=survey_id, scope=scope
+        )
 
 
 async def add(
@@ -54,7 +65,8 @@ async def add(
 
 async def naming(connection: aiosqlite.Connection, telegram_id: int) -> list[AuditEntry]:
     """The entries that name a person: as who asked, or as the private chat it happened in."""
-    rows = await connection.execute_fetchall(
+    rows = await fetch_all(
+        connection,
         f"SELECT {_COLUMNS} FROM audit_log WHERE actor = ? OR chat_id = ? ORDER BY id",
         (telegram_id, telegram_id),
     )
@@ -75,8 +87,8 @@ async def unname(connection: aiosqlite.Connection, telegram_id: int) -> int:
 async def recent(db: Database, limit: int = 50) -> list[AuditEntry]:
     """The newest entries, newest first."""
     async with db.statement() as connection:
-        rows = await connection.execute_fetchall(
-            f"SELECT {_COLUMNS} FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
+        rows = await fetch_all(
+            connection, f"SELECT {_COLUMNS} FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
         )
     return [AuditEntry(*row) for row in rows]
 

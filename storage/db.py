@@ -14,16 +14,25 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager, closing, suppress
 from importlib import resources
 from pathlib import Path
+from typing import Any, cast
 
 import aiosqlite
 from aiorwlock import RWLock
 
 BUSY_TIMEOUT_MS = 5000
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+async def fetch_all(
+    connection: aiosqlite.Connection, sql: str, parameters: Iterable[Any] = ()
+) -> list[sqlite3.Row]:
+    """Every row of a query, in one round trip. aiosqlite returns the cursor's list but types it
+    as an Iterable; said here once as the list it is, rows can be counted and indexed."""
+    return cast(list[sqlite3.Row], await connection.execute_fetchall(sql, parameters))
 
 
 class Stale(Exception):
@@ -63,7 +72,7 @@ class Database:
     async def statement(self) -> AsyncIterator[aiosqlite.Connection]:
         """For single statements (reads, or one write that commits on its own), never run in
         the middle of another task's transaction. Use each statement's result in one round
-        trip (`execute_fetchall`), as other tasks' statements may run in between."""
+        trip (`fetch_all`), as other tasks' statements may run in between."""
         async with self._lock.reader:
             yield self._connection
 
@@ -77,7 +86,7 @@ class Database:
         async with self._lock.writer:
             await self._connection.execute("PRAGMA busy_timeout = 0")
             try:
-                rows = await self._connection.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+                rows = await fetch_all(self._connection, "PRAGMA wal_checkpoint(TRUNCATE)")
             finally:
                 await self._connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         busy, _, _ = rows[0]
@@ -198,8 +207,8 @@ def migrations() -> list[tuple[int, str]]:
 
 async def migrate(connection: aiosqlite.Connection) -> int:
     """Apply the migrations newer than `PRAGMA user_version`; return the version reached."""
-    async with connection.execute("PRAGMA user_version") as cursor:
-        (version,) = await cursor.fetchone()
+    rows = await fetch_all(connection, "PRAGMA user_version")
+    version: int = rows[0][0]
     pending = [(number, sql) for number, sql in migrations() if number > version]
     if not pending:
         return version
@@ -210,7 +219,7 @@ async def migrate(connection: aiosqlite.Connection) -> int:
         for number, sql in pending:
             # executescript commits first; the script and the version bump run as one transaction.
             await connection.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};")
-            if await connection.execute_fetchall("PRAGMA foreign_key_check"):
+            if await fetch_all(connection, "PRAGMA foreign_key_check"):
                 await connection.rollback()
                 raise sqlite3.IntegrityError(f"migration {number} breaks a foreign key")
             await connection.commit()
@@ -237,5 +246,5 @@ def backup(source: str | Path, target: str | Path) -> int:
         closing(sqlite3.connect(target)) as copy,
     ):
         live.backup(copy)
-        (pages,) = copy.execute("PRAGMA page_count").fetchone()
+        pages: int = copy.execute("PRAGMA page_count").fetchone()[0]
     return pages

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from storage.db import Database
+from storage.db import Database, fetch_all
 
 EXPORT_BATCH = 2000
 
@@ -50,7 +50,7 @@ async def exported_responses(
     last_id = 0
     while True:
         async with db.statement() as connection:
-            rows = await connection.execute_fetchall(_BATCH_QUERY, (survey_id, last_id, batch))
+            rows = await fetch_all(connection, _BATCH_QUERY, (survey_id, last_id, batch))
         for row in rows:
             yield _exported(row)
         if len(rows) < batch:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from storage import handled, responses
-from storage.db import Database, Stale
+from storage.db import Database, Stale, fetch_all
 from storage.responses import Response
 
 
@@ -52,8 +52,10 @@ def _member(row: Sequence) -> Member:
 async def find_member(db: Database, telegram_id: int) -> Member | None:
     """The member with this Telegram id, or None if they never agreed to the notice."""
     async with db.statement() as connection:
-        rows = await connection.execute_fetchall(
-            f"SELECT {_MEMBER_COLUMNS} FROM members m WHERE m.telegram_id = ?", (telegram_id,)
+        rows = await fetch_all(
+            connection,
+            f"SELECT {_MEMBER_COLUMNS} FROM members m WHERE m.telegram_id = ?",
+            (telegram_id,),
         )
     return _member(rows[0]) if rows else None
 
@@ -63,7 +65,8 @@ async def find_member_and_active_response(
 ) -> tuple[Member | None, Response | None]:
     """The member and the response their typed answers go to, in one read (the answer path)."""
     async with db.statement() as connection:
-        rows = await connection.execute_fetchall(
+        rows = await fetch_all(
+            connection,
             f"SELECT {_MEMBER_COLUMNS}, {responses.RESPONSE_COLUMNS}"
             " FROM members m LEFT JOIN responses r ON r.id = m.active_response_id"
             " WHERE m.telegram_id = ?",
@@ -85,7 +88,8 @@ def _consent(row: Sequence) -> ConsentRecord:
 async def latest_consent(db: Database, telegram_id: int) -> ConsentRecord | None:
     """The member's current decision on the privacy notice (None: they never decided)."""
     async with db.statement() as connection:
-        rows = await connection.execute_fetchall(
+        rows = await fetch_all(
+            connection,
             f"SELECT {_CONSENT_COLUMNS} FROM consents c"
             " JOIN members m ON m.id = c.member_id WHERE m.telegram_id = ?"
             " ORDER BY c.id DESC LIMIT 1",
@@ -98,7 +102,8 @@ async def consent_history(
     connection: aiosqlite.Connection, member_id: int | None
 ) -> list[ConsentRecord]:
     """Every decision of a member, oldest first (within the caller's transaction)."""
-    rows = await connection.execute_fetchall(
+    rows = await fetch_all(
+        connection,
         f"SELECT {_CONSENT_COLUMNS} FROM consents c WHERE c.member_id = ? ORDER BY c.id",
         (member_id,),
     )
@@ -133,8 +138,8 @@ async def record_consent(
                 " ON CONFLICT (telegram_id) DO NOTHING",
                 (telegram_id, now.isoformat()),
             )
-        rows = await connection.execute_fetchall(
-            "SELECT id FROM members WHERE telegram_id = ?", (telegram_id,)
+        rows = await fetch_all(
+            connection, "SELECT id FROM members WHERE telegram_id = ?", (telegram_id,)
         )
         if not rows:  # a refusal by someone never recorded leaves no record either
             raise Stale

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from storage.db import Database
+from storage.db import Database, fetch_all
 
 ChatKind = Literal["group", "channel"]
 DigestEvery = Literal["daily", "weekly"]
@@ -53,7 +53,8 @@ async def register_chat(
 ) -> OrganiserChat:
     """Register a chat (again: its area is replaced, it is active again, its digest kept)."""
     async with db.statement() as connection:
-        rows = await connection.execute_fetchall(
+        rows = await fetch_all(
+            connection,
             "INSERT INTO organiser_chats (chat_id, kind, title, area, registered_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (chat_id) DO UPDATE SET kind = excluded.kind,"
             " title = excluded.title, area = excluded.area, active = 1"
@@ -75,8 +76,8 @@ async def unregister_chat(db: Database, chat_id: int) -> bool:
 async def find_chat(db: Database, chat_id: int) -> OrganiserChat | None:
     """A registered chat, active or not."""
     async with db.statement() as connection:
-        rows = await connection.execute_fetchall(
-            f"SELECT {_COLUMNS} FROM organiser_chats WHERE chat_id = ?", (chat_id,)
+        rows = await fetch_all(
+            connection, f"SELECT {_COLUMNS} FROM organiser_chats WHERE chat_id = ?", (chat_id,)
         )
     return _chat(rows[0]) if rows else None
 
@@ -84,8 +85,8 @@ async def find_chat(db: Database, chat_id: int) -> OrganiserChat | None:
 async def active_chats(db: Database) -> list[OrganiserChat]:
     """Every chat reports may be posted to."""
     async with db.statement() as connection:
-        rows = await connection.execute_fetchall(
-            f"SELECT {_COLUMNS} FROM organiser_chats WHERE active = 1 ORDER BY chat_id"
+        rows = await fetch_all(
+            connection, f"SELECT {_COLUMNS} FROM organiser_chats WHERE active = 1 ORDER BY chat_id"
         )
     return [_chat(row) for row in rows]
 
@@ -128,7 +129,8 @@ async def move_chat(db: Database, old_chat_id: int, new_chat_id: int) -> Organis
     """A group upgraded to a supergroup gets a new id: keep its registration under it. If the
     new id was registered meanwhile, that registration stands and the old one goes."""
     async with db.transaction() as connection:
-        rows = await connection.execute_fetchall(
+        rows = await fetch_all(
+            connection,
             "UPDATE OR IGNORE organiser_chats SET chat_id = ? WHERE chat_id = ?"
             f" RETURNING {_COLUMNS}",
             (new_chat_id, old_chat_id),
@@ -136,7 +138,7 @@ async def move_chat(db: Database, old_chat_id: int, new_chat_id: int) -> Organis
         if rows:
             return _chat(rows[0])
         await connection.execute("DELETE FROM organiser_chats WHERE chat_id = ?", (old_chat_id,))
-        rows = await connection.execute_fetchall(
-            f"SELECT {_COLUMNS} FROM organiser_chats WHERE chat_id = ?", (new_chat_id,)
+        rows = await fetch_all(
+            connection, f"SELECT {_COLUMNS} FROM organiser_chats WHERE chat_id = ?", (new_chat_id,)
         )
     return _chat(rows[0]) if rows else None

@@ -23,7 +23,7 @@ import aiosqlite
 
 from storage import audit, members, reports
 from storage.audit import AuditEntry
-from storage.db import Database
+from storage.db import Database, fetch_all
 from storage.members import ConsentRecord
 from storage.reports import Counter_, RemovedResponse
 from storage.responses import AnswerValue
@@ -87,7 +87,8 @@ async def held_data(db: Database, telegram_id: int) -> HeldData | None:
     """Everything stored about the member with this Telegram id (None: nothing at all)."""
     # One transaction: a consistent read of five tables (it waits for writes in progress).
     async with db.transaction() as connection:
-        rows = await connection.execute_fetchall(
+        rows = await fetch_all(
+            connection,
             "SELECT m.id, m.created_at, r.survey_id, m.last_message_id FROM members m"
             " LEFT JOIN responses r ON r.id = m.active_response_id WHERE m.telegram_id = ?",
             (telegram_id,),
@@ -95,8 +96,9 @@ async def held_data(db: Database, telegram_id: int) -> HeldData | None:
         # An organiser or administrator who never agreed has audit entries only.
         member_id, created_at, answering, last_message_id = rows[0] if rows else (None,) * 4
         consents = await members.consent_history(connection, member_id)
-        held = await connection.execute_fetchall(_RESPONSES_OF_MEMBER, (member_id,))
-        taps = await connection.execute_fetchall(
+        held = await fetch_all(connection, _RESPONSES_OF_MEMBER, (member_id,))
+        taps = await fetch_all(
+            connection,
             "SELECT handled_at FROM handled_taps WHERE member_id = ? ORDER BY handled_at",
             (member_id,),
         )
@@ -136,7 +138,8 @@ def _held_response(row: Sequence) -> HeldResponse:
 async def anything_held(db: Database, telegram_id: int) -> bool:
     """Whether anything names this Telegram id: a member, or audit log entries."""
     async with db.statement() as connection:
-        rows = await connection.execute_fetchall(
+        rows = await fetch_all(
+            connection,
             "SELECT EXISTS (SELECT 1 FROM members WHERE telegram_id = ?1)"
             " OR EXISTS (SELECT 1 FROM audit_log WHERE actor = ?1 OR chat_id = ?1)",
             (telegram_id,),
@@ -157,11 +160,11 @@ async def forget_member(
     the audit log, and record the deletion there, all in one transaction; None if nothing was
     held about them."""
     async with db.transaction() as connection:
-        rows = await connection.execute_fetchall(
-            "SELECT id FROM members WHERE telegram_id = ?", (telegram_id,)
+        rows = await fetch_all(
+            connection, "SELECT id FROM members WHERE telegram_id = ?", (telegram_id,)
         )
-        member_id = rows[0][0] if rows else None
-        removed = await _remove_member(connection, member_id, count) if rows else []
+        member_id: int | None = rows[0][0] if rows else None
+        removed = await _remove_member(connection, member_id, count) if member_id else []
         # An organiser's or administrator's own entries stay, without who they were.
         if not await audit.unname(connection, telegram_id) and not rows:
             return None  # nothing was held: the transaction ends with nothing changed
@@ -175,7 +178,7 @@ async def _remove_member(
 ) -> list[RemovedResponse]:
     """Take a member's responses out of the totals, then delete the member; consents,
     responses, answers and handled taps go with them (ON DELETE CASCADE)."""
-    held = await connection.execute_fetchall(_RESPONSES_OF_MEMBER, (member_id,))
+    held = await fetch_all(connection, _RESPONSES_OF_MEMBER, (member_id,))
     removed = [
         RemovedResponse(
             response.survey_id,
@@ -200,9 +203,10 @@ def _given(answers: dict[str, AnswerValue]) -> dict[str, AnswerValue]:
 async def linked_surveys(db: Database) -> dict[str, dt.datetime]:
     """Surveys with responses still linked to members, and their latest activity."""
     async with db.statement() as connection:
-        rows = await connection.execute_fetchall(
+        rows = await fetch_all(
+            connection,
             "SELECT survey_id, MAX(updated_at) FROM responses WHERE member_id IS NOT NULL"
-            " GROUP BY survey_id"
+            " GROUP BY survey_id",
         )
     return {survey_id: dt.datetime.fromisoformat(last) for survey_id, last in rows}
 
@@ -211,7 +215,8 @@ async def unlink_responses(db: Database, survey_ids: Iterable[str]) -> int:
     """Remove the link between members and their responses to these surveys; returns how
     many responses were unlinked. The responses stay, anonymous, and still count."""
     async with db.transaction() as connection:
-        rows = await connection.execute_fetchall(
+        rows = await fetch_all(
+            connection,
             "SELECT id FROM responses WHERE member_id IS NOT NULL"
             " AND survey_id IN (SELECT value FROM json_each(?))",
             (json.dumps(list(survey_ids)),),
@@ -225,7 +230,8 @@ async def delete_inactive_members(db: Database, inactive_since: dt.datetime) -> 
     responses are unlinked first, and stay, anonymous. Returns how many were deleted."""
     since = inactive_since.isoformat()
     async with db.transaction() as connection:
-        members = await connection.execute_fetchall(
+        members = await fetch_all(
+            connection,
             "SELECT id FROM members m WHERE m.created_at < ?"
             " AND NOT EXISTS (SELECT 1 FROM consents c"
             "  WHERE c.member_id = m.id AND c.decided_at >= ?)"
@@ -234,7 +240,8 @@ async def delete_inactive_members(db: Database, inactive_since: dt.datetime) -> 
             (since, since, since),
         )
         inactive = json.dumps([member_id for (member_id,) in members])
-        responses = await connection.execute_fetchall(
+        responses = await fetch_all(
+            connection,
             "SELECT id FROM responses WHERE member_id IN (SELECT value FROM json_each(?))",
             (inactive,),
         )
@@ -292,9 +299,7 @@ class Compaction:
 async def compaction(db: Database) -> Compaction:
     """Whether the file waits for a rebuild, and when it was last rebuilt."""
     async with db.statement() as connection:
-        rows = await connection.execute_fetchall(
-            "SELECT compact_due, last_compacted_at FROM maintenance"
-        )
+        rows = await fetch_all(connection, "SELECT compact_due, last_compacted_at FROM maintenance")
     due, last = rows[0]
     return Compaction(bool(due), dt.datetime.fromisoformat(last) if last else None)
 

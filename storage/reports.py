@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from storage.db import Database
+from storage.db import Database, fetch_all
 from surveys.summary import Activity
 
 # (split question, split value, question, value), as `surveys.tally.Key`
@@ -57,7 +57,8 @@ async def activity(db: Database, survey_id: str, recent_since: dt.date) -> Activ
     completed on or after `recent_since` (UTC days). A response's area is known only once it is
     completed, so starts are counted in all."""
     async with db.statement() as connection:
-        rows = await connection.execute_fetchall(
+        rows = await fetch_all(
+            connection,
             "SELECT area, SUM(started), SUM(completed), SUM(completed * (day >= ?))"
             " FROM survey_days WHERE survey_id = ? GROUP BY area",
             (recent_since.isoformat(), survey_id),
@@ -72,8 +73,8 @@ async def activity(db: Database, survey_id: str, recent_since: dt.date) -> Activ
 async def completed_overall(db: Database, survey_id: str) -> int:
     """The people counted as having completed a survey (its milestones count these)."""
     async with db.statement() as connection:
-        rows = await connection.execute_fetchall(
-            "SELECT SUM(completed) FROM survey_days WHERE survey_id = ?", (survey_id,)
+        rows = await fetch_all(
+            connection, "SELECT SUM(completed) FROM survey_days WHERE survey_id = ?", (survey_id,)
         )
     return rows[0][0] or 0
 
@@ -93,7 +94,8 @@ async def tallies_by_area_and_answer(
 ) -> dict[tuple[str, str, str, str], int]:
     """(area, answer to split_question, question, value) -> completed responses."""
     async with db.statement() as connection:
-        rows = await connection.execute_fetchall(
+        rows = await fetch_all(
+            connection,
             "SELECT area, split_value, question_id, value, SUM(responses) FROM tallies"
             " WHERE survey_id = ? AND split_question = ?"
             " GROUP BY area, split_value, question_id, value",
@@ -104,7 +106,7 @@ async def tallies_by_area_and_answer(
 
 async def _tallies(db: Database, query: str, params: Sequence) -> dict[tuple[str, str, str], int]:
     async with db.statement() as connection:
-        rows = await connection.execute_fetchall(query, params)
+        rows = await fetch_all(connection, query, params)
     return {(row, question, value): count for row, question, value, count in rows}
 
 
@@ -114,9 +116,7 @@ async def add_completed(db: Database, survey_id: str, batch: Sequence[CompletedR
     Three statements for the whole batch: the responses take the ids after the highest, which
     nothing else can take meanwhile (the transaction holds the write lock)."""
     async with db.transaction() as connection:
-        ((last_id,),) = await connection.execute_fetchall(
-            "SELECT COALESCE(MAX(id), 0) FROM responses"
-        )
+        ((last_id,),) = await fetch_all(connection, "SELECT COALESCE(MAX(id), 0) FROM responses")
         stamps = [
             (response.started_at.isoformat(), response.completed_at.isoformat())
             for response in batch
@@ -145,7 +145,7 @@ async def add_completed(db: Database, survey_id: str, batch: Sequence[CompletedR
 async def totals_stale(db: Database) -> bool:
     """Whether responses completed before the totals existed still need counting."""
     async with db.statement() as connection:
-        rows = await connection.execute_fetchall("SELECT totals_stale FROM report_state")
+        rows = await fetch_all(connection, "SELECT totals_stale FROM report_state")
     return bool(rows and rows[0][0])
 
 
@@ -181,7 +181,8 @@ async def rebuild_totals(db: Database, count: Counter_) -> int:
 async def _completed_batches(connection: aiosqlite.Connection) -> AsyncIterator[list[tuple]]:
     last_id = 0
     while True:
-        rows = await connection.execute_fetchall(
+        rows = await fetch_all(
+            connection,
             "SELECT r.id, r.survey_id, r.survey_version_id, r.completed_at,"
             " (SELECT json_group_object(a.question_id, json(a.value)) FROM answers a"
             "  WHERE a.response_id = r.id AND a.value IS NOT NULL)"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 import aiosqlite
 
 from storage import handled
-from storage.db import Database, Stale
+from storage.db import Database, Stale, fetch_all
 
 # An answer as stored: the JSON of the value, None for a skipped question.
 AnswerValue = str | int | float | list[str] | None
@@ -68,8 +68,8 @@ def assemble(row: Sequence) -> Response | None:
 
 
 async def _load(connection: aiosqlite.Connection, where: str, params: Sequence) -> Response | None:
-    rows = await connection.execute_fetchall(
-        f"SELECT {RESPONSE_COLUMNS} FROM responses r WHERE {where}", params
+    rows = await fetch_all(
+        connection, f"SELECT {RESPONSE_COLUMNS} FROM responses r WHERE {where}", params
     )
     return assemble(rows[0]) if rows else None
 
@@ -93,7 +93,8 @@ async def open_response(db: Database, member_id: int, survey_id: str) -> Respons
 async def unfinished_surveys(db: Database, member_id: int) -> list[str]:
     """Ids of the surveys the member has started and not finished, most recent first."""
     async with db.statement() as connection:
-        rows = await connection.execute_fetchall(
+        rows = await fetch_all(
+            connection,
             "SELECT survey_id FROM responses WHERE member_id = ? AND status = 'in_progress'"
             " ORDER BY updated_at DESC, id DESC",
             (member_id,),
@@ -104,7 +105,8 @@ async def unfinished_surveys(db: Database, member_id: int) -> list[str]:
 async def completed_surveys(db: Database, member_id: int) -> set[str]:
     """Ids of the surveys the member has completed at least once."""
     async with db.statement() as connection:
-        rows = await connection.execute_fetchall(
+        rows = await fetch_all(
+            connection,
             "SELECT DISTINCT survey_id FROM responses WHERE member_id = ? AND status = 'completed'",
             (member_id,),
         )
@@ -143,6 +145,7 @@ async def start_response(
             "r.member_id = ? AND r.survey_id = ? AND r.status = 'in_progress'",
             (member_id, survey_id),
         )
+        assert response is not None  # inserted just now, or open already
         await connection.execute(
             "UPDATE members SET active_response_id = ? WHERE id = ?", (response.id, member_id)
         )
@@ -167,7 +170,8 @@ async def counted_completion(
     """The member's completed response to the survey that counts in the totals, and when it
     was completed (None before their first completion)."""
     async with db.statement() as connection:
-        rows = await connection.execute_fetchall(
+        rows = await fetch_all(
+            connection,
             f"SELECT {RESPONSE_COLUMNS}, r.completed_at FROM responses r"
             " WHERE r.member_id = ? AND r.survey_id = ? AND r.status = 'completed'"
             " AND r.counted = 1 ORDER BY r.completed_at DESC, r.id DESC LIMIT 1",
@@ -233,6 +237,7 @@ async def record_answer(
         if str(error) != "stale":
             raise
         return None
+    assert question_id is not None  # the trigger takes answers only to an open question
     answers = {k: v for k, v in response.answers.items() if k not in dropped}
     answers[question_id] = value
     return replace(

@@ -19,8 +19,9 @@ member's latest completion).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import assert_never
 
 from surveys import engine, report
@@ -316,7 +317,7 @@ def plan(survey: Survey, by_area: Tallies, k: int) -> Plan:
         if question is area_q:
             continue
         tables[question.id], groups[question.id] = _with_followers(
-            lambda kept, question=question: _table(question, rows, grouped, k, kept),
+            partial(_table, question, rows, grouped, k),
             asked_after.get(question.id, []),
             withheld,
         )
@@ -496,9 +497,9 @@ def _counts(
     """The scope's counts. Those completed lately, by area, are a table of their own: rows the
     units, columns lately and earlier (row totals are the units' counts, published anyway)."""
     if everyone < k:  # how many started would bound a "<k" completed count: shown with 0 only
-        recent = sum(activity.recent.values())
         started = activity.started if everyone == 0 else None
-        return Counts(started, everyone, Figure(recent, shown=False, small=True))
+        recently = sum(activity.recent.values())
+        return Counts(started, everyone, Figure(recently, shown=False, small=True))
     by_unit = [
         (
             sum(activity.recent.get(value, 0) for value in unit.values),
@@ -513,20 +514,16 @@ def _counts(
     hidden = suppress(table, k)
     safe = hidden.safe and not hidden.hidden_row_totals  # row totals are shown elsewhere
     unit = _own_unit(units, area)
-    if area is not None and unit is None:  # the chat sees only that its area has too few
-        return Counts(None, activity.completed.get(area, 0), Figure(0, shown=False))
     if area is None:
-        recent = _column_total(table, 0, hidden)
+        completed, recent = everyone, _column_total(table, 0, hidden)
+    elif unit is None:  # the chat sees only that its area has too few
+        return Counts(None, activity.completed.get(area, 0), Figure(0, shown=False))
     else:
         index = units.index(unit)
-        recent = _figure(table[index][0], (index, 0), hidden)
+        completed, recent = sum(table[index]), _figure(table[index][0], (index, 0), hidden)
     if not safe:  # withheld, but for zeros, which are always shown
         recent = Figure(recent.count, shown=recent.count == 0)
-    return Counts(
-        activity.started if area is None else None,
-        everyone if area is None else sum(table[units.index(unit)]),
-        recent,
-    )
+    return Counts(activity.started if area is None else None, completed, recent)
 
 
 def breakdown(
@@ -678,7 +675,9 @@ def _joined(system: System | None, split: Table, scope: Table, name: str) -> Sys
     if split.too_few or system is None or split.system is None:
         return None
     split_rows, scope_rows = len(split.rows), len(scope.rows)
-    same = {(split_rows, c): (scope_rows, c) for c in range(len(split.values) + 1)}
+    same: dict[Hashable, Hashable] = {
+        (split_rows, c): (scope_rows, c) for c in range(len(split.values) + 1)
+    }
     return system.joined(split.system, name, same)
 
 
