@@ -18,7 +18,14 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from surveys.model import SLUG_PATTERN, Question, Survey, SurveyProblem, survey_problems
+from surveys.model import (
+    SLUG_PATTERN,
+    TYPE_TAGS,
+    Question,
+    Survey,
+    SurveyProblem,
+    survey_problems,
+)
 
 SURVEY_SUFFIXES = (".yaml", ".yml")  # what the folder reader in bot.py picks up
 # The bundled surveys are under 8 KiB each; the cap keeps a hostile file cheap to refuse.
@@ -174,7 +181,7 @@ def _explain(error: ValidationError, data: dict[str, Any], file: str) -> list[Fi
         if location[0] == "questions" and len(location) > 1 and isinstance(location[1], int):
             question = _question_name(raw_questions, location[1])
             location = location[2:]
-            if location and location[0] in _TYPE_TAGS:
+            if location and location[0] in TYPE_TAGS:
                 location = location[1:]  # pydantic names the union member; the file does not
             elif not location:
                 location = ["type"]  # the question as a whole: its type selects its fields
@@ -186,7 +193,6 @@ def _explain(error: ValidationError, data: dict[str, Any], file: str) -> list[Fi
     return _unique(problems)
 
 
-_TYPE_TAGS = {"choice", "multi", "scale", "yesno", "text", "number"}
 _CONDITION_TAGS = {"equals", "in", "not_in", "all", "any"}
 
 

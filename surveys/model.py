@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, assert_never
+from typing import Annotated, Any, Literal, assert_never, get_args
 
 from pydantic import (
     AfterValidator,
@@ -357,6 +357,10 @@ Question = Annotated[
     ChoiceQuestion | MultiQuestion | ScaleQuestion | YesNoQuestion | TextQuestion | NumberQuestion,
     Field(discriminator="type"),
 ]
+# The `type:` of each question model, as a survey file writes it.
+TYPE_TAGS = frozenset(
+    get_args(model.model_fields["type"].annotation)[0] for model in get_args(get_args(Question)[0])
+)
 # TEMPORARY: handlers/member.py tells buttons from typing with it and is moving in the
 # service-layer step; a test keeps it equal to what `engine.typed_answer` refuses as buttons.
 BUTTON_TYPES = (ChoiceQuestion, MultiQuestion, ScaleQuestion, YesNoQuestion)
