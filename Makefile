@@ -1,4 +1,4 @@
-# Two commands: `make run` starts the bot, `make test` checks everything.
+# Two commands: `make run` starts the bot, `make test` checks everything (ruff, mypy, pytest).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -28,6 +28,7 @@ validate: $(VENV)/.installed
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest
@@ -41,4 +42,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/summary_scale.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

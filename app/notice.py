@@ -35,6 +35,7 @@ class Notice:
     def from_markdown(cls, markdown: str, retention_days: int) -> Notice:
         """Render the operator's Markdown; its version follows the rendered text."""
         rendered = _markdown(markdown.replace("{retention_days}", str(retention_days)))
+        assert isinstance(rendered, str)  # with a renderer, not the syntax tree
         text = _BLANK_LINES.sub("\n\n", rendered).strip()
         if not text:
             raise ValueError("the privacy notice is empty")

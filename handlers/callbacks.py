@@ -159,8 +159,12 @@ def decode(data: object) -> Callback | None:
         return Consent(fields["agreed"] == "1", fields["version"], fields["survey"])
     if data[0] == "f":
         return Forget(fields["confirmed"] == "1")
-    if data[0] in "org":
-        return {"o": OpenSurvey, "r": ShowReport, "g": ShowChart}[data[0]](fields["survey"])
+    if data[0] == "o":
+        return OpenSurvey(fields["survey"])
+    if data[0] == "r":
+        return ShowReport(fields["survey"])
+    if data[0] == "g":
+        return ShowChart(fields["survey"])
     response_id, step = int(fields["r"]), int(fields["s"])
     if data[0] == "a":
         return AnswerOption(response_id, step, int(fields["o"]))

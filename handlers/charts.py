@@ -14,19 +14,27 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 from io import BytesIO
+from typing import assert_never
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from handlers.render import utf16_length
-from surveys.model import ChoiceQuestion, MultiQuestion, ScaleQuestion, YesNoQuestion
+from surveys.model import (
+    ChoiceQuestion,
+    MultiQuestion,
+    NumberQuestion,
+    Question,
+    ScaleQuestion,
+    TextQuestion,
+    YesNoQuestion,
+)
 from surveys.summary import Line, QuestionReport, SurveyReport
 
 MAX_ALBUM = 10  # Telegram's media group size
 MAX_CAPTION_LENGTH = 1024  # Telegram counts UTF-16 code units
 HIDDEN = "hidden"  # hidden to protect a small count elsewhere
-CHARTED = (ChoiceQuestion, MultiQuestion, ScaleQuestion, YesNoQuestion)
 
 LABEL_WIDTH = 28
 TITLE_WIDTH = 60
@@ -55,8 +63,19 @@ def report_charts(summary: SurveyReport) -> list[Chart]:
     return [
         Chart(_png(question, summary), caption(question))
         for question in summary.questions
-        if isinstance(question.question, CHARTED) and not question.too_few and question.lines
+        if _charted(question.question) and not question.too_few and question.lines
     ]
+
+
+def _charted(question: Question) -> bool:
+    """Whether a question's report is drawn: the button questions, whose lines are its options."""
+    match question:
+        case ChoiceQuestion() | MultiQuestion() | ScaleQuestion() | YesNoQuestion():
+            return True
+        case TextQuestion() | NumberQuestion():  # themes and figures read better as text
+            return False
+        case _:
+            assert_never(question)
 
 
 def albums(charts: list[Chart]) -> list[list[Chart]]:
@@ -112,14 +131,19 @@ def _png(question: QuestionReport, summary: SurveyReport) -> bytes:
 
 def _labels(question: QuestionReport) -> list[str]:
     """Bar labels; a scale's end points also carry their words (min_label, max_label)."""
-    scale = question.question
-    if not isinstance(scale, ScaleQuestion):
-        return [line.label for line in question.lines]
-    ends = {str(scale.min): scale.min_label, str(scale.max): scale.max_label}
-    return [
-        f"{line.label} – {ends[line.label]}" if ends.get(line.label) else line.label
-        for line in question.lines
-    ]
+    match asked := question.question:
+        case ScaleQuestion():
+            ends = {str(asked.min): asked.min_label, str(asked.max): asked.max_label}
+            return [
+                f"{line.label} – {ends[line.label]}" if ends.get(line.label) else line.label
+                for line in question.lines
+            ]
+        case (
+            ChoiceQuestion() | MultiQuestion() | YesNoQuestion() | TextQuestion() | NumberQuestion()
+        ):
+            return [line.label for line in question.lines]
+        case _:
+            assert_never(asked)
 
 
 def _height(labels: list[str]) -> float:
@@ -168,11 +192,24 @@ def _style_axes(axes: Axes, question: QuestionReport) -> None:
     """A fixed 0 to 100 % scale, so that charts compare at a glance, and a light frame."""
     axes.set_xlim(0, 100)
     axes.set_xticks(range(0, 101, 20))
-    axes.set_xlabel(MULTI_AXIS if isinstance(question.question, MultiQuestion) else ANSWERED_AXIS)
+    axes.set_xlabel(_axis_label(question.question))
     axes.spines[["top", "right"]].set_visible(False)
     axes.tick_params(axis="y", length=0)
     axes.set_axisbelow(True)
     axes.grid(axis="x", color="#dddddd", linewidth=0.8)
+
+
+def _axis_label(question: Question) -> str:
+    """What the bars' percentages are of: shares of a multi question add up to more than 100."""
+    match question:
+        case MultiQuestion():
+            return MULTI_AXIS
+        case (
+            ChoiceQuestion() | YesNoQuestion() | ScaleQuestion() | TextQuestion() | NumberQuestion()
+        ):
+            return ANSWERED_AXIS
+        case _:
+            assert_never(question)
 
 
 def _titles(axes: Axes, question: QuestionReport, summary: SurveyReport) -> None:

@@ -12,4 +12,5 @@ SERVICES_KEY = "doorstep"
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
     """The shared services of the running Application."""
-    return context.bot_data[SERVICES_KEY]
+    service: Services = context.bot_data[SERVICES_KEY]
+    return service

@@ -27,7 +27,7 @@ from handlers.replies import send_long
 from storage.model import Member, Response
 from surveys import engine
 from surveys.engine import Rejected, Verdict
-from surveys.model import BUTTON_TYPES, Question
+from surveys.model import Question
 
 Judge = Callable[[Question, str], Verdict]
 
@@ -99,7 +99,7 @@ async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     member, place = active
     question = place.survey.question(place.response.current_question)
-    hint = render.USE_BUTTONS if isinstance(question, BUTTON_TYPES) else render.TYPE_YOUR_ANSWER
+    hint = render.USE_BUTTONS if engine.answered_with_buttons(question) else render.TYPE_YOUR_ANSWER
     await _refuse(update.effective_message, context, member, hint, place)
 
 

@@ -79,6 +79,8 @@ def describe(update: object) -> str:
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log an exception raised while handling an update, and tell the member."""
     error = context.error
+    if error is None:  # PTB calls error handlers with one; nothing to report otherwise
+        return
     if chat_is_gone(error):
         log.info("chat unreachable while handling %s: %s", describe(update), type(error).__name__)
         return

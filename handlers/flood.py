@@ -100,7 +100,7 @@ class FloodGuard:
         try:
             if update.callback_query is not None:
                 await update.callback_query.answer()
-            if verdict is Verdict.WARNED:
+            if verdict is Verdict.WARNED and update.effective_chat is not None:
                 log.info("a member is flooding: their updates are dropped for a while")
                 await update.effective_chat.send_message(render.FLOODING)
         except TelegramError as error:  # nothing more is owed to a flooding member

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from typing import Any
 
 from telegram import Update
 from telegram.ext import SimpleUpdateProcessor
@@ -23,7 +24,11 @@ class ChatOrderedUpdateProcessor(SimpleUpdateProcessor):
         self._chat_locks: dict[object, asyncio.Lock] = {}
         self._chat_waiting: dict[object, int] = {}
 
-    async def process_update(self, update: object, coroutine: Awaitable) -> None:
+    # PTB marks process_update final: its hook, do_process_update, runs once a slot is taken.
+    # Here the chat's turn comes first, so that one chat's queued updates never hold slots.
+    async def process_update(  # type: ignore[misc]
+        self, update: object, coroutine: Awaitable[Any]
+    ) -> None:
         """Wait for the chat's earlier updates, then for a slot, then run the update.
 
         The Application starts one task per update in arrival order, and each task asks for

@@ -8,6 +8,7 @@ be split between lines (`render.split_message`); tables are one `<code>` line pe
 from __future__ import annotations
 
 from html import escape as _escape_html
+from typing import assert_never
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -17,8 +18,16 @@ from handlers.render import shorten
 from storage.model import AuditEntry
 from surveys import report
 from surveys.engine import format_number
-from surveys.model import NumberQuestion, ScaleQuestion, Survey, TextQuestion
-from surveys.report import bar
+from surveys.model import (
+    ChoiceQuestion,
+    MultiQuestion,
+    NumberQuestion,
+    ScaleQuestion,
+    Survey,
+    TextQuestion,
+    YesNoQuestion,
+)
+from surveys.report import NumberSummary, bar
 from surveys.summary import (
     OTHER_ROWS_LABEL,
     QUARTERS,
@@ -202,20 +211,7 @@ def _question_lines(number: int, question: QuestionReport, k: int) -> list[str]:
     heading = f"<b>{number}. {escape(question.question.text)}</b>"
     if question.too_few:
         return [heading, f"<i>fewer than {k} responses</i>"]
-    lines = [f"{heading} (n={question.answered:,})"]
-    if isinstance(question.question, ScaleQuestion):
-        lines.append(_scale_line(question))
-    if isinstance(question.question, NumberQuestion) and question.numbers:
-        numbers = question.numbers
-        lines.append(
-            f"Median {format_number(round(numbers.median, 2))}"
-            f" · quartiles {format_number(round(numbers.lower_quartile, 2))}"
-            f"–{format_number(round(numbers.upper_quartile, 2))}"
-        )
-    elif isinstance(question.question, NumberQuestion):
-        lines.append(f"<i>Median and quartiles are shown from {QUARTERS * k} answers.</i>")
-    if isinstance(question.question, TextQuestion) and question.lines:
-        lines.append("<i>Themes (an answer may have several):</i>")
+    lines = [f"{heading} (n={question.answered:,})", *_lines_before_counts(question, k)]
     for line in question.lines:
         share = f"{line.share:4.0%}" if line.share is not None else " " * 4
         gauge = bar(line.share) if line.share is not None else " " * report.BAR_WIDTH
@@ -226,20 +222,39 @@ def _question_lines(number: int, question: QuestionReport, k: int) -> list[str]:
     return lines
 
 
-def _scale_line(question: QuestionReport) -> str:
-    scale = question.question
-    assert isinstance(scale, ScaleQuestion)
+def _lines_before_counts(question: QuestionReport, k: int) -> list[str]:
+    """What a question's type adds above its counts: a scale's mean, a number's quartiles."""
+    match asked := question.question:
+        case ScaleQuestion():
+            return [_scale_line(asked, question.mean)]
+        case NumberQuestion():
+            return [_number_line(question.numbers, k)]
+        case TextQuestion() if question.lines:
+            return ["<i>Themes (an answer may have several):</i>"]
+        case ChoiceQuestion() | MultiQuestion() | YesNoQuestion() | TextQuestion():
+            return []
+        case _:
+            assert_never(asked)
+
+
+def _number_line(numbers: NumberSummary | None, k: int) -> str:
+    quartiles = numbers.quartiles() if numbers is not None else None
+    if quartiles is None:  # withheld (see summary.QUARTERS)
+        return f"<i>Median and quartiles are shown from {QUARTERS * k} answers.</i>"
+    lower, median, upper = (format_number(round(quartile, 2)) for quartile in quartiles)
+    return f"Median {median} · quartiles {lower}–{upper}"
+
+
+def _scale_line(scale: ScaleQuestion, mean: float | None) -> str:
     ends = " · ".join(
         f"{point} = {escape(label)}"
         for point, label in ((scale.min, scale.min_label), (scale.max, scale.max_label))
         if label
     )
-    mean = (
-        f"Mean {question.mean:.1f}"
-        if question.mean is not None
-        else "Mean not shown (it would reveal a small count)"
+    shown = (
+        f"Mean {mean:.1f}" if mean is not None else "Mean not shown (it would reveal a small count)"
     )
-    return mean + (f" ({ends})" if ends else "")
+    return shown + (f" ({ends})" if ends else "")
 
 
 def _count(figure: Figure, k: int) -> str:

@@ -116,7 +116,8 @@ class ChatPausingRateLimiter(BaseRateLimiter[int]):
             await asyncio.sleep(delay)
 
     def _resumes(self, chat: int | None) -> float:
-        return max(self._everyone_resumes, self._chat_resumes.get(chat, 0.0))
+        chat_resumes = self._chat_resumes.get(chat, 0.0) if chat is not None else 0.0
+        return max(self._everyone_resumes, chat_resumes)
 
     def _pause(self, chat: int | None, seconds: float) -> None:
         """Pause `chat`, or every request when the refusal was the bot's."""
@@ -144,8 +145,8 @@ class _Refused(Exception):
 def private_chat(data: dict[str, Any]) -> int | None:
     """The private chat a request writes to; None for a group, a channel or no chat at all."""
     try:
-        chat_id = int(data.get("chat_id"))  # an int, or the same as a string
-    except (TypeError, ValueError):  # no chat, or a channel's @username
+        chat_id = int(data["chat_id"])  # an int, or the same as a string
+    except (KeyError, TypeError, ValueError):  # no chat, or a channel's @username
         return None
     return chat_id if chat_id > 0 else None
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from html import escape, unescape
+from typing import assert_never
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -15,6 +16,7 @@ from handlers import callbacks
 from handlers.callbacks import AnswerOption, Move, OpenSurvey, QuestionMove, ToggleOption
 from surveys.engine import AnswerValue, Problem, Progress, Rejected, answer_text, format_number
 from surveys.model import (
+    ChoiceQuestion,
     MultiQuestion,
     NumberQuestion,
     Question,
@@ -189,7 +191,7 @@ def question_text(
     hint = _hint(question)
     if hint:
         lines += ["", f"<i>{escape(hint)}</i>"]
-    if previous is not None and not isinstance(question, MultiQuestion):
+    if previous is not None and _echoes_answer(question):
         so_far = shorten(answer_text(question, previous), MAX_ECHO_LENGTH)
         lines += ["", f"Your answer so far: {escape(so_far)}"]
     return "\n".join(lines)
@@ -203,23 +205,45 @@ def answered_text(
     return f"{text}\n\n✔️ <b>{escape(shorten(answer_text(question, value), MAX_ECHO_LENGTH))}</b>"
 
 
+def _echoes_answer(question: Question) -> bool:
+    """Whether a question asked again repeats the earlier answer under it."""
+    match question:
+        case MultiQuestion():
+            return False  # its ticked buttons show it
+        case (
+            ChoiceQuestion() | YesNoQuestion() | ScaleQuestion() | TextQuestion() | NumberQuestion()
+        ):
+            return True
+        case _:
+            assert_never(question)
+
+
 def _hint(question: Question) -> str:
-    parts = []
-    if isinstance(question, ScaleQuestion) and (question.min_label or question.max_label):
-        parts.append(
-            f"{question.min} = {question.min_label or '…'}, {question.max} = "
-            f"{question.max_label or '…'}"
-        )
-    elif isinstance(question, MultiQuestion):
-        most = f" (up to {question.max_choices})" if question.max_choices else ""
-        parts.append(f"Tick all that apply{most}, then tap Done.")
-    elif isinstance(question, TextQuestion):
-        parts.append(f"Type your answer (up to {question.max_length} characters).")
-    elif isinstance(question, NumberQuestion):
-        parts.append("Type a number" + _number_range(question) + ".")
+    parts = [_how_to_answer(question)]
     if not question.required:
         parts.append("Optional: tap Skip or send /skip to leave it out.")
-    return " ".join(parts)
+    return " ".join(part for part in parts if part)
+
+
+def _how_to_answer(question: Question) -> str:
+    """What the buttons or the limits of a question do not say by themselves ("" if nothing)."""
+    match question:
+        case ScaleQuestion() if question.min_label or question.max_label:
+            return (
+                f"{question.min} = {question.min_label or '…'}, {question.max} = "
+                f"{question.max_label or '…'}"
+            )
+        case MultiQuestion():
+            most = f" (up to {question.max_choices})" if question.max_choices else ""
+            return f"Tick all that apply{most}, then tap Done."
+        case TextQuestion():
+            return f"Type your answer (up to {question.max_length} characters)."
+        case NumberQuestion():
+            return "Type a number" + _number_range(question) + "."
+        case ChoiceQuestion() | YesNoQuestion() | ScaleQuestion():
+            return ""
+        case _:
+            assert_never(question)
 
 
 def _number_range(question: NumberQuestion) -> str:
@@ -254,39 +278,50 @@ def question_keyboard(
 def _answer_rows(
     response_id: int, step: int, question: Question, ticked: list[str]
 ) -> list[list[InlineKeyboardButton]]:
-    if isinstance(question, MultiQuestion):
-        rows = [
-            [
-                button(
-                    f"{TICK if choice.value in ticked else ''}{choice.label}",
-                    ToggleOption(response_id, step, option, choice.value not in ticked),
-                )
+    match question:
+        case ChoiceQuestion():
+            return [
+                [button(choice.label, AnswerOption(response_id, step, option))]
+                for option, choice in enumerate(question.choices)
             ]
-            for option, choice in enumerate(question.choices)
-        ]
-        return [*rows, [button("Done", QuestionMove(Move.DONE, response_id, step))]]
-    if isinstance(question, YesNoQuestion):
-        return [
-            [
-                button("Yes", AnswerOption(response_id, step, 0)),
-                button("No", AnswerOption(response_id, step, 1)),
+        case MultiQuestion():
+            return _toggle_rows(response_id, step, question, ticked)
+        case YesNoQuestion():
+            return [
+                [
+                    button("Yes", AnswerOption(response_id, step, 0)),
+                    button("No", AnswerOption(response_id, step, 1)),
+                ]
             ]
+        case ScaleQuestion():
+            buttons = [
+                button(str(point), AnswerOption(response_id, step, option))
+                for option, point in enumerate(question.points())
+            ]
+            return [
+                buttons[start : start + SCALE_BUTTONS_PER_ROW]
+                for start in range(0, len(buttons), SCALE_BUTTONS_PER_ROW)
+            ]
+        case TextQuestion() | NumberQuestion():
+            return []  # typed
+        case _:
+            assert_never(question)
+
+
+def _toggle_rows(
+    response_id: int, step: int, question: MultiQuestion, ticked: list[str]
+) -> list[list[InlineKeyboardButton]]:
+    """One toggle button per option, ticked or not, then Done."""
+    rows = [
+        [
+            button(
+                f"{TICK if choice.value in ticked else ''}{choice.label}",
+                ToggleOption(response_id, step, option, choice.value not in ticked),
+            )
         ]
-    if isinstance(question, ScaleQuestion):
-        buttons = [
-            button(str(point), AnswerOption(response_id, step, option))
-            for option, point in enumerate(question.points())
-        ]
-        return [
-            buttons[start : start + SCALE_BUTTONS_PER_ROW]
-            for start in range(0, len(buttons), SCALE_BUTTONS_PER_ROW)
-        ]
-    if isinstance(question, TextQuestion | NumberQuestion):
-        return []
-    return [
-        [button(choice.label, AnswerOption(response_id, step, option))]
         for option, choice in enumerate(question.choices)
     ]
+    return [*rows, [button("Done", QuestionMove(Move.DONE, response_id, step))]]
 
 
 def completion(survey: Survey, answers: dict[str, AnswerValue]) -> str:

@@ -148,11 +148,14 @@ def _system(
     how many did not count in each column ("not", row, column), and how many extra counts the
     row holds over one each ("overlap", row: with two columns, those who chose both); both are
     counts of people, protected as hidden numbers are."""
-    values = {(r, c): value for r, row in enumerate(grid) for c, value in enumerate(row)}
+    values: dict[Hashable, int] = {
+        (r, c): value for r, row in enumerate(grid) for c, value in enumerate(row)
+    }
     system = System(values, lines, frozenset(hidden), frozenset(labelled))
     if rows_add_up:
         return system
-    columns, extra_lines = grid.columns, []
+    columns = grid.columns
+    extra_lines: list[tuple[tuple[Hashable, ...], Hashable]] = []
     counts: dict[Hashable, int] = {}
     aids: dict[Hashable, int] = {}
     for r, row in enumerate(grid):
@@ -177,7 +180,7 @@ def _with_totals(
     table: Sequence[Sequence[int]],
     row_totals: Sequence[int] | None,
     groups: Sequence[frozenset[int]] = (),
-) -> list[list[int]]:
+) -> _Grid:
     """The table with its row totals as an extra column, column totals and the grand total as
     an extra last row, then each group's known sums as a further column (never hidden)."""
     totals = list(row_totals) if row_totals is not None else [sum(row) for row in table]
@@ -367,7 +370,9 @@ def _ranges(
     numbers to what the others' ranges leave, until nothing changes. Sound (the true value
     stays in range), not complete. E.g. two hidden cells of a row adding up to 2 are both 1.
     """
-    ranges = {p: (1, k - 1 if p in labelled else math.inf) for p in hidden}
+    ranges: dict[_Position, tuple[float, float]] = {
+        p: (1, k - 1 if p in labelled else math.inf) for p in hidden
+    }
     narrowed = True
     while narrowed:
         narrowed = False
@@ -588,7 +593,7 @@ def _components(hidden: set[Hashable], equations: list[_Equation]) -> list[set[H
 
 def _solve(
     domains: _Domains, equations: list[_Equation], steps: list[int], near: Mapping[Hashable, int]
-) -> _Domains | None:
+) -> dict[Hashable, int] | None:
     """Values within `domains` meeting every equation, if there are any, as single-value
     domains' values: depth first on the narrowest open range, its value in `near` first (the
     true values: a table that differs little is the likeliest), else halving it."""

@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import assert_never
 
 from surveys.model import (
     All,
@@ -179,16 +180,24 @@ _NUMBER = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d*)?")
 
 def typed_answer(question: Question, text: str) -> Verdict:
     """Judge a typed message as the answer to `question`."""
-    if not isinstance(question, TextQuestion | NumberQuestion):
-        return Rejected(Problem.USE_BUTTONS)
     text = text.strip()
-    if not text:
-        return Rejected(Problem.EMPTY)
-    if isinstance(question, TextQuestion):
-        if len(text) > question.max_length:
-            return Rejected(Problem.TOO_LONG, limit=question.max_length, actual=len(text))
-        return Accepted(text)
-    return _number_answer(question, text)
+    match question:
+        case ChoiceQuestion() | MultiQuestion() | ScaleQuestion() | YesNoQuestion():
+            return Rejected(Problem.USE_BUTTONS)
+        case TextQuestion() | NumberQuestion() if not text:
+            return Rejected(Problem.EMPTY)
+        case TextQuestion():
+            return _text_answer(question, text)
+        case NumberQuestion():
+            return _number_answer(question, text)
+        case _:
+            assert_never(question)
+
+
+def _text_answer(question: TextQuestion, text: str) -> Verdict:
+    if len(text) > question.max_length:
+        return Rejected(Problem.TOO_LONG, limit=question.max_length, actual=len(text))
+    return Accepted(text)
 
 
 def _number_answer(question: NumberQuestion, text: str) -> Verdict:
@@ -210,21 +219,34 @@ def _number_answer(question: NumberQuestion, text: str) -> Verdict:
 
 def button_options(question: Question) -> list[str | int]:
     """The values behind a question's answer buttons, in button order (index = button)."""
-    if isinstance(question, ChoiceQuestion | MultiQuestion | YesNoQuestion):
-        return list(question.values())
-    if isinstance(question, ScaleQuestion):
-        return list(question.points())
-    return []
+    match question:
+        case ChoiceQuestion() | MultiQuestion() | YesNoQuestion():
+            return list(question.values())
+        case ScaleQuestion():
+            return list(question.points())
+        case TextQuestion() | NumberQuestion():
+            return []
+        case _:
+            assert_never(question)
+
+
+def answered_with_buttons(question: Question) -> bool:
+    """Whether members answer the question by tapping (else by typing)."""
+    return bool(button_options(question))
 
 
 def button_answer(question: Question, option: int) -> Verdict:
     """Judge a tapped answer button (choice, yesno, scale) by its position."""
-    if isinstance(question, MultiQuestion) or not button_options(question):
-        return Rejected(Problem.USE_BUTTONS)
-    options = button_options(question)
-    if not 0 <= option < len(options):
-        return Rejected(Problem.NOT_AN_OPTION)
-    return Accepted(options[option])
+    match question:
+        case ChoiceQuestion() | YesNoQuestion() | ScaleQuestion():
+            options = button_options(question)
+            if not 0 <= option < len(options):
+                return Rejected(Problem.NOT_AN_OPTION)
+            return Accepted(options[option])
+        case MultiQuestion() | TextQuestion() | NumberQuestion():  # toggled, or typed
+            return Rejected(Problem.USE_BUTTONS)
+        case _:
+            assert_never(question)
 
 
 def toggle(question: Question, selected: list[str], option: int, chosen: bool) -> Verdict:
@@ -233,27 +255,42 @@ def toggle(question: Question, selected: list[str], option: int, chosen: bool) -
     Setting (rather than flipping) keeps a redelivered tap harmless. The result keeps the
     survey's order of options.
     """
-    if not isinstance(question, MultiQuestion):
+    multi = _toggled(question)
+    if multi is None:
         return Rejected(Problem.USE_BUTTONS)
-    options = question.values()
+    options = multi.values()
     if not 0 <= option < len(options):
         return Rejected(Problem.NOT_AN_OPTION)
     wanted = set(selected) - {options[option]}
     if chosen:
         wanted.add(options[option])
-    if question.max_choices is not None and len(wanted) > question.max_choices:
-        return Rejected(Problem.TOO_MANY, limit=question.max_choices, actual=len(wanted))
+    if multi.max_choices is not None and len(wanted) > multi.max_choices:
+        return Rejected(Problem.TOO_MANY, limit=multi.max_choices, actual=len(wanted))
     return Accepted([value for value in options if value in wanted])
 
 
 def finish_multi(question: Question, selected: list[str]) -> Verdict:
     """Judge Done on a multi question: at least one option must be chosen."""
-    if not isinstance(question, MultiQuestion):
+    multi = _toggled(question)
+    if multi is None:
         return Rejected(Problem.USE_BUTTONS)
-    chosen = [value for value in question.values() if value in selected]
+    chosen = [value for value in multi.values() if value in selected]
     if not chosen:
         return Rejected(Problem.NONE_CHOSEN)
     return Accepted(chosen)
+
+
+def _toggled(question: Question) -> MultiQuestion | None:
+    """The question if it is answered by toggling options and tapping Done, else None."""
+    match question:
+        case MultiQuestion():
+            return question
+        case (
+            ChoiceQuestion() | YesNoQuestion() | ScaleQuestion() | TextQuestion() | NumberQuestion()
+        ):
+            return None
+        case _:
+            assert_never(question)
 
 
 def skip(question: Question) -> Verdict:
@@ -290,12 +327,17 @@ def answer_text(question: Question, value: AnswerValue) -> str:
     """An answer in words, as the member chose or typed it (for recaps and edited messages)."""
     if value is None:
         return "(skipped)"
-    if isinstance(question, ChoiceQuestion | MultiQuestion):
-        values = value if isinstance(value, list) else [value]
-        return ", ".join(question.label_of(str(item)) for item in values)
-    if isinstance(question, YesNoQuestion):
-        return "Yes" if value == "yes" else "No"
-    return format_number(value) if isinstance(value, int | float) else str(value)
+    match question:
+        case ChoiceQuestion() | MultiQuestion():
+            values = value if isinstance(value, list) else [value]
+            return ", ".join(question.label_of(str(item)) for item in values)
+        case YesNoQuestion():
+            return "Yes" if value == "yes" else "No"
+        case ScaleQuestion() | NumberQuestion() | TextQuestion():
+            # The value, not the type, decides: an answer may predate a change of type.
+            return format_number(value) if isinstance(value, int | float) else str(value)
+        case _:
+            assert_never(question)
 
 
 def format_number(number: float) -> str:

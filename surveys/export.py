@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Protocol, assert_never
 
 from surveys.engine import format_number
 from surveys.model import (
@@ -22,6 +22,7 @@ from surveys.model import (
     Question,
     ScaleQuestion,
     Survey,
+    TextQuestion,
     YesNoQuestion,
 )
 
@@ -86,41 +87,45 @@ def row(survey: Survey, respondent: str, response: ExportableResponse) -> list[s
 
 
 def _column_names(question: Question) -> list[str]:
-    if isinstance(question, MultiQuestion):
-        return [f"{question.id}:{value}" for value in question.values()]
-    return [question.id]
+    match question:
+        case MultiQuestion():
+            return [f"{question.id}:{value}" for value in question.values()]
+        case (
+            ChoiceQuestion() | YesNoQuestion() | ScaleQuestion() | NumberQuestion() | TextQuestion()
+        ):
+            return [question.id]
+        case _:
+            assert_never(question)
 
 
 def _answer_cells(question: Question, value: object) -> list[str]:
-    """The cells of one question: one, or one per option of a multi question."""
-    if isinstance(question, MultiQuestion):
-        return _option_cells(question, value)
-    return [_answer_cell(question, value)]
+    """The cells of one question: one, or one per option of a multi question.
+
+    Anything but a number or one of the survey's own values is defused. Checking the value
+    rather than only the question type also covers an answer given while the question had
+    another type (a question id reused for a text question, say).
+    """
+    if value is None:
+        return [""] * len(_column_names(question))
+    match question:
+        case MultiQuestion():
+            return _option_cells(question, value)
+        case ChoiceQuestion() | YesNoQuestion():
+            text = _text(value)
+            return [text if text in question.values() else _defused(text)]
+        case ScaleQuestion() | NumberQuestion():
+            return [_text(value) if isinstance(value, int | float) else _defused(_text(value))]
+        case TextQuestion():
+            return [_defused(_text(value))]
+        case _:
+            assert_never(question)
 
 
 def _option_cells(question: MultiQuestion, value: object) -> list[str]:
-    """1 for each option ticked, 0 for the others; all empty when the question was not answered."""
-    if value is None:
-        return [""] * len(question.choices)
+    """1 for each option ticked, 0 for the others."""
     # A single value would only come from a version where the question was not yet multi.
     chosen = set(value) if isinstance(value, list) else {value}
     return ["1" if option in chosen else "0" for option in question.values()]
-
-
-def _answer_cell(question: Question, value: object) -> str:
-    """The answer as text; anything but a number or one of the survey's own values is defused.
-
-    Checking the value rather than only the question type also covers an answer given while the
-    question had another type (a question id reused for a text question, say).
-    """
-    if value is None:
-        return ""
-    text = _text(value)
-    if isinstance(question, ScaleQuestion | NumberQuestion) and isinstance(value, int | float):
-        return text
-    if isinstance(question, ChoiceQuestion | YesNoQuestion) and text in question.values():
-        return text
-    return _defused(text)
 
 
 def _text(value: object) -> str:

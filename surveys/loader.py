@@ -11,14 +11,21 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from pydantic import TypeAdapter, ValidationError
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from surveys.model import SLUG_PATTERN, Question, Survey, SurveyProblem, survey_problems
+from surveys.model import (
+    SLUG_PATTERN,
+    TYPE_TAGS,
+    Question,
+    Survey,
+    SurveyProblem,
+    survey_problems,
+)
 
 SURVEY_SUFFIXES = (".yaml", ".yml")  # what the folder reader in bot.py picks up
 # The bundled surveys are under 8 KiB each; the cap keeps a hostile file cheap to refuse.
@@ -37,6 +44,13 @@ class _RefusedYaml(yaml.MarkedYAMLError):
     """YAML that parses but that a survey file cannot use: `problem`, where, then `note`."""
 
 
+def _start(event: yaml.Event) -> yaml.Mark | None:
+    """Where an event starts. The pure-Python loader marks events with `yaml.Mark`; the stubs
+    also allow the C parser's own mark type, which this loader never sees."""
+    mark = event.start_mark
+    return mark if isinstance(mark, yaml.Mark) else None
+
+
 class SurveyYamlLoader(yaml.SafeLoader):
     """YAML for survey files: YAML 1.2 booleans (only true/false, so `yes`, `no`, `on` and
     `off` stay text); no aliases (`*name`), which let a few bytes stand for millions of
@@ -47,19 +61,19 @@ class SurveyYamlLoader(yaml.SafeLoader):
         super().__init__(stream)
         self._depth = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         """One node of the document, refusing aliases and nesting beyond MAX_NESTING."""
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
             raise _RefusedYaml(
                 problem=f"alias *{event.anchor}",
-                problem_mark=event.start_mark,
+                problem_mark=_start(event),
                 note="aliases are not part of the survey format; write the value out in full",
             )
         if self._depth == MAX_NESTING:
             raise _RefusedYaml(
                 problem=f"nesting deeper than {MAX_NESTING} levels",
-                problem_mark=event.start_mark,
+                problem_mark=_start(event),
                 note="a survey needs far fewer",
             )
         self._depth += 1
@@ -156,7 +170,8 @@ def _yaml_problem(error: yaml.YAMLError) -> str:
 
 def _explain(error: ValidationError, data: dict[str, Any], file: str) -> list[FileProblem]:
     """Turn pydantic's errors into file problems, and add cross-question ones it could not see."""
-    raw_questions = data.get("questions") if isinstance(data.get("questions"), list) else []
+    questions = data.get("questions")
+    raw_questions = questions if isinstance(questions, list) else []
     problems = []
     for item in error.errors():
         location = list(item["loc"])
@@ -166,7 +181,7 @@ def _explain(error: ValidationError, data: dict[str, Any], file: str) -> list[Fi
         if location[0] == "questions" and len(location) > 1 and isinstance(location[1], int):
             question = _question_name(raw_questions, location[1])
             location = location[2:]
-            if location and location[0] in _TYPE_TAGS:
+            if location and location[0] in TYPE_TAGS:
                 location = location[1:]  # pydantic names the union member; the file does not
             elif not location:
                 location = ["type"]  # the question as a whole: its type selects its fields
@@ -178,7 +193,6 @@ def _explain(error: ValidationError, data: dict[str, Any], file: str) -> list[Fi
     return _unique(problems)
 
 
-_TYPE_TAGS = {"choice", "multi", "scale", "yesno", "text", "number"}
 _CONDITION_TAGS = {"equals", "in", "not_in", "all", "any"}
 
 
@@ -225,9 +239,8 @@ def _message(item: Any) -> str:
 
 def _question_name(raw_questions: list[Any], index: int) -> str:
     raw = raw_questions[index] if index < len(raw_questions) else None
-    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
-        return raw["id"]
-    return f"#{index + 1}"
+    question_id = raw.get("id") if isinstance(raw, dict) else None
+    return question_id if isinstance(question_id, str) else f"#{index + 1}"
 
 
 def _cross_question_problems(
@@ -253,8 +266,7 @@ def _cross_question_problems(
 
 
 def _unique(problems: list[FileProblem]) -> list[FileProblem]:
-    seen: set[FileProblem] = set()
-    return [p for p in problems if not (p in seen or seen.add(p))]
+    return list(dict.fromkeys(problems))  # in order, each once
 
 
 def parse_files(files: Iterable[tuple[str, str | bytes]]) -> LoadResult:
@@ -306,7 +318,8 @@ class _SurveyJsonSchema(GenerateJsonSchema):
         keys = schema.get("keys_schema")
         if keys is not None and keys["type"] == "str":
             # A key is text even when it looks like a number; every key must match.
-            mapping["propertyNames"] = GenerateJsonSchema.str_schema(self, keys)
+            key_text = cast(core_schema.StringSchema, keys)  # its type says so
+            mapping["propertyNames"] = GenerateJsonSchema.str_schema(self, key_text)
         return mapping
 
 

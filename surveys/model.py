@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, assert_never, get_args
 
 from pydantic import (
     AfterValidator,
@@ -351,11 +351,16 @@ class NumberQuestion(QuestionBase):
         return maximum
 
 
+# Every question type. Each decision that depends on the type is a `match` over this union
+# ending in `assert_never`, so that a new type makes the type checker name every such place.
 Question = Annotated[
     ChoiceQuestion | MultiQuestion | ScaleQuestion | YesNoQuestion | TextQuestion | NumberQuestion,
     Field(discriminator="type"),
 ]
-BUTTON_TYPES = (ChoiceQuestion, MultiQuestion, ScaleQuestion, YesNoQuestion)
+# The `type:` of each question model, as a survey file writes it.
+TYPE_TAGS = frozenset(
+    get_args(model.model_fields["type"].annotation)[0] for model in get_args(get_args(Question)[0])
+)
 
 
 # --- the survey --------------------------------------------------------------------------------
@@ -426,47 +431,70 @@ def survey_problems(
         invalid_earlier = set(file_order[:position]) - set(earlier) - {question.id}
         if question.id in earlier:
             problems.append(SurveyProblem(question.id, "id", "duplicate question id"))
-        if question.breakdown and not isinstance(question, ChoiceQuestion | YesNoQuestion):
+        if question.breakdown and not _can_split(question):
             problems.append(
                 SurveyProblem(question.id, "breakdown", "only choice and yesno questions can split")
             )
         if question.show_if is not None:
-            problems.extend(_show_if_problems(question, earlier, set(file_order), invalid_earlier))
+            problems.extend(
+                _show_if_problems(
+                    question.id, question.show_if, earlier, set(file_order), invalid_earlier
+                )
+            )
         earlier.setdefault(question.id, question)
     return problems
 
 
+def _can_split(question: Question) -> bool:
+    """Whether reports can be split by the answers: one stored value each, from a short list."""
+    match question:
+        case ChoiceQuestion() | YesNoQuestion():
+            return True
+        case MultiQuestion() | ScaleQuestion() | TextQuestion() | NumberQuestion():
+            return False
+        case _:
+            assert_never(question)
+
+
 def _show_if_problems(
-    question: Question, earlier: dict[str, Question], all_ids: set[str], invalid: set[str]
+    question_id: str,
+    show_if: Condition,
+    earlier: dict[str, Question],
+    all_ids: set[str],
+    invalid: set[str],
 ) -> list[SurveyProblem]:
     problems = []
-    for leaf in condition_references(question.show_if):
+    for leaf in condition_references(show_if):
         target = earlier.get(leaf.question)
         if target is None and leaf.question in invalid:
             continue  # an earlier question with problems of its own, reported there
         if target is None:
             where = "a later" if leaf.question in all_ids else "an unknown"
             message = f"refers to {where} question {leaf.question!r}; only earlier ones can be used"
-            problems.append(SurveyProblem(question.id, "show_if", message))
+            problems.append(SurveyProblem(question_id, "show_if", message))
             continue
         for value in compared_values(leaf):
-            message = _comparison_problem(target, value)
-            if message:
-                problems.append(SurveyProblem(question.id, "show_if", message))
+            impossible = _comparison_problem(target, value)
+            if impossible:
+                problems.append(SurveyProblem(question_id, "show_if", impossible))
     return problems
 
 
 def _comparison_problem(target: Question, value: ConditionValue) -> str | None:
     """Why `value` can never be an answer to `target`, or None when it can."""
-    if isinstance(target, ChoiceQuestion | MultiQuestion | YesNoQuestion):
-        if str(value) not in target.values():
-            known = ", ".join(target.values())
-            return f"{value!r} is not a value of question {target.id!r} (it has: {known})"
-        return None
-    if isinstance(target, ScaleQuestion):
-        if isinstance(value, str) or value not in target.points():
-            return f"{value!r} is not a point of scale question {target.id!r}"
-        return None
-    if isinstance(target, NumberQuestion):
-        return None if not isinstance(value, str) else f"{value!r} is not a number"
-    return f"question {target.id!r} is free text; show_if cannot compare it"
+    match target:
+        case ChoiceQuestion() | MultiQuestion() | YesNoQuestion():
+            if str(value) not in target.values():
+                known = ", ".join(target.values())
+                return f"{value!r} is not a value of question {target.id!r} (it has: {known})"
+            return None
+        case ScaleQuestion():
+            if isinstance(value, str) or value not in target.points():
+                return f"{value!r} is not a point of scale question {target.id!r}"
+            return None
+        case NumberQuestion():
+            return None if not isinstance(value, str) else f"{value!r} is not a number"
+        case TextQuestion():
+            return f"question {target.id!r} is free text; show_if cannot compare it"
+        case _:
+            assert_never(target)

@@ -48,6 +48,12 @@ class NumberSummary:
     median: float | None
     upper_quartile: float | None
 
+    def quartiles(self) -> tuple[float, float, float] | None:
+        """Lower quartile, median and upper quartile; None when nobody answered."""
+        if self.lower_quartile is None or self.median is None or self.upper_quartile is None:
+            return None
+        return self.lower_quartile, self.median, self.upper_quartile
+
 
 def number_summary(counts: Iterable[tuple[float, int]]) -> NumberSummary:
     """Median and quartiles of answers given as (value, how many gave it).

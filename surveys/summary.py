@@ -19,8 +19,10 @@ member's latest completion).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import assert_never
 
 from surveys import engine, report
 from surveys.disclosure import Suppressed, System, pinned, suppress
@@ -165,13 +167,30 @@ def columns(question: Question) -> list[tuple[str, str]]:
     """(stored value, label) of what a question's answers are counted under, in survey order.
 
     Number questions and text without a codebook have none: only how many answered."""
-    if isinstance(question, ChoiceQuestion | MultiQuestion | YesNoQuestion):
-        return [(value, engine.answer_text(question, value)) for value in question.values()]
-    if isinstance(question, ScaleQuestion):
-        return [(str(point), str(point)) for point in question.points()]
-    if isinstance(question, TextQuestion) and question.themes:
-        return [(theme, theme) for theme in [*question.themes, OTHER_THEME]]
-    return []
+    match question:
+        case ChoiceQuestion() | MultiQuestion() | YesNoQuestion():
+            return [(value, engine.answer_text(question, value)) for value in question.values()]
+        case ScaleQuestion():
+            return [(str(point), str(point)) for point in question.points()]
+        case TextQuestion() if question.themes:
+            return [(theme, theme) for theme in [*question.themes, OTHER_THEME]]
+        case TextQuestion() | NumberQuestion():
+            return []
+        case _:
+            assert_never(question)
+
+
+def _one_column_per_answer(question: Question) -> bool:
+    """Whether each answer counts under exactly one of the question's columns, so that a row's
+    columns add up to the number who answered."""
+    match question:
+        case ChoiceQuestion() | YesNoQuestion() | ScaleQuestion():
+            return True
+        # several options, or several themes, or no columns at all
+        case MultiQuestion() | TextQuestion() | NumberQuestion():
+            return False
+        case _:
+            assert_never(question)
 
 
 def counted_columns(question: Question, tallies: Tallies) -> list[tuple[str, str]]:
@@ -255,7 +274,7 @@ def _shown_values(source: Question, condition: Equals | In | NotIn) -> Group | N
     if not columns(source):
         return None
     compared = frozenset(engine.normal(value) for value in compared_values(condition))
-    if isinstance(source, MultiQuestion):  # several answers each: only one value is a count
+    if not _one_column_per_answer(source):  # several answers each: only one value is a count
         return Group(compared) if len(compared) == 1 and not isinstance(condition, NotIn) else None
     return Group(compared, negated=isinstance(condition, NotIn))
 
@@ -298,7 +317,7 @@ def plan(survey: Survey, by_area: Tallies, k: int) -> Plan:
         if question is area_q:
             continue
         tables[question.id], groups[question.id] = _with_followers(
-            lambda kept, question=question: _table(question, rows, grouped, k, kept),
+            partial(_table, question, rows, grouped, k),
             asked_after.get(question.id, []),
             withheld,
         )
@@ -397,8 +416,7 @@ def _withhold_number_followers(
     that question's answers, is a count from 1 to k - 1 in some row or in all (a number
     question publishes how many answered; the follow-up's count and that make its rest)."""
     for source, listed in asked_after.items():
-        question = survey.question(source)
-        if not isinstance(question, NumberQuestion):
+        if not _counted_by_value_without_columns(survey.question(source)):
             continue
         for follower in listed:
             condition = follower.question.show_if
@@ -414,6 +432,21 @@ def _withhold_number_followers(
                 rest = sum(values.values()) - shown
                 if 0 < shown < k or 0 < rest < k:
                     withheld.add(follower.question.id)
+
+
+def _counted_by_value_without_columns(question: Question) -> bool:
+    """Whether a show_if can compare answers that the question's report has no columns for
+    (so that the follow-ups' counts are no known sum of published ones): numbers."""
+    match question:
+        case NumberQuestion():
+            return True
+        # compared by their columns, or (text) never compared
+        case (
+            ChoiceQuestion() | MultiQuestion() | YesNoQuestion() | ScaleQuestion() | TextQuestion()
+        ):
+            return False
+        case _:
+            assert_never(question)
 
 
 def survey_report(
@@ -464,9 +497,9 @@ def _counts(
     """The scope's counts. Those completed lately, by area, are a table of their own: rows the
     units, columns lately and earlier (row totals are the units' counts, published anyway)."""
     if everyone < k:  # how many started would bound a "<k" completed count: shown with 0 only
-        recent = sum(activity.recent.values())
         started = activity.started if everyone == 0 else None
-        return Counts(started, everyone, Figure(recent, shown=False, small=True))
+        recently = sum(activity.recent.values())
+        return Counts(started, everyone, Figure(recently, shown=False, small=True))
     by_unit = [
         (
             sum(activity.recent.get(value, 0) for value in unit.values),
@@ -481,20 +514,16 @@ def _counts(
     hidden = suppress(table, k)
     safe = hidden.safe and not hidden.hidden_row_totals  # row totals are shown elsewhere
     unit = _own_unit(units, area)
-    if area is not None and unit is None:  # the chat sees only that its area has too few
-        return Counts(None, activity.completed.get(area, 0), Figure(0, shown=False))
     if area is None:
-        recent = _column_total(table, 0, hidden)
+        completed, recent = everyone, _column_total(table, 0, hidden)
+    elif unit is None:  # the chat sees only that its area has too few
+        return Counts(None, activity.completed.get(area, 0), Figure(0, shown=False))
     else:
         index = units.index(unit)
-        recent = _figure(table[index][0], (index, 0), hidden)
+        completed, recent = sum(table[index]), _figure(table[index][0], (index, 0), hidden)
     if not safe:  # withheld, but for zeros, which are always shown
         recent = Figure(recent.count, shown=recent.count == 0)
-    return Counts(
-        activity.started if area is None else None,
-        everyone if area is None else sum(table[units.index(unit)]),
-        recent,
-    )
+    return Counts(activity.started if area is None else None, completed, recent)
 
 
 def breakdown(
@@ -646,7 +675,9 @@ def _joined(system: System | None, split: Table, scope: Table, name: str) -> Sys
     if split.too_few or system is None or split.system is None:
         return None
     split_rows, scope_rows = len(split.rows), len(scope.rows)
-    same = {(split_rows, c): (scope_rows, c) for c in range(len(split.values) + 1)}
+    same: dict[Hashable, Hashable] = {
+        (split_rows, c): (scope_rows, c) for c in range(len(split.values) + 1)
+    }
     return system.joined(split.system, name, same)
 
 
@@ -781,8 +812,7 @@ def _table(
     counts = [
         [tallies.get((key, question.id, value), 0) for value in values] or [0] for key, _ in present
     ]
-    single_answer = isinstance(question, ChoiceQuestion | YesNoQuestion | ScaleQuestion)
-    rows_sum = single_answer and all(map(_sums_to, counts, totals))
+    rows_sum = _one_column_per_answer(question) and all(map(_sums_to, counts, totals))
     known = [group.columns_of(values) for group in groups]
     hidden = suppress(
         counts or [[0]],
@@ -847,13 +877,22 @@ def _question_report(
         Line(label, figure, figure.count / answered if figure.shown else None, value)
         for label, figure, value in zip(table.columns, figures, table.values, strict=True)
     ]
-    mean = numbers = None  # only these two need the values themselves, not the table's counts
-    if isinstance(question, ScaleQuestion) and all(line.figure.shown for line in lines):
-        values = _scoped_values(grouped, question.id, scope)
-        mean = report.scale_summary(question.points(), {int(v): n for v, n in values.items()}).mean
-    if isinstance(question, NumberQuestion) and answered >= QUARTERS * k:
-        values = _scoped_values(grouped, question.id, scope)
-        numbers = report.number_summary([(float(v), n) for v, n in values.items()])
+    mean: float | None = None  # only these two need the values, not the table's counts
+    numbers: NumberSummary | None = None
+    match question:
+        case ScaleQuestion() if all(line.figure.shown for line in lines):
+            values = _scoped_values(grouped, question.id, scope)
+            points = {int(v): n for v, n in values.items()}
+            mean = report.scale_summary(question.points(), points).mean
+        case NumberQuestion() if answered >= QUARTERS * k:
+            values = _scoped_values(grouped, question.id, scope)
+            numbers = report.number_summary([(float(v), n) for v, n in values.items()])
+        case ChoiceQuestion() | MultiQuestion() | YesNoQuestion() | TextQuestion():
+            pass  # their lines say it all
+        case ScaleQuestion() | NumberQuestion():
+            pass  # withheld: a hidden point, or too few answers per quarter
+        case _:
+            assert_never(question)
     return QuestionReport(question, answered, False, lines, mean, numbers)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from typing import NamedTuple
+from typing import NamedTuple, assert_never, cast
 
 from surveys.model import (
     OTHER_THEME,
@@ -84,15 +84,20 @@ def keys(survey: Survey, answers: Answers) -> list[Key]:
 
 def values_counted(question: Question, answer: object) -> list[str]:
     """The values an answer counts under (besides ANSWERED)."""
-    if isinstance(question, ChoiceQuestion | YesNoQuestion | ScaleQuestion):
-        return [str(answer)]
-    if isinstance(question, MultiQuestion):
-        return [str(value) for value in answer]  # type: ignore[union-attr]
-    if isinstance(question, NumberQuestion):
-        return [number_key(float(answer))]  # type: ignore[arg-type]
-    if isinstance(question, TextQuestion) and question.themes:
-        return sorted(codebook(question).themes_of(str(answer))) or [OTHER_THEME]
-    return []
+    match question:
+        case ChoiceQuestion() | YesNoQuestion() | ScaleQuestion():
+            return [str(answer)]
+        case MultiQuestion():
+            # Stored by this question's own judging: a list of its values.
+            return [str(value) for value in cast(list[str], answer)]
+        case NumberQuestion():
+            return [number_key(float(cast(int | float, answer)))]
+        case TextQuestion() if question.themes:
+            return sorted(codebook(question).themes_of(str(answer))) or [OTHER_THEME]
+        case TextQuestion():  # no codebook: counted only as answered, the text never reported
+            return []
+        case _:
+            assert_never(question)
 
 
 def number_key(number: float) -> str:
