@@ -249,7 +249,16 @@ class Organisers(Protocol):
 class Audit(Protocol):
     """The audit log: who released which results where, and deletions."""
 
-    async def record(self, action: str, now: dt.datetime, **entry: int | str | None) -> None:
+    async def record(
+        self,
+        action: str,
+        now: dt.datetime,
+        *,
+        actor: int | None = None,
+        chat_id: int | None = None,
+        survey_id: str | None = None,
+        scope: str | None = None,
+    ) -> None:
         """Add an entry (committed on its own); `entry` as for `add`."""
         ...
 
@@ -345,15 +354,33 @@ class Export(Protocol):
 class Store(Protocol):
     """Everything Doorstep keeps, by concern; one open database."""
 
-    members: Members
-    responses: Responses
-    handled: Handled
-    reports: Reports
-    organisers: Organisers
-    audit: Audit
-    privacy: Privacy
-    versions: Versions
-    export: Export
+    # Read-only: a backend's part may be a subtype of the protocol's.
+    @property
+    def members(self) -> Members: ...
+
+    @property
+    def responses(self) -> Responses: ...
+
+    @property
+    def handled(self) -> Handled: ...
+
+    @property
+    def reports(self) -> Reports: ...
+
+    @property
+    def organisers(self) -> Organisers: ...
+
+    @property
+    def audit(self) -> Audit: ...
+
+    @property
+    def privacy(self) -> Privacy: ...
+
+    @property
+    def versions(self) -> Versions: ...
+
+    @property
+    def export(self) -> Export: ...
 
     async def checkpoint(self) -> bool:
         """Make deletions final on disk (no trace of deleted rows in logs); False when another

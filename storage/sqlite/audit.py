@@ -10,7 +10,7 @@ import datetime as dt
 import aiosqlite
 
 from storage.model import AuditEntry
-from storage.sqlite.db import Part
+from storage.sqlite.db import Part, fetch_all
 
 _COLUMNS = "at, actor, chat_id, action, survey_id, scope"  # as AuditEntry
 
@@ -35,7 +35,8 @@ async def add(
 
 async def naming(connection: aiosqlite.Connection, telegram_id: int) -> list[AuditEntry]:
     """The entries that name a person: as who asked, or as the private chat it happened in."""
-    rows = await connection.execute_fetchall(
+    rows = await fetch_all(
+        connection,
         f"SELECT {_COLUMNS} FROM audit_log WHERE actor = ? OR chat_id = ? ORDER BY id",
         (telegram_id, telegram_id),
     )
@@ -56,16 +57,33 @@ async def unname(connection: aiosqlite.Connection, telegram_id: int) -> int:
 class SQLiteAudit(Part):
     """The audit log: who released which results where, and deletions."""
 
-    async def record(self, action: str, now: dt.datetime, **entry: int | str | None) -> None:
-        """Add an entry (committed on its own); `entry` as for `add`."""
+    async def record(
+        self,
+        action: str,
+        now: dt.datetime,
+        *,
+        actor: int | None = None,
+        chat_id: int | None = None,
+        survey_id: str | None = None,
+        scope: str | None = None,
+    ) -> None:
+        """Add an entry (committed on its own), as `add` does."""
         async with self._db.statement() as connection:
-            await add(connection, action, now, **entry)
+            await add(
+                connection,
+                action,
+                now,
+                actor=actor,
+                chat_id=chat_id,
+                survey_id=survey_id,
+                scope=scope,
+            )
 
     async def recent(self, limit: int = 50) -> list[AuditEntry]:
         """The newest entries, newest first."""
         async with self._db.statement() as connection:
-            rows = await connection.execute_fetchall(
-                f"SELECT {_COLUMNS} FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
+            rows = await fetch_all(
+                connection, f"SELECT {_COLUMNS} FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
             )
         return [AuditEntry(*row) for row in rows]
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, closing, contextmanager, suppress
 from importlib import resources
 from pathlib import Path
+from typing import Any, cast
 
 import aiosqlite
 from aiorwlock import RWLock
@@ -26,6 +27,14 @@ from storage.errors import Busy, Stale, StorageError, UnusableDatabase
 
 BUSY_TIMEOUT_MS = 5000
 _BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+async def fetch_all(
+    connection: aiosqlite.Connection, sql: str, parameters: Iterable[Any] = ()
+) -> list[sqlite3.Row]:
+    """Every row of a query, in one round trip. aiosqlite returns the cursor's list but types it
+    as an Iterable; said here once as the list it is, rows can be counted and indexed."""
+    return cast(list[sqlite3.Row], await connection.execute_fetchall(sql, parameters))
 
 
 @contextmanager
@@ -91,9 +100,7 @@ class Database:
             with domain_errors():
                 await self._connection.execute("PRAGMA busy_timeout = 0")
                 try:
-                    rows = await self._connection.execute_fetchall(
-                        "PRAGMA wal_checkpoint(TRUNCATE)"
-                    )
+                    rows = await fetch_all(self._connection, "PRAGMA wal_checkpoint(TRUNCATE)")
                 finally:
                     await self._connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         busy, _, _ = rows[0]
@@ -219,8 +226,7 @@ def migrations() -> list[tuple[int, str]]:
 
 async def migrate(connection: aiosqlite.Connection) -> int:
     """Apply the migrations newer than `PRAGMA user_version`; return the version reached."""
-    async with connection.execute("PRAGMA user_version") as cursor:
-        (version,) = await cursor.fetchone()
+    version: int = (await fetch_all(connection, "PRAGMA user_version"))[0][0]
     pending = [(number, sql) for number, sql in migrations() if number > version]
     if not pending:
         return version
@@ -231,7 +237,7 @@ async def migrate(connection: aiosqlite.Connection) -> int:
         for number, sql in pending:
             # executescript commits first; the script and the version bump run as one transaction.
             await connection.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};")
-            if await connection.execute_fetchall("PRAGMA foreign_key_check"):
+            if await fetch_all(connection, "PRAGMA foreign_key_check"):
                 await connection.rollback()
                 raise sqlite3.IntegrityError(f"migration {number} breaks a foreign key")
             await connection.commit()
@@ -258,5 +264,5 @@ def backup(source: str | Path, target: str | Path) -> int:
         closing(sqlite3.connect(target)) as copy,
     ):
         live.backup(copy)
-        (pages,) = copy.execute("PRAGMA page_count").fetchone()
+        pages: int = copy.execute("PRAGMA page_count").fetchone()[0]
     return pages

@@ -11,7 +11,7 @@ import json
 from collections.abc import AsyncIterator, Sequence
 
 from storage.model import ExportedResponse
-from storage.sqlite.db import Part
+from storage.sqlite.db import Part, fetch_all
 
 EXPORT_BATCH = 2000
 
@@ -48,7 +48,7 @@ class SQLiteExport(Part):
         last_id = 0
         while True:
             async with self._db.statement() as connection:
-                rows = await connection.execute_fetchall(_BATCH_QUERY, (survey_id, last_id, batch))
+                rows = await fetch_all(connection, _BATCH_QUERY, (survey_id, last_id, batch))
             for row in rows:
                 yield _exported(row)
             if len(rows) < batch:

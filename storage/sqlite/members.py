@@ -14,7 +14,7 @@ import aiosqlite
 
 from storage.model import ConsentRecord, Member, Response
 from storage.sqlite import handled, responses
-from storage.sqlite.db import Part, Stale
+from storage.sqlite.db import Part, Stale, fetch_all
 
 _MEMBER_COLUMNS = """
     m.id,
@@ -40,7 +40,8 @@ async def consent_history(
     connection: aiosqlite.Connection, member_id: int | None
 ) -> list[ConsentRecord]:
     """Every decision of a member, oldest first (within the caller's transaction)."""
-    rows = await connection.execute_fetchall(
+    rows = await fetch_all(
+        connection,
         f"SELECT {_CONSENT_COLUMNS} FROM consents c WHERE c.member_id = ? ORDER BY c.id",
         (member_id,),
     )
@@ -53,8 +54,10 @@ class SQLiteMembers(Part):
     async def find_member(self, telegram_id: int) -> Member | None:
         """The member with this Telegram id, or None if they never agreed to the notice."""
         async with self._db.statement() as connection:
-            rows = await connection.execute_fetchall(
-                f"SELECT {_MEMBER_COLUMNS} FROM members m WHERE m.telegram_id = ?", (telegram_id,)
+            rows = await fetch_all(
+                connection,
+                f"SELECT {_MEMBER_COLUMNS} FROM members m WHERE m.telegram_id = ?",
+                (telegram_id,),
             )
         return _member(rows[0]) if rows else None
 
@@ -63,7 +66,8 @@ class SQLiteMembers(Part):
     ) -> tuple[Member | None, Response | None]:
         """The member and the response their typed answers go to, in one read (the answer path)."""
         async with self._db.statement() as connection:
-            rows = await connection.execute_fetchall(
+            rows = await fetch_all(
+                connection,
                 f"SELECT {_MEMBER_COLUMNS}, {responses.RESPONSE_COLUMNS}"
                 " FROM members m LEFT JOIN responses r ON r.id = m.active_response_id"
                 " WHERE m.telegram_id = ?",
@@ -76,7 +80,8 @@ class SQLiteMembers(Part):
     async def latest_consent(self, telegram_id: int) -> ConsentRecord | None:
         """The member's current decision on the privacy notice (None: they never decided)."""
         async with self._db.statement() as connection:
-            rows = await connection.execute_fetchall(
+            rows = await fetch_all(
+                connection,
                 f"SELECT {_CONSENT_COLUMNS} FROM consents c"
                 " JOIN members m ON m.id = c.member_id WHERE m.telegram_id = ?"
                 " ORDER BY c.id DESC LIMIT 1",
@@ -112,8 +117,8 @@ class SQLiteMembers(Part):
                     " ON CONFLICT (telegram_id) DO NOTHING",
                     (telegram_id, now.isoformat()),
                 )
-            rows = await connection.execute_fetchall(
-                "SELECT id FROM members WHERE telegram_id = ?", (telegram_id,)
+            rows = await fetch_all(
+                connection, "SELECT id FROM members WHERE telegram_id = ?", (telegram_id,)
             )
             if not rows:  # a refusal by someone never recorded leaves no record either
                 raise Stale

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from storage.model import ChatKind, Digest, OrganiserChat
-from storage.sqlite.db import Part
+from storage.sqlite.db import Part, fetch_all
 
 _COLUMNS = "chat_id, kind, title, area, active, digest, digest_weekday, digest_time"
 
@@ -30,7 +30,8 @@ class SQLiteOrganisers(Part):
     ) -> OrganiserChat:
         """Register a chat (again: its area is replaced, it is active again, its digest kept)."""
         async with self._db.statement() as connection:
-            rows = await connection.execute_fetchall(
+            rows = await fetch_all(
+                connection,
                 "INSERT INTO organiser_chats (chat_id, kind, title, area, registered_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (chat_id) DO UPDATE SET kind = excluded.kind,"
                 " title = excluded.title, area = excluded.area, active = 1"
@@ -50,16 +51,17 @@ class SQLiteOrganisers(Part):
     async def find_chat(self, chat_id: int) -> OrganiserChat | None:
         """A registered chat, active or not."""
         async with self._db.statement() as connection:
-            rows = await connection.execute_fetchall(
-                f"SELECT {_COLUMNS} FROM organiser_chats WHERE chat_id = ?", (chat_id,)
+            rows = await fetch_all(
+                connection, f"SELECT {_COLUMNS} FROM organiser_chats WHERE chat_id = ?", (chat_id,)
             )
         return _chat(rows[0]) if rows else None
 
     async def active_chats(self) -> list[OrganiserChat]:
         """Every chat reports may be posted to."""
         async with self._db.statement() as connection:
-            rows = await connection.execute_fetchall(
-                f"SELECT {_COLUMNS} FROM organiser_chats WHERE active = 1 ORDER BY chat_id"
+            rows = await fetch_all(
+                connection,
+                f"SELECT {_COLUMNS} FROM organiser_chats WHERE active = 1 ORDER BY chat_id",
             )
         return [_chat(row) for row in rows]
 
@@ -100,7 +102,8 @@ class SQLiteOrganisers(Part):
         """A group upgraded to a supergroup gets a new id: keep its registration under it. If the
         new id was registered meanwhile, that registration stands and the old one goes."""
         async with self._db.transaction() as connection:
-            rows = await connection.execute_fetchall(
+            rows = await fetch_all(
+                connection,
                 "UPDATE OR IGNORE organiser_chats SET chat_id = ? WHERE chat_id = ?"
                 f" RETURNING {_COLUMNS}",
                 (new_chat_id, old_chat_id),
@@ -110,7 +113,9 @@ class SQLiteOrganisers(Part):
             await connection.execute(
                 "DELETE FROM organiser_chats WHERE chat_id = ?", (old_chat_id,)
             )
-            rows = await connection.execute_fetchall(
-                f"SELECT {_COLUMNS} FROM organiser_chats WHERE chat_id = ?", (new_chat_id,)
+            rows = await fetch_all(
+                connection,
+                f"SELECT {_COLUMNS} FROM organiser_chats WHERE chat_id = ?",
+                (new_chat_id,),
             )
         return _chat(rows[0]) if rows else None

@@ -30,7 +30,7 @@ from storage.model import (
     HeldResponse,
 )
 from storage.sqlite import audit, members, reports
-from storage.sqlite.db import Part
+from storage.sqlite.db import Part, fetch_all
 from storage.sqlite.reports import RemovedResponse
 
 _RESPONSES_OF_MEMBER = """
@@ -67,7 +67,7 @@ async def _remove_member(
 ) -> list[RemovedResponse]:
     """Take a member's responses out of the totals, then delete the member; consents,
     responses, answers and handled taps go with them (ON DELETE CASCADE)."""
-    held = await connection.execute_fetchall(_RESPONSES_OF_MEMBER, (member_id,))
+    held = await fetch_all(connection, _RESPONSES_OF_MEMBER, (member_id,))
     removed = [
         RemovedResponse(
             response.survey_id,
@@ -126,7 +126,8 @@ class SQLitePrivacy(Part):
         """Everything stored about the member with this Telegram id (None: nothing at all)."""
         # One transaction: a consistent read of five tables (it waits for writes in progress).
         async with self._db.transaction() as connection:
-            rows = await connection.execute_fetchall(
+            rows = await fetch_all(
+                connection,
                 "SELECT m.id, m.created_at, r.survey_id, m.last_message_id FROM members m"
                 " LEFT JOIN responses r ON r.id = m.active_response_id WHERE m.telegram_id = ?",
                 (telegram_id,),
@@ -134,8 +135,9 @@ class SQLitePrivacy(Part):
             # An organiser or administrator who never agreed has audit entries only.
             member_id, created_at, answering, last_message_id = rows[0] if rows else (None,) * 4
             consents = await members.consent_history(connection, member_id)
-            held = await connection.execute_fetchall(_RESPONSES_OF_MEMBER, (member_id,))
-            taps = await connection.execute_fetchall(
+            held = await fetch_all(connection, _RESPONSES_OF_MEMBER, (member_id,))
+            taps = await fetch_all(
+                connection,
                 "SELECT handled_at FROM handled_taps WHERE member_id = ? ORDER BY handled_at",
                 (member_id,),
             )
@@ -157,7 +159,8 @@ class SQLitePrivacy(Part):
     async def anything_held(self, telegram_id: int) -> bool:
         """Whether anything names this Telegram id: a member, or audit log entries."""
         async with self._db.statement() as connection:
-            rows = await connection.execute_fetchall(
+            rows = await fetch_all(
+                connection,
                 "SELECT EXISTS (SELECT 1 FROM members WHERE telegram_id = ?1)"
                 " OR EXISTS (SELECT 1 FROM audit_log WHERE actor = ?1 OR chat_id = ?1)",
                 (telegram_id,),
@@ -172,11 +175,13 @@ class SQLitePrivacy(Part):
         the audit log, and record the deletion there, all in one transaction; None if nothing was
         held about them."""
         async with self._db.transaction() as connection:
-            rows = await connection.execute_fetchall(
-                "SELECT id FROM members WHERE telegram_id = ?", (telegram_id,)
+            rows = await fetch_all(
+                connection, "SELECT id FROM members WHERE telegram_id = ?", (telegram_id,)
             )
-            member_id = rows[0][0] if rows else None
-            removed = await _remove_member(connection, member_id, count) if rows else []
+            member_id: int | None = rows[0][0] if rows else None
+            removed = (
+                [] if member_id is None else await _remove_member(connection, member_id, count)
+            )
             # An organiser's or administrator's own entries stay, without who they were.
             if not await audit.unname(connection, telegram_id) and not rows:
                 return None  # nothing was held: the transaction ends with nothing changed
@@ -187,9 +192,10 @@ class SQLitePrivacy(Part):
     async def linked_surveys(self) -> dict[str, dt.datetime]:
         """Surveys with responses still linked to members, and their latest activity."""
         async with self._db.statement() as connection:
-            rows = await connection.execute_fetchall(
+            rows = await fetch_all(
+                connection,
                 "SELECT survey_id, MAX(updated_at) FROM responses WHERE member_id IS NOT NULL"
-                " GROUP BY survey_id"
+                " GROUP BY survey_id",
             )
         return {survey_id: dt.datetime.fromisoformat(last) for survey_id, last in rows}
 
@@ -197,7 +203,8 @@ class SQLitePrivacy(Part):
         """Remove the link between members and their responses to these surveys; returns how
         many responses were unlinked. The responses stay, anonymous, and still count."""
         async with self._db.transaction() as connection:
-            rows = await connection.execute_fetchall(
+            rows = await fetch_all(
+                connection,
                 "SELECT id FROM responses WHERE member_id IS NOT NULL"
                 " AND survey_id IN (SELECT value FROM json_each(?))",
                 (json.dumps(list(survey_ids)),),
@@ -210,7 +217,8 @@ class SQLitePrivacy(Part):
         responses are unlinked first, and stay, anonymous. Returns how many were deleted."""
         since = inactive_since.isoformat()
         async with self._db.transaction() as connection:
-            members = await connection.execute_fetchall(
+            members = await fetch_all(
+                connection,
                 "SELECT id FROM members m WHERE m.created_at < ?"
                 " AND NOT EXISTS (SELECT 1 FROM consents c"
                 "  WHERE c.member_id = m.id AND c.decided_at >= ?)"
@@ -219,7 +227,8 @@ class SQLitePrivacy(Part):
                 (since, since, since),
             )
             inactive = json.dumps([member_id for (member_id,) in members])
-            responses = await connection.execute_fetchall(
+            responses = await fetch_all(
+                connection,
                 "SELECT id FROM responses WHERE member_id IN (SELECT value FROM json_each(?))",
                 (inactive,),
             )
@@ -234,8 +243,8 @@ class SQLitePrivacy(Part):
     async def compaction(self) -> Compaction:
         """Whether the file waits for a rebuild, and when it was last rebuilt."""
         async with self._db.statement() as connection:
-            rows = await connection.execute_fetchall(
-                "SELECT compact_due, last_compacted_at FROM maintenance"
+            rows = await fetch_all(
+                connection, "SELECT compact_due, last_compacted_at FROM maintenance"
             )
         due, last = rows[0]
         return Compaction(bool(due), dt.datetime.fromisoformat(last) if last else None)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from storage.model import CompletedResponse, Counter_
-from storage.sqlite.db import Part
+from storage.sqlite.db import Part, fetch_all
 from surveys.summary import Activity
 
 REBUILD_BATCH = 2000
@@ -39,7 +39,8 @@ class RemovedResponse:
 async def _completed_batches(connection: aiosqlite.Connection) -> AsyncIterator[list[tuple]]:
     last_id = 0
     while True:
-        rows = await connection.execute_fetchall(
+        rows = await fetch_all(
+            connection,
             "SELECT r.id, r.survey_id, r.survey_version_id, r.completed_at,"
             " (SELECT json_group_object(a.question_id, json(a.value)) FROM answers a"
             "  WHERE a.response_id = r.id AND a.value IS NOT NULL)"
@@ -117,7 +118,8 @@ class SQLiteReports(Part):
         completed on or after `recent_since` (UTC days). A response's area is known only once it is
         completed, so starts are counted in all."""
         async with self._db.statement() as connection:
-            rows = await connection.execute_fetchall(
+            rows = await fetch_all(
+                connection,
                 "SELECT area, SUM(started), SUM(completed), SUM(completed * (day >= ?))"
                 " FROM survey_days WHERE survey_id = ? GROUP BY area",
                 (recent_since.isoformat(), survey_id),
@@ -131,8 +133,10 @@ class SQLiteReports(Part):
     async def completed_overall(self, survey_id: str) -> int:
         """The people counted as having completed a survey (its milestones count these)."""
         async with self._db.statement() as connection:
-            rows = await connection.execute_fetchall(
-                "SELECT SUM(completed) FROM survey_days WHERE survey_id = ?", (survey_id,)
+            rows = await fetch_all(
+                connection,
+                "SELECT SUM(completed) FROM survey_days WHERE survey_id = ?",
+                (survey_id,),
             )
         return rows[0][0] or 0
 
@@ -149,7 +153,8 @@ class SQLiteReports(Part):
     ) -> dict[tuple[str, str, str, str], int]:
         """(area, answer to split_question, question, value) -> completed responses."""
         async with self._db.statement() as connection:
-            rows = await connection.execute_fetchall(
+            rows = await fetch_all(
+                connection,
                 "SELECT area, split_value, question_id, value, SUM(responses) FROM tallies"
                 " WHERE survey_id = ? AND split_question = ?"
                 " GROUP BY area, split_value, question_id, value",
@@ -161,7 +166,7 @@ class SQLiteReports(Part):
 
     async def _tallies(self, query: str, params: Sequence) -> dict[tuple[str, str, str], int]:
         async with self._db.statement() as connection:
-            rows = await connection.execute_fetchall(query, params)
+            rows = await fetch_all(connection, query, params)
         return {(row, question, value): count for row, question, value, count in rows}
 
     async def add_completed(self, survey_id: str, batch: Sequence[CompletedResponse]) -> None:
@@ -170,8 +175,8 @@ class SQLiteReports(Part):
         Three statements for the whole batch: the responses take the ids after the highest, which
         nothing else can take meanwhile (the transaction holds the write lock)."""
         async with self._db.transaction() as connection:
-            ((last_id,),) = await connection.execute_fetchall(
-                "SELECT COALESCE(MAX(id), 0) FROM responses"
+            ((last_id,),) = await fetch_all(
+                connection, "SELECT COALESCE(MAX(id), 0) FROM responses"
             )
             stamps = [
                 (response.started_at.isoformat(), response.completed_at.isoformat())
@@ -200,7 +205,7 @@ class SQLiteReports(Part):
     async def totals_stale(self) -> bool:
         """Whether responses completed before the totals existed still need counting."""
         async with self._db.statement() as connection:
-            rows = await connection.execute_fetchall("SELECT totals_stale FROM report_state")
+            rows = await fetch_all(connection, "SELECT totals_stale FROM report_state")
         return bool(rows and rows[0][0])
 
     async def rebuild_totals(self, count: Counter_) -> int:

@@ -18,7 +18,7 @@ import aiosqlite
 
 from storage.model import AnswerValue, Replaced, Response, TallyKey
 from storage.sqlite import handled
-from storage.sqlite.db import Part, Stale
+from storage.sqlite.db import Part, Stale, fetch_all
 
 # A response in one row: its columns, then every answer as one JSON object (question -> value).
 RESPONSE_COLUMNS = """
@@ -46,8 +46,8 @@ def assemble(row: Sequence) -> Response | None:
 
 
 async def _load(connection: aiosqlite.Connection, where: str, params: Sequence) -> Response | None:
-    rows = await connection.execute_fetchall(
-        f"SELECT {RESPONSE_COLUMNS} FROM responses r WHERE {where}", params
+    rows = await fetch_all(
+        connection, f"SELECT {RESPONSE_COLUMNS} FROM responses r WHERE {where}", params
     )
     return assemble(rows[0]) if rows else None
 
@@ -76,7 +76,8 @@ class SQLiteResponses(Part):
     async def unfinished_surveys(self, member_id: int) -> list[str]:
         """Ids of the surveys the member has started and not finished, most recent first."""
         async with self._db.statement() as connection:
-            rows = await connection.execute_fetchall(
+            rows = await fetch_all(
+                connection,
                 "SELECT survey_id FROM responses WHERE member_id = ? AND status = 'in_progress'"
                 " ORDER BY updated_at DESC, id DESC",
                 (member_id,),
@@ -86,7 +87,8 @@ class SQLiteResponses(Part):
     async def completed_surveys(self, member_id: int) -> set[str]:
         """Ids of the surveys the member has completed at least once."""
         async with self._db.statement() as connection:
-            rows = await connection.execute_fetchall(
+            rows = await fetch_all(
+                connection,
                 "SELECT DISTINCT survey_id FROM responses"
                 " WHERE member_id = ? AND status = 'completed'",
                 (member_id,),
@@ -133,6 +135,7 @@ class SQLiteResponses(Part):
                 "r.member_id = ? AND r.survey_id = ? AND r.status = 'in_progress'",
                 (member_id, survey_id),
             )
+            assert response is not None  # inserted, or open already
             await connection.execute(
                 "UPDATE members SET active_response_id = ? WHERE id = ?", (response.id, member_id)
             )
@@ -145,7 +148,8 @@ class SQLiteResponses(Part):
         """The member's completed response to the survey that counts in the totals, and when it
         was completed (None before their first completion)."""
         async with self._db.statement() as connection:
-            rows = await connection.execute_fetchall(
+            rows = await fetch_all(
+                connection,
                 f"SELECT {RESPONSE_COLUMNS}, r.completed_at FROM responses r"
                 " WHERE r.member_id = ? AND r.survey_id = ? AND r.status = 'completed'"
                 " AND r.counted = 1 ORDER BY r.completed_at DESC, r.id DESC LIMIT 1",
@@ -182,6 +186,7 @@ class SQLiteResponses(Part):
         One statement (see the `accept_answer` trigger), so one round trip and one commit.
         """
         question_id = response.current_question
+        assert question_id is not None, "a completed response takes no answer"
         async with self._db.statement() as connection:
             try:
                 await connection.execute(

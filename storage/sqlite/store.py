@@ -6,6 +6,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.protocol import Store
 from storage.sqlite.audit import SQLiteAudit
 from storage.sqlite.db import Database, open_connection
 from storage.sqlite.export import SQLiteExport
@@ -39,3 +40,8 @@ async def open_store(path: str | Path, *, create: bool = True) -> SQLiteStore:
     """Open (creating and migrating if need be) the database at `path` (":memory:" in tests);
     see `storage.sqlite.db.open_connection`."""
     return SQLiteStore(await open_connection(path, create=create))
+
+
+def _is_a_store(store: SQLiteStore) -> Store:
+    """Never called: the type checker proves here that the backend meets the protocol."""
+    return store

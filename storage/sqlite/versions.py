@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from storage.sqlite.db import Part
+from storage.sqlite.db import Part, fetch_all
 
 
 class SQLiteVersions(Part):
@@ -24,31 +24,34 @@ class SQLiteVersions(Part):
                 " VALUES (?, ?, ?, ?) ON CONFLICT (survey_id, content_hash) DO NOTHING",
                 (survey_id, content_hash, definition, now.isoformat()),
             )
-            cursor = await connection.execute(
+            rows = await fetch_all(
+                connection,
                 "SELECT id FROM survey_versions WHERE survey_id = ? AND content_hash = ?",
                 (survey_id, content_hash),
             )
-            (version_id,) = await cursor.fetchone()
+        version_id: int = rows[0][0]
         return version_id
 
     async def version_definition(self, version_id: int) -> str | None:
         """The stored survey JSON of a version, or None if there is no such version."""
         async with self._db.statement() as connection:
-            rows = await connection.execute_fetchall(
-                "SELECT definition FROM survey_versions WHERE id = ?", (version_id,)
+            rows = await fetch_all(
+                connection, "SELECT definition FROM survey_versions WHERE id = ?", (version_id,)
             )
-        return rows[0][0] if rows else None
+        definition: str | None = rows[0][0] if rows else None
+        return definition
 
     async def version_ids(self) -> list[int]:
         """The id of every stored version."""
         async with self._db.statement() as connection:
-            rows = await connection.execute_fetchall("SELECT id FROM survey_versions ORDER BY id")
+            rows = await fetch_all(connection, "SELECT id FROM survey_versions ORDER BY id")
         return [version_id for (version_id,) in rows]
 
     async def newest_version_id(self, survey_id: str) -> int | None:
         """The id of a survey's most recently stored version, or None if it was never loaded."""
         async with self._db.statement() as connection:
-            rows = await connection.execute_fetchall(
-                "SELECT max(id) FROM survey_versions WHERE survey_id = ?", (survey_id,)
+            rows = await fetch_all(
+                connection, "SELECT max(id) FROM survey_versions WHERE survey_id = ?", (survey_id,)
             )
-        return rows[0][0]
+        newest: int | None = rows[0][0]
+        return newest
