@@ -16,6 +16,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, closing, contextmanager, suppress
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast
@@ -48,6 +49,7 @@ def domain_errors() -> Iterator[None]:
 
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_DEFINITION = re.compile(r"\s*CREATE\s+(VIEW|TRIGGER)\s+(\w+)", re.IGNORECASE)
 
 
 class Database:
@@ -153,7 +155,7 @@ async def open_connection(path: str | Path, *, create: bool = True) -> aiosqlite
 
 
 async def _prepare(connection: aiosqlite.Connection) -> None:
-    """Pragmas for safety and concurrency, then the migrations."""
+    """Pragmas for safety and concurrency, the migrations, then the response paths."""
     for pragma in (
         "journal_mode = WAL",
         # WAL with NORMAL survives a crash of the process without losing a commit; only a
@@ -167,6 +169,7 @@ async def _prepare(connection: aiosqlite.Connection) -> None:
     ):
         await connection.execute(f"PRAGMA {pragma}")
     await migrate(connection)
+    await install_paths(connection)
 
 
 def check_database(path: str | Path, *, must_exist: bool) -> None:
@@ -222,6 +225,63 @@ def migrations() -> list[tuple[int, str]]:
         if match:
             found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
     return sorted(found)
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A view or trigger of `answer_path.sql`: its kind, its name and its SQL as SQLite keeps
+    it (from CREATE to the end, without the semicolon)."""
+
+    kind: str
+    name: str
+    sql: str
+
+
+def path_definitions() -> list[Definition]:
+    """The views and triggers of `answer_path.sql`, in file order."""
+    script = resources.files("storage.sqlite").joinpath("answer_path.sql").read_text("utf-8")
+    definitions, statement = [], ""
+    for line in script.splitlines(keepends=True):
+        if not statement and (not line.strip() or line.lstrip().startswith("--")):
+            continue  # comments between statements are not part of any
+        statement += line
+        if sqlite3.complete_statement(statement):
+            match = _DEFINITION.match(statement)
+            assert match is not None, f"not a view or trigger: {statement[:60]}"
+            definitions.append(
+                Definition(match.group(1).lower(), match.group(2), statement.strip().rstrip(";"))
+            )
+            statement = ""
+    return definitions
+
+
+async def install_paths(connection: aiosqlite.Connection) -> None:
+    """Make the database's views and triggers those of `answer_path.sql` (unless they are
+    already: opening writes nothing then, beside a running bot)."""
+    wanted = path_definitions()
+    names = [definition.name for definition in wanted]
+    placeholders = ", ".join("?" * len(names))
+    rows = await fetch_all(
+        connection, f"SELECT name, sql FROM sqlite_master WHERE name IN ({placeholders})", names
+    )
+    held: dict[str, str] = {name: sql for name, sql in rows}  # noqa: C416 (rows are not pairs)
+    if all(held.get(definition.name) == definition.sql for definition in wanted):
+        return
+    drops = [f"DROP {d.kind.upper()} IF EXISTS {d.name};" for d in reversed(wanted)]
+    creates = [f"{d.sql};" for d in wanted]
+    # executescript commits first; the drops and creates run as one transaction.
+    await connection.executescript("\n".join(["BEGIN;", *drops, *creates, "COMMIT;"]))
+
+
+async def schema(connection: aiosqlite.Connection) -> str:
+    """The tables and indexes as the migrations left them, as `schema.sql` shows them (the
+    views and triggers are `answer_path.sql`'s)."""
+    rows = await fetch_all(
+        connection,
+        "SELECT sql FROM sqlite_master WHERE type IN ('table', 'index') AND sql IS NOT NULL"
+        " AND name NOT LIKE 'sqlite_%' ORDER BY tbl_name, type DESC, name",
+    )
+    return "".join(f"{sql};\n\n" for (sql,) in rows).rstrip() + "\n"
 
 
 async def migrate(connection: aiosqlite.Connection) -> int:

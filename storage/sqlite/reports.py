@@ -1,7 +1,7 @@
 """Running totals for organiser reports: reading them, adding responses in bulk, rebuilding.
 
 A completed response adds one to each of its tallies (keys decided by `surveys.tally`) in the
-statement that completes it (see the `accept_answer` trigger), so a report reads a few thousand
+statement that completes it (see `answer_path.sql`), so a report reads a few thousand
 rows whatever the number of responses. The bulk path adds many completed responses at once, for
 imports and benchmarks, with the same keys; a rebuild recounts every completed response, for
 databases whose responses predate the totals.

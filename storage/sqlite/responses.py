@@ -183,7 +183,7 @@ class SQLiteResponses(Part):
         answer came from a button drawn at `step`, or from the message `message_id`. Returns the
         response as it is now, or None, changing nothing, when the response has moved on since the
         button was drawn, or the message was handled before: both mean a stale or repeated update.
-        One statement (see the `accept_answer` trigger), so one round trip and one commit.
+        One statement (see `answer_path.sql`), so one round trip and one commit.
         """
         question_id = response.current_question
         assert question_id is not None, "a completed response takes no answer"
