@@ -1,4 +1,10 @@
-"""Fixtures for storage tests: fresh database files, closed after each test."""
+"""Fixtures for storage tests.
+
+`store` is the contract: a fresh store of every backend in BACKENDS, used only through the
+`storage.protocol.Store` interface; a test that takes it runs once per backend (a PostgreSQL
+backend joins by adding its opener here). `db` is the SQLite backend itself, for tests of what
+only it has: its files, pragmas, migrations, schema and raw rows.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from storage.protocol import Store
 from storage.sqlite.store import SQLiteStore, open_store
+
+Opener = Callable[[Path], Awaitable[Store]]
+BACKENDS: dict[str, Opener] = {"sqlite": open_store}
 
 
 @pytest.fixture
@@ -17,7 +27,7 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def open_db() -> AsyncIterator[Callable[[Path], Awaitable[SQLiteStore]]]:
-    """Opens databases and closes every one of them after the test (closing twice is fine)."""
+    """Opens SQLite databases and closes every one after the test (closing twice is fine)."""
     opened: list[SQLiteStore] = []
 
     async def opener(path: Path) -> SQLiteStore:
@@ -32,5 +42,13 @@ async def open_db() -> AsyncIterator[Callable[[Path], Awaitable[SQLiteStore]]]:
 
 @pytest.fixture
 async def db(open_db, db_path: Path) -> SQLiteStore:
-    """A fresh, migrated database file."""
+    """A fresh, migrated SQLite database file."""
     return await open_db(db_path)
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """A fresh store of each backend, closed after the test."""
+    opened = await BACKENDS[request.param](tmp_path / "store.db")
+    yield opened
+    await opened.close()

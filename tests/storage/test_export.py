@@ -11,6 +11,7 @@ import pytest
 
 from app.export import write_export
 from storage.model import CompletedResponse, ExportedResponse
+from storage.protocol import Store
 from storage.sqlite.store import SQLiteStore, open_store
 from surveys.export import header, pseudonym
 from surveys.model import Survey
@@ -46,7 +47,7 @@ def completed(
     return CompletedResponse(member_id, version_id, answers, "", (), NOW, at)
 
 
-async def exported(db: SQLiteStore, survey_id: str = "s", batch: int = 2) -> list[ExportedResponse]:
+async def exported(db: Store, survey_id: str = "s", batch: int = 2) -> list[ExportedResponse]:
     return [response async for response in db.export.exported_responses(survey_id, batch=batch)]
 
 
@@ -81,14 +82,14 @@ async def test_a_completed_response_keeps_its_stored_timestamps(db) -> None:
     assert found.completed_at == (NOW + dt.timedelta(minutes=5)).isoformat()
 
 
-async def test_in_progress_responses_are_included_with_skipped_answers_as_none(db) -> None:
-    member = await new_member(db)
-    version_id = await version(db, "s")
-    started = await db.responses.start_response(member.id, "s", version_id, "q1", NOW)
-    await answer(db, started.id, "q1", None, next_question="q2", now=LATER)
-    await answer(db, started.id, "q2", ["NHS"], next_question="q3", now=LATER)
+async def test_in_progress_responses_are_included_with_skipped_answers_as_none(store) -> None:
+    member = await new_member(store)
+    version_id = await version(store, "s")
+    started = await store.responses.start_response(member.id, "s", version_id, "q1", NOW)
+    await answer(store, started.id, "q1", None, next_question="q2", now=LATER)
+    await answer(store, started.id, "q2", ["NHS"], next_question="q3", now=LATER)
 
-    assert await exported(db) == [
+    assert await exported(store) == [
         ExportedResponse(
             member.id,
             version_id,
@@ -101,12 +102,12 @@ async def test_in_progress_responses_are_included_with_skipped_answers_as_none(d
     ]
 
 
-async def test_a_response_without_answers_has_none(db) -> None:
-    member = await new_member(db)
-    version_id = await version(db, "s")
-    await db.responses.start_response(member.id, "s", version_id, "q1", NOW)
+async def test_a_response_without_answers_has_none(store) -> None:
+    member = await new_member(store)
+    version_id = await version(store, "s")
+    await store.responses.start_response(member.id, "s", version_id, "q1", NOW)
 
-    (found,) = await exported(db)
+    (found,) = await exported(store)
 
     assert found.answers == {}
 
@@ -145,8 +146,8 @@ async def test_write_export_writes_a_header_and_a_row_per_response(db) -> None:
     assert str(TELEGRAM_ID) not in stream.getvalue()
 
 
-async def test_write_export_of_a_survey_without_responses_is_the_header_alone(db) -> None:
+async def test_write_export_of_a_survey_without_responses_is_the_header_alone(store) -> None:
     stream = io.StringIO()
 
-    assert await write_export(db, SURVEY, KEY, stream) == 0
+    assert await write_export(store, SURVEY, KEY, stream) == 0
     assert list(csv.reader(io.StringIO(stream.getvalue()))) == [header(SURVEY)]

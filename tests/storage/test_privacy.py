@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from app.services import Catalogue
 from storage.model import AnswerValue, Compaction, ConsentRecord, Counter_, Forgotten, HeldResponse
+from storage.protocol import Store
 from storage.sqlite.db import BUSY_TIMEOUT_MS, migrations
 from storage.sqlite.store import SQLiteStore, open_store
 from surveys import tally
@@ -92,7 +93,7 @@ class Setup:
     count: Counter_
 
 
-async def register(db: SQLiteStore) -> Setup:
+async def register(db: Store) -> Setup:
     catalogue = Catalogue()
     await catalogue.register(db, list(SURVEYS.values()), NOW)
     version_ids = {
@@ -101,7 +102,7 @@ async def register(db: SQLiteStore) -> Setup:
     return Setup(version_ids, await catalogue.tally_counter(db))
 
 
-async def member_id_of(db: SQLiteStore, telegram_id: int, when: dt.datetime = NOW) -> int:
+async def member_id_of(db: Store, telegram_id: int, when: dt.datetime = NOW) -> int:
     member = await db.members.find_member(telegram_id)
     if member is None:
         member = await decide(db, telegram_id, True, "notice-v1", when)
@@ -109,7 +110,7 @@ async def member_id_of(db: SQLiteStore, telegram_id: int, when: dt.datetime = NO
 
 
 async def respond(
-    db: SQLiteStore,
+    db: Store,
     setup: Setup,
     telegram_id: int,
     survey: Survey,
@@ -173,28 +174,28 @@ SOUTH = {"area": "south", "issues": ["rent"], "member": "no", "why": "buses"}
 # --- held_data --------------------------------------------------------------------------------
 
 
-async def test_held_data_is_none_for_someone_never_seen(db):
-    await register(db)
-    await decide(db, ALICE, True, "v1", NOW)
+async def test_held_data_is_none_for_someone_never_seen(store):
+    await register(store)
+    await decide(store, ALICE, True, "v1", NOW)
 
-    assert await db.privacy.held_data(BOB) is None
+    assert await store.privacy.held_data(BOB) is None
 
 
-async def test_held_data_has_every_consent_in_order_and_every_response_with_its_answers(db):
-    setup = await register(db)
+async def test_held_data_has_every_consent_in_order_and_every_response_with_its_answers(store):
+    setup = await register(store)
     later, latest = NOW + DAY, NOW + 2 * DAY
-    await decide(db, ALICE, True, "v1", NOW)
-    await decide(db, ALICE, False, "v1", later)
-    await decide(db, ALICE, True, "v2", latest)
-    await respond(db, setup, ALICE, SURVEY, NORTH_SKIPPING, started_at=NOW, answered_at=later)
-    await respond(db, setup, ALICE, OTHER, {"size": 2.5}, complete=False, started_at=latest)
-    await respond(db, setup, BOB, SURVEY, SOUTH)  # someone else's
+    await decide(store, ALICE, True, "v1", NOW)
+    await decide(store, ALICE, False, "v1", later)
+    await decide(store, ALICE, True, "v2", latest)
+    await respond(store, setup, ALICE, SURVEY, NORTH_SKIPPING, started_at=NOW, answered_at=later)
+    await respond(store, setup, ALICE, OTHER, {"size": 2.5}, complete=False, started_at=latest)
+    await respond(store, setup, BOB, SURVEY, SOUTH)  # someone else's
 
-    held = await db.privacy.held_data(ALICE)
+    held = await store.privacy.held_data(ALICE)
 
     assert held is not None
     assert held.telegram_id == ALICE
-    assert held.member_id == (await db.members.find_member(ALICE)).id
+    assert held.member_id == (await store.members.find_member(ALICE)).id
     assert held.created_at == NOW.isoformat()
     assert held.consents == [
         ConsentRecord(True, "v1", NOW.isoformat()),
@@ -226,11 +227,11 @@ async def test_held_data_has_every_consent_in_order_and_every_response_with_its_
     ]
 
 
-async def test_held_data_of_a_member_without_responses(db):
-    await decide(db, ALICE, True, "v1", NOW)
-    await decide(db, ALICE, False, "v1", NOW + DAY)
+async def test_held_data_of_a_member_without_responses(store):
+    await decide(store, ALICE, True, "v1", NOW)
+    await decide(store, ALICE, False, "v1", NOW + DAY)
 
-    held = await db.privacy.held_data(ALICE)
+    held = await store.privacy.held_data(ALICE)
 
     assert held.consents == [
         ConsentRecord(True, "v1", NOW.isoformat()),
@@ -260,7 +261,7 @@ async def test_forgetting_someone_never_seen_is_none_and_changes_nothing(db):
     assert await count_rows(db, "members") == 1
 
 
-async def forget(db: SQLiteStore, telegram_id: int, count: Counter_) -> Forgotten | None:
+async def forget(db: Store, telegram_id: int, count: Counter_) -> Forgotten | None:
     """/forget as the bot does it, with an audit entry saying how many responses went."""
     return await db.privacy.forget_member(
         telegram_id, count, NOW, lambda _, responses: f"responses deleted: {responses}"
@@ -742,30 +743,30 @@ async def test_an_inactive_members_responses_keep_the_days_not_the_times(db):
     assert await rebuilt_totals(db, setup.count) == before
 
 
-async def test_a_response_updated_exactly_at_the_cutoff_keeps_its_member(db):
-    setup = await register(db)
-    await respond(db, setup, 1, OTHER, {"size": 3}, complete=False, started_at=LONG_AGO)
-    await respond(db, setup, 1, SURVEY, {"area": "north"}, complete=False, started_at=CUTOFF)
+async def test_a_response_updated_exactly_at_the_cutoff_keeps_its_member(store):
+    setup = await register(store)
+    await respond(store, setup, 1, OTHER, {"size": 3}, complete=False, started_at=LONG_AGO)
+    await respond(store, setup, 1, SURVEY, {"area": "north"}, complete=False, started_at=CUTOFF)
 
-    assert await db.privacy.delete_inactive_members(CUTOFF) == 0
-    assert await db.privacy.delete_inactive_members(CUTOFF + dt.timedelta(seconds=1)) == 1
+    assert await store.privacy.delete_inactive_members(CUTOFF) == 0
+    assert await store.privacy.delete_inactive_members(CUTOFF + dt.timedelta(seconds=1)) == 1
 
 
 # --- linked_surveys ---------------------------------------------------------------------------
 
 
-async def test_linked_surveys_gives_the_latest_activity_over_linked_responses(db):
-    setup = await register(db)
-    await respond(db, setup, ALICE, SURVEY, NORTH_FULL, started_at=NOW, answered_at=NOW + DAY)
-    await respond(db, setup, BOB, SURVEY, {"area": "south"}, complete=False, started_at=NOW)
-    await respond(db, setup, ALICE, OTHER, {"size": 1, "note": None}, started_at=NOW + 5 * DAY)
+async def test_linked_surveys_gives_the_latest_activity_over_linked_responses(store):
+    setup = await register(store)
+    await respond(store, setup, ALICE, SURVEY, NORTH_FULL, started_at=NOW, answered_at=NOW + DAY)
+    await respond(store, setup, BOB, SURVEY, {"area": "south"}, complete=False, started_at=NOW)
+    await respond(store, setup, ALICE, OTHER, {"size": 1, "note": None}, started_at=NOW + 5 * DAY)
 
-    assert await db.privacy.linked_surveys() == {"s": NOW + DAY, "t": NOW + 5 * DAY}
+    assert await store.privacy.linked_surveys() == {"s": NOW + DAY, "t": NOW + 5 * DAY}
 
-    await db.privacy.unlink_responses(["t"])
-    await respond(db, setup, CAROL, SURVEY, SOUTH, started_at=NOW + 9 * DAY)
-    await db.privacy.unlink_responses([])
-    assert await db.privacy.linked_surveys() == {"s": NOW + 9 * DAY}
+    await store.privacy.unlink_responses(["t"])
+    await respond(store, setup, CAROL, SURVEY, SOUTH, started_at=NOW + 9 * DAY)
+    await store.privacy.unlink_responses([])
+    assert await store.privacy.linked_surveys() == {"s": NOW + 9 * DAY}
 
 
 async def test_linked_surveys_ignores_unlinked_responses(db):
@@ -778,21 +779,21 @@ async def test_linked_surveys_ignores_unlinked_responses(db):
     assert await count_rows(db, "responses", "member_id IS NULL") == 1
 
 
-async def test_linked_surveys_is_empty_without_responses(db):
-    assert await db.privacy.linked_surveys() == {}
+async def test_linked_surveys_is_empty_without_responses(store):
+    assert await store.privacy.linked_surveys() == {}
 
 
 # --- pruning the audit log and handled taps ---------------------------------------------------
 
 
-async def test_audit_prune_deletes_only_entries_older_than_the_cutoff(db):
+async def test_audit_prune_deletes_only_entries_older_than_the_cutoff(store):
     for days_before in (3, 2, 1, 0):
-        await db.audit.record(f"action-{days_before}", NOW - days_before * DAY)
+        await store.audit.record(f"action-{days_before}", NOW - days_before * DAY)
 
-    assert await db.audit.prune(NOW - DAY) == 2
+    assert await store.audit.prune(NOW - DAY) == 2
 
-    assert [entry.action for entry in await db.audit.recent()] == ["action-0", "action-1"]
-    assert await db.audit.prune(NOW - DAY) == 0
+    assert [entry.action for entry in await store.audit.recent()] == ["action-0", "action-1"]
+    assert await store.audit.prune(NOW - DAY) == 0
 
 
 async def test_prune_taps_forgets_only_taps_older_than_the_cutoff(db):
@@ -837,19 +838,19 @@ async def test_a_withdraw_message_handled_before_is_refused(db):
     assert (await db.members.latest_consent(ALICE)).agreed is False
 
 
-async def test_latest_consent_is_the_newest_decision_of_that_member(db):
-    assert await db.members.latest_consent(ALICE) is None
-    await decide(db, ALICE, True, "v1", NOW)
-    await decide(db, ALICE, False, "v2", NOW + DAY)
-    await decide(db, BOB, True, "v3", NOW + 2 * DAY)
+async def test_latest_consent_is_the_newest_decision_of_that_member(store):
+    assert await store.members.latest_consent(ALICE) is None
+    await decide(store, ALICE, True, "v1", NOW)
+    await decide(store, ALICE, False, "v2", NOW + DAY)
+    await decide(store, BOB, True, "v3", NOW + 2 * DAY)
 
-    assert await db.members.latest_consent(ALICE) == ConsentRecord(
+    assert await store.members.latest_consent(ALICE) == ConsentRecord(
         False, "v2", (NOW + DAY).isoformat()
     )
-    assert await db.members.latest_consent(BOB) == ConsentRecord(
+    assert await store.members.latest_consent(BOB) == ConsentRecord(
         True, "v3", (NOW + 2 * DAY).isoformat()
     )
-    assert await db.members.latest_consent(CAROL) is None
+    assert await store.members.latest_consent(CAROL) is None
 
 
 # --- migration 0004 ---------------------------------------------------------------------------
@@ -1065,22 +1066,22 @@ async def test_each_deletion_marks_the_file_for_one_rebuild(db, change):
     assert await compact_due(db) == 0
 
 
-async def test_a_rebuild_waits_for_the_spacing_after_the_last_and_records_its_time(db):
-    setup = await register(db)
+async def test_a_rebuild_waits_for_the_spacing_after_the_last_and_records_its_time(store):
+    setup = await register(store)
     hour = dt.timedelta(hours=1)
-    assert await db.privacy.compaction() == Compaction(due=False, last=None)
+    assert await store.privacy.compaction() == Compaction(due=False, last=None)
     for member in (ALICE, BOB):
-        await respond(db, setup, member, SURVEY, NORTH_FULL, started_at=RECENTLY)
-    await forget(db, ALICE, setup.count)
+        await respond(store, setup, member, SURVEY, NORTH_FULL, started_at=RECENTLY)
+    await forget(store, ALICE, setup.count)
 
-    assert await db.privacy.compact_if_due(NOW, hour) is True  # never rebuilt before
-    assert await db.privacy.compaction() == Compaction(due=False, last=NOW)
-    await forget(db, BOB, setup.count)
-    assert await db.privacy.compact_if_due(NOW + hour - dt.timedelta(seconds=1), hour) is False
-    assert (await db.privacy.compaction()).allowed_from(hour) == NOW + hour
+    assert await store.privacy.compact_if_due(NOW, hour) is True  # never rebuilt before
+    assert await store.privacy.compaction() == Compaction(due=False, last=NOW)
+    await forget(store, BOB, setup.count)
+    assert await store.privacy.compact_if_due(NOW + hour - dt.timedelta(seconds=1), hour) is False
+    assert (await store.privacy.compaction()).allowed_from(hour) == NOW + hour
 
-    assert await db.privacy.compact_if_due(NOW + hour, hour) is True
-    assert await db.privacy.compaction() == Compaction(due=False, last=NOW + hour)
+    assert await store.privacy.compact_if_due(NOW + hour, hour) is True
+    assert await store.privacy.compaction() == Compaction(due=False, last=NOW + hour)
 
 
 async def test_the_rebuild_runs_only_when_due_and_gives_back_the_freed_pages(db):

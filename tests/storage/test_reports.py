@@ -10,6 +10,7 @@ from contextlib import closing
 from pathlib import Path
 
 from storage.model import CompletedResponse, Digest, Replaced
+from storage.protocol import Store
 from storage.sqlite.db import migrations
 from storage.sqlite.store import SQLiteStore, open_store
 from surveys import tally
@@ -45,7 +46,7 @@ ANSWERS = [
 
 
 async def complete_live(
-    db: SQLiteStore, answers: dict, telegram_id: int, replaced: Replaced | None = None
+    db: Store, answers: dict, telegram_id: int, replaced: Replaced | None = None
 ) -> int:
     """A response completed through the answer path, one answer at a time (in place of the
     member's `replaced` completion); its id."""
@@ -79,16 +80,16 @@ def count(version_id: int, answers: dict) -> tuple[str, list[tally.Key]]:
     return tally.area_of(SURVEY, answers), tally.keys(SURVEY, answers)
 
 
-async def test_the_answer_path_counts_a_response_when_it_is_completed(db) -> None:
-    await complete_live(db, ANSWERS[0], 1)
+async def test_the_answer_path_counts_a_response_when_it_is_completed(store) -> None:
+    await complete_live(store, ANSWERS[0], 1)
 
-    by_area = await db.reports.tallies_by_area("s")
+    by_area = await store.reports.tallies_by_area("s")
     assert by_area[("n", "q2", "a")] == 1
     assert by_area[("n", "q4", "rent")] == 1
     assert by_area[("n", "q2", tally.ANSWERED)] == 1
-    by_member = await db.reports.tallies_by_area_and_answer("s", "q3")
+    by_member = await store.reports.tallies_by_area_and_answer("s", "q3")
     assert by_member[("n", "yes", "q2", "b")] == 1
-    counts = await db.reports.activity("s", NOW.date())
+    counts = await store.reports.activity("s", NOW.date())
     assert counts == Activity(started=1, completed={"n": 1}, recent={"n": 1})
 
 
@@ -114,24 +115,24 @@ async def test_a_member_who_completes_again_counts_once_with_their_latest_answer
     assert await totals(db) == counted  # a recount counts the latest completion only
 
 
-async def test_an_unfinished_response_counts_as_started_only(db) -> None:
-    response = await started(db, "s", 1)
-    await answer(db, response.id, "q1", "n", next_question="q2", now=NOW)
+async def test_an_unfinished_response_counts_as_started_only(store) -> None:
+    response = await started(store, "s", 1)
+    await answer(store, response.id, "q1", "n", next_question="q2", now=NOW)
 
-    assert await db.reports.tallies_by_area("s") == {}
-    assert await db.reports.activity("s", NOW.date()) == Activity(1, {}, {})
+    assert await store.reports.tallies_by_area("s") == {}
+    assert await store.reports.activity("s", NOW.date()) == Activity(1, {}, {})
 
 
-async def test_completed_and_recent_are_counted_by_area_and_started_in_all(db) -> None:
+async def test_completed_and_recent_are_counted_by_area_and_started_in_all(store) -> None:
     for telegram_id, answers in enumerate(ANSWERS, start=1):
-        await complete_live(db, answers, telegram_id)
+        await complete_live(store, answers, telegram_id)
 
-    counts = await db.reports.activity("s", NOW.date())
+    counts = await store.reports.activity("s", NOW.date())
     assert counts.started == 3
     assert counts.completed == counts.recent == {"n": 2, "s": 1}
-    assert (await db.reports.activity("s", NOW.date() + dt.timedelta(days=1))).recent == {}
-    assert await db.reports.completed_overall("s") == 3
-    assert await db.reports.completed_overall("elsewhere") == 0
+    assert (await store.reports.activity("s", NOW.date() + dt.timedelta(days=1))).recent == {}
+    assert await store.reports.completed_overall("s") == 3
+    assert await store.reports.completed_overall("elsewhere") == 0
 
 
 async def test_rebuilding_gives_the_totals_the_answer_path_kept(db) -> None:
@@ -232,32 +233,32 @@ async def test_an_upgrade_counts_each_member_once_with_their_latest_completion(
         await db.close()
 
 
-async def test_a_new_database_needs_no_recount(db) -> None:
-    assert not await db.reports.totals_stale()
+async def test_a_new_database_needs_no_recount(store) -> None:
+    assert not await store.reports.totals_stale()
 
 
 # --- organiser chats ------------------------------------------------------------------------
 
 
-async def test_registering_again_changes_the_area_and_reactivates(db) -> None:
-    await db.organisers.register_chat(-5, "group", "Team", None, NOW)
-    await db.organisers.deactivate_chat(-5)
+async def test_registering_again_changes_the_area_and_reactivates(store) -> None:
+    await store.organisers.register_chat(-5, "group", "Team", None, NOW)
+    await store.organisers.deactivate_chat(-5)
 
-    chat = await db.organisers.register_chat(-5, "group", "Team North", "n", NOW)
+    chat = await store.organisers.register_chat(-5, "group", "Team North", "n", NOW)
 
     assert (chat.title, chat.area, chat.active) == ("Team North", "n", True)
-    assert [c.chat_id for c in await db.organisers.active_chats()] == [-5]
+    assert [c.chat_id for c in await store.organisers.active_chats()] == [-5]
 
 
-async def test_a_digest_is_stored_and_cleared(db) -> None:
-    await db.organisers.register_chat(-5, "group", "Team", None, NOW)
+async def test_a_digest_is_stored_and_cleared(store) -> None:
+    await store.organisers.register_chat(-5, "group", "Team", None, NOW)
     weekly = Digest("weekly", dt.time(9, 30), 0)
 
-    assert await db.organisers.set_digest(-5, weekly)
-    assert (await db.organisers.find_chat(-5)).digest == weekly
-    assert await db.organisers.set_digest(-5, None)
-    assert (await db.organisers.find_chat(-5)).digest is None
-    assert not await db.organisers.set_digest(-6, weekly)
+    assert await store.organisers.set_digest(-5, weekly)
+    assert (await store.organisers.find_chat(-5)).digest == weekly
+    assert await store.organisers.set_digest(-5, None)
+    assert (await store.organisers.find_chat(-5)).digest is None
+    assert not await store.organisers.set_digest(-6, weekly)
 
 
 async def test_a_migrated_group_keeps_its_registration(db) -> None:
@@ -269,11 +270,11 @@ async def test_a_migrated_group_keeps_its_registration(db) -> None:
     assert await db.organisers.find_chat(-5) is None
 
 
-async def test_a_milestone_is_claimed_once(db) -> None:
-    assert await db.organisers.claim_milestone("s", 10, NOW)
-    assert not await db.organisers.claim_milestone("s", 10, NOW)
-    assert await db.organisers.claim_milestone("s", 50, NOW)
+async def test_a_milestone_is_claimed_once(store) -> None:
+    assert await store.organisers.claim_milestone("s", 10, NOW)
+    assert not await store.organisers.claim_milestone("s", 10, NOW)
+    assert await store.organisers.claim_milestone("s", 50, NOW)
 
 
-async def test_unregistering_a_chat_that_is_not_registered_says_so(db) -> None:
-    assert not await db.organisers.unregister_chat(-5)
+async def test_unregistering_a_chat_that_is_not_registered_says_so(store) -> None:
+    assert not await store.organisers.unregister_chat(-5)

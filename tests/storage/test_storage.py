@@ -16,6 +16,7 @@ import pytest
 
 from storage.errors import Busy, StorageError, UnusableDatabase
 from storage.model import AnswerValue, Member, Response
+from storage.protocol import Store
 from storage.sqlite.db import migrations
 from storage.sqlite.store import SQLiteStore, open_store
 
@@ -65,7 +66,7 @@ async def member_row(db: SQLiteStore, member_id: int) -> tuple:
 
 
 async def answer(
-    db: SQLiteStore, response_id: int, question_id: str, value: AnswerValue, **kwargs
+    db: Store, response_id: int, question_id: str, value: AnswerValue, **kwargs
 ) -> Response | None:
     """`record_answer` from an update that saw the response at `question_id` (maybe stale)."""
     seen = await db.responses.get_response(response_id)
@@ -79,7 +80,7 @@ _taps = itertools.count(1)
 
 
 async def decide(
-    db: SQLiteStore, telegram_id: int, agreed: bool, notice: str, when, tap: str | None = None
+    db: Store, telegram_id: int, agreed: bool, notice: str, when, tap: str | None = None
 ) -> Member:
     """A decision made by a button tap (a new tap unless `tap` names one)."""
     tap = tap or f"tap-{next(_taps)}"
@@ -88,7 +89,7 @@ async def decide(
     )
 
 
-async def back(db: SQLiteStore, response_id: int, from_question: str, to_question: str, **kwargs):
+async def back(db: Store, response_id: int, from_question: str, to_question: str, **kwargs):
     """move_back as a handler calls it: with the response as it was read."""
     seen = await db.responses.get_response(response_id)
     assert seen is not None
@@ -97,7 +98,7 @@ async def back(db: SQLiteStore, response_id: int, from_question: str, to_questio
     )
 
 
-async def tick(db: SQLiteStore, response_id: int, question_id: str, choices, when) -> bool:
+async def tick(db: Store, response_id: int, question_id: str, choices, when) -> bool:
     """set_pending_choices as a handler calls it: at the step its keyboard was drawn."""
     seen = await db.responses.get_response(response_id)
     assert seen is not None
@@ -105,17 +106,15 @@ async def tick(db: SQLiteStore, response_id: int, question_id: str, choices, whe
     return await db.responses.set_pending_choices(shown, seen.step, choices, when)
 
 
-async def new_member(db: SQLiteStore, telegram_id: int = TELEGRAM_ID) -> Member:
+async def new_member(db: Store, telegram_id: int = TELEGRAM_ID) -> Member:
     return await decide(db, telegram_id, True, NOTICE, NOW)
 
 
-async def version(db: SQLiteStore, survey_id: str = "s") -> int:
+async def version(db: Store, survey_id: str = "s") -> int:
     return await db.versions.register_version(survey_id, f"hash-{survey_id}", "{}", NOW)
 
 
-async def started(
-    db: SQLiteStore, survey_id: str = "s", telegram_id: int = TELEGRAM_ID
-) -> Response:
+async def started(db: Store, survey_id: str = "s", telegram_id: int = TELEGRAM_ID) -> Response:
     """A member who agreed, at question q1 of a new response to `survey_id`."""
     member = await new_member(db, telegram_id)
     version_id = await version(db, survey_id)
@@ -273,12 +272,12 @@ async def test_every_decision_tap_is_kept_in_order(db):
     ]
 
 
-async def test_consent_of_one_member_does_not_touch_another(db):
-    await decide(db, 1, True, NOTICE, NOW)
-    await decide(db, 2, True, NOTICE, NOW)
-    await decide(db, 2, False, NOTICE, LATER)
-    assert (await db.members.find_member(1)).agreed is True
-    assert (await db.members.find_member(2)).agreed is False
+async def test_consent_of_one_member_does_not_touch_another(store):
+    await decide(store, 1, True, NOTICE, NOW)
+    await decide(store, 2, True, NOTICE, NOW)
+    await decide(store, 2, False, NOTICE, LATER)
+    assert (await store.members.find_member(1)).agreed is True
+    assert (await store.members.find_member(2)).agreed is False
 
 
 # --- survey versions --------------------------------------------------------------------------
@@ -292,41 +291,41 @@ async def test_register_version_returns_the_same_id_for_the_same_hash(db):
     assert await scalar(db, "SELECT COUNT(*) FROM survey_versions") == 1
 
 
-async def test_register_version_returns_a_new_id_for_a_new_hash(db):
-    first = await db.versions.register_version("s", "hash1", "{}", NOW)
-    second = await db.versions.register_version("s", "hash2", "[]", LATER)
-    other_survey = await db.versions.register_version("t", "hash1", "{}", LATER)
+async def test_register_version_returns_a_new_id_for_a_new_hash(store):
+    first = await store.versions.register_version("s", "hash1", "{}", NOW)
+    second = await store.versions.register_version("s", "hash2", "[]", LATER)
+    other_survey = await store.versions.register_version("t", "hash1", "{}", LATER)
     assert len({first, second, other_survey}) == 3
-    assert await db.versions.version_definition(second) == "[]"
+    assert await store.versions.version_definition(second) == "[]"
 
 
-async def test_version_definition_is_none_for_an_unknown_version(db):
-    assert await db.versions.version_definition(12345) is None
+async def test_version_definition_is_none_for_an_unknown_version(store):
+    assert await store.versions.version_definition(12345) is None
 
 
-async def test_the_newest_version_of_a_survey_is_the_last_stored(db):
-    assert await db.versions.newest_version_id("s") is None
-    await db.versions.register_version("s", "hash1", "{}", NOW)
-    second = await db.versions.register_version("s", "hash2", "[]", LATER)
-    await db.versions.register_version("t", "hash3", "{}", LATER)
-    await db.versions.register_version(
+async def test_the_newest_version_of_a_survey_is_the_last_stored(store):
+    assert await store.versions.newest_version_id("s") is None
+    await store.versions.register_version("s", "hash1", "{}", NOW)
+    second = await store.versions.register_version("s", "hash2", "[]", LATER)
+    await store.versions.register_version("t", "hash3", "{}", LATER)
+    await store.versions.register_version(
         "s", "hash1", "{}", LATER
     )  # the first content again: no new version
-    assert await db.versions.newest_version_id("s") == second
+    assert await store.versions.newest_version_id("s") == second
 
 
 # --- starting a response ----------------------------------------------------------------------
 
 
-async def test_start_response_begins_at_the_first_question_and_activates_it(db):
-    response = await started(db)
+async def test_start_response_begins_at_the_first_question_and_activates_it(store):
+    response = await started(store)
     assert response.current_question == "q1"
     assert response.answers == {}
     assert response.pending_choices == []
     assert not response.completed
-    member = await db.members.find_member(TELEGRAM_ID)
+    member = await store.members.find_member(TELEGRAM_ID)
     assert member.active_response_id == response.id
-    assert await db.responses.get_response(response.id) == response
+    assert await store.responses.get_response(response.id) == response
 
 
 async def test_start_response_twice_returns_the_same_open_response(db):
@@ -341,26 +340,26 @@ async def test_start_response_twice_returns_the_same_open_response(db):
     assert await scalar(db, "SELECT COUNT(*) FROM responses") == 1
 
 
-async def test_start_response_after_completion_starts_a_new_one(db):
-    response = await started(db)
-    await answer(db, response.id, "q1", "a", next_question=None, now=NOW)
-    again = await db.responses.start_response(
+async def test_start_response_after_completion_starts_a_new_one(store):
+    response = await started(store)
+    await answer(store, response.id, "q1", "a", next_question=None, now=NOW)
+    again = await store.responses.start_response(
         response.member_id, "s", response.version_id, "q1", LATER
     )
     assert again.id != response.id
     assert again.current_question == "q1"
 
 
-async def test_open_response_finds_only_the_unfinished_one(db):
-    response = await started(db)
-    assert await db.responses.open_response(response.member_id, "s") == response
-    assert await db.responses.open_response(response.member_id, "other") is None
-    await answer(db, response.id, "q1", 1, next_question=None, now=NOW)
-    assert await db.responses.open_response(response.member_id, "s") is None
+async def test_open_response_finds_only_the_unfinished_one(store):
+    response = await started(store)
+    assert await store.responses.open_response(response.member_id, "s") == response
+    assert await store.responses.open_response(response.member_id, "other") is None
+    await answer(store, response.id, "q1", 1, next_question=None, now=NOW)
+    assert await store.responses.open_response(response.member_id, "s") is None
 
 
-async def test_get_response_is_none_for_an_unknown_id(db):
-    assert await db.responses.get_response(999) is None
+async def test_get_response_is_none_for_an_unknown_id(store):
+    assert await store.responses.get_response(999) is None
 
 
 # --- answering --------------------------------------------------------------------------------
@@ -375,22 +374,22 @@ async def test_record_answer_stores_the_value_and_moves_on(db):
     assert await answers_table(db, response.id) == [("q1", '["x", "ü"]', LATER.isoformat())]
 
 
-async def test_record_answer_returns_the_response_as_stored(db):
-    response = await started(db)
-    await tick(db, response.id, "q1", ["a"], NOW)
-    first = await answer(db, response.id, "q1", ["a"], next_question="q2", now=NOW)
-    assert first == await db.responses.get_response(response.id)
-    last = await answer(db, response.id, "q2", 4, next_question=None, now=LATER)
-    assert last == await db.responses.get_response(response.id)
+async def test_record_answer_returns_the_response_as_stored(store):
+    response = await started(store)
+    await tick(store, response.id, "q1", ["a"], NOW)
+    first = await answer(store, response.id, "q1", ["a"], next_question="q2", now=NOW)
+    assert first == await store.responses.get_response(response.id)
+    last = await answer(store, response.id, "q2", 4, next_question=None, now=LATER)
+    assert last == await store.responses.get_response(response.id)
     assert last.completed
     assert last.answers == {"q1": ["a"], "q2": 4}
 
 
 @pytest.mark.parametrize("value", ["text", 3, 2.5, ["a", "b"], [], None])
-async def test_every_kind_of_answer_value_round_trips(db, value):
-    response = await started(db)
-    await answer(db, response.id, "q1", value, next_question="q2", now=NOW)
-    stored = await db.responses.get_response(response.id)
+async def test_every_kind_of_answer_value_round_trips(store, value):
+    response = await started(store)
+    await answer(store, response.id, "q1", value, next_question="q2", now=NOW)
+    stored = await store.responses.get_response(response.id)
     assert stored.answers == {"q1": value}
     assert type(stored.answers["q1"]) is type(value)
 
@@ -470,21 +469,21 @@ async def test_answering_the_last_question_completes_and_deactivates_the_respons
     assert not await answer(db, response.id, "q1", "b", next_question=None, now=LATER)
 
 
-async def test_completing_a_response_keeps_another_active_response(db):
-    first = await started(db, "s")
-    second_version = await version(db, "t")
-    second = await db.responses.start_response(first.member_id, "t", second_version, "q1", NOW)
+async def test_completing_a_response_keeps_another_active_response(store):
+    first = await started(store, "s")
+    second_version = await version(store, "t")
+    second = await store.responses.start_response(first.member_id, "t", second_version, "q1", NOW)
     # The member is now on `second`; an old tap completes `first`.
-    await answer(db, first.id, "q1", "a", next_question=None, now=LATER)
-    assert (await db.members.find_member(TELEGRAM_ID)).active_response_id == second.id
+    await answer(store, first.id, "q1", "a", next_question=None, now=LATER)
+    assert (await store.members.find_member(TELEGRAM_ID)).active_response_id == second.id
 
 
-async def test_answering_makes_that_response_the_active_one(db):
-    first = await started(db, "s")
-    second_version = await version(db, "t")
-    await db.responses.start_response(first.member_id, "t", second_version, "q1", NOW)
-    await answer(db, first.id, "q1", "a", next_question="q2", now=LATER)
-    assert (await db.members.find_member(TELEGRAM_ID)).active_response_id == first.id
+async def test_answering_makes_that_response_the_active_one(store):
+    first = await started(store, "s")
+    second_version = await version(store, "t")
+    await store.responses.start_response(first.member_id, "t", second_version, "q1", NOW)
+    await answer(store, first.id, "q1", "a", next_question="q2", now=LATER)
+    assert (await store.members.find_member(TELEGRAM_ID)).active_response_id == first.id
 
 
 async def test_dropped_answers_are_removed(db):
@@ -502,29 +501,29 @@ async def test_dropped_answers_are_removed(db):
     assert [question for question, _, _ in await answers_table(db, response.id)] == ["q1"]
 
 
-async def test_answers_of_other_responses_are_not_dropped(db):
-    first = await started(db, "s")
-    second = await started(db, "s", telegram_id=TELEGRAM_ID + 1)
-    await answer(db, second.id, "q1", "keep", next_question="q2", now=NOW)
-    await answer(db, first.id, "q1", "a", next_question="q2", dropped=["q1"], now=NOW)
-    assert (await db.responses.get_response(second.id)).answers == {"q1": "keep"}
+async def test_answers_of_other_responses_are_not_dropped(store):
+    first = await started(store, "s")
+    second = await started(store, "s", telegram_id=TELEGRAM_ID + 1)
+    await answer(store, second.id, "q1", "keep", next_question="q2", now=NOW)
+    await answer(store, first.id, "q1", "a", next_question="q2", dropped=["q1"], now=NOW)
+    assert (await store.responses.get_response(second.id)).answers == {"q1": "keep"}
 
 
-async def test_recording_an_answer_clears_pending_choices(db):
-    response = await started(db)
-    await tick(db, response.id, "q1", ["a", "b"], NOW)
-    await answer(db, response.id, "q1", ["a", "b"], next_question="q2", now=NOW)
-    assert (await db.responses.get_response(response.id)).pending_choices == []
+async def test_recording_an_answer_clears_pending_choices(store):
+    response = await started(store)
+    await tick(store, response.id, "q1", ["a", "b"], NOW)
+    await answer(store, response.id, "q1", ["a", "b"], next_question="q2", now=NOW)
+    assert (await store.responses.get_response(response.id)).pending_choices == []
 
 
 # --- going back -------------------------------------------------------------------------------
 
 
-async def test_move_back_returns_to_the_earlier_question_keeping_its_answer(db):
-    response = await started(db)
-    await answer(db, response.id, "q1", ["a"], next_question="q2", now=NOW)
-    assert await back(db, response.id, "q2", "q1", pending_choices=["a"], now=LATER)
-    stored = await db.responses.get_response(response.id)
+async def test_move_back_returns_to_the_earlier_question_keeping_its_answer(store):
+    response = await started(store)
+    await answer(store, response.id, "q1", ["a"], next_question="q2", now=NOW)
+    assert await back(store, response.id, "q2", "q1", pending_choices=["a"], now=LATER)
+    stored = await store.responses.get_response(response.id)
     assert stored.current_question == "q1"
     assert stored.pending_choices == ["a"]
     assert stored.answers == {"q1": ["a"]}
@@ -550,81 +549,81 @@ async def test_move_back_with_a_stale_message_id_returns_false_and_changes_nothi
     assert await member_row(db, response.member_id) == (response.id, 8)
 
 
-async def test_move_back_on_a_completed_response_returns_false(db):
-    response = await started(db)
-    await answer(db, response.id, "q1", "a", next_question=None, now=NOW)
-    assert not await back(db, response.id, "q1", "q1", now=LATER)
-    assert (await db.responses.get_response(response.id)).completed
+async def test_move_back_on_a_completed_response_returns_false(store):
+    response = await started(store)
+    await answer(store, response.id, "q1", "a", next_question=None, now=NOW)
+    assert not await back(store, response.id, "q1", "q1", now=LATER)
+    assert (await store.responses.get_response(response.id)).completed
 
 
 # --- pending choices --------------------------------------------------------------------------
 
 
-async def test_set_pending_choices_at_the_current_question(db):
-    response = await started(db)
-    assert await tick(db, response.id, "q1", ["b", "a"], LATER)
-    assert (await db.responses.get_response(response.id)).pending_choices == ["b", "a"]
+async def test_set_pending_choices_at_the_current_question(store):
+    response = await started(store)
+    assert await tick(store, response.id, "q1", ["b", "a"], LATER)
+    assert (await store.responses.get_response(response.id)).pending_choices == ["b", "a"]
 
 
-async def test_set_pending_choices_at_another_question_returns_false_and_changes_nothing(db):
-    response = await started(db)
-    await tick(db, response.id, "q1", ["a"], NOW)
-    assert not await tick(db, response.id, "q2", ["b"], LATER)
-    assert (await db.responses.get_response(response.id)).pending_choices == ["a"]
+async def test_set_pending_choices_at_another_question_returns_false_and_changes_nothing(store):
+    response = await started(store)
+    await tick(store, response.id, "q1", ["a"], NOW)
+    assert not await tick(store, response.id, "q2", ["b"], LATER)
+    assert (await store.responses.get_response(response.id)).pending_choices == ["a"]
 
 
-async def test_set_pending_choices_on_a_completed_response_returns_false(db):
-    response = await started(db)
-    await answer(db, response.id, "q1", "a", next_question=None, now=NOW)
-    assert not await tick(db, response.id, "q1", ["a"], LATER)
+async def test_set_pending_choices_on_a_completed_response_returns_false(store):
+    response = await started(store)
+    await answer(store, response.id, "q1", "a", next_question=None, now=NOW)
+    assert not await tick(store, response.id, "q1", ["a"], LATER)
 
 
 # --- listings ---------------------------------------------------------------------------------
 
 
-async def test_unfinished_surveys_lists_started_ones_most_recent_first(db):
-    member = await new_member(db)
+async def test_unfinished_surveys_lists_started_ones_most_recent_first(store):
+    member = await new_member(store)
     ids = {}
     for survey_id in ("s", "t", "u"):
-        version_id = await version(db, survey_id)
+        version_id = await version(store, survey_id)
         ids[survey_id] = (
-            await db.responses.start_response(member.id, survey_id, version_id, "q1", NOW)
+            await store.responses.start_response(member.id, survey_id, version_id, "q1", NOW)
         ).id
-    await answer(db, ids["s"], "q1", "a", next_question="q2", now=LATER)
-    await answer(db, ids["u"], "q1", "a", next_question=None, now=LATER)
-    assert await db.responses.unfinished_surveys(member.id) == ["s", "t"]
+    await answer(store, ids["s"], "q1", "a", next_question="q2", now=LATER)
+    await answer(store, ids["u"], "q1", "a", next_question=None, now=LATER)
+    assert await store.responses.unfinished_surveys(member.id) == ["s", "t"]
 
 
-async def test_unfinished_surveys_breaks_time_ties_by_newest_response(db):
-    member = await new_member(db)
+async def test_unfinished_surveys_breaks_time_ties_by_newest_response(store):
+    member = await new_member(store)
     for survey_id in ("s", "t"):
-        version_id = await version(db, survey_id)
-        await db.responses.start_response(member.id, survey_id, version_id, "q1", NOW)
-    assert await db.responses.unfinished_surveys(member.id) == ["t", "s"]
+        version_id = await version(store, survey_id)
+        await store.responses.start_response(member.id, survey_id, version_id, "q1", NOW)
+    assert await store.responses.unfinished_surveys(member.id) == ["t", "s"]
 
 
-async def test_unfinished_surveys_are_per_member(db):
-    await started(db, "s", telegram_id=1)
-    other = await new_member(db, telegram_id=2)
-    assert await db.responses.unfinished_surveys(other.id) == []
+async def test_unfinished_surveys_are_per_member(store):
+    await started(store, "s", telegram_id=1)
+    other = await new_member(store, telegram_id=2)
+    assert await store.responses.unfinished_surveys(other.id) == []
 
 
-async def test_a_survey_is_completed_only_after_the_last_answer(db):
-    response = await started(db)
-    assert "s" not in await db.responses.completed_surveys(response.member_id)
-    await answer(db, response.id, "q1", "a", next_question="q2", now=NOW)
-    assert "s" not in await db.responses.completed_surveys(response.member_id)
-    await answer(db, response.id, "q2", "b", next_question=None, now=NOW)
-    assert "s" in await db.responses.completed_surveys(response.member_id)
-    assert "other" not in await db.responses.completed_surveys(response.member_id)
+async def test_a_survey_is_completed_only_after_the_last_answer(store):
+    response = await started(store)
+    assert "s" not in await store.responses.completed_surveys(response.member_id)
+    await answer(store, response.id, "q1", "a", next_question="q2", now=NOW)
+    assert "s" not in await store.responses.completed_surveys(response.member_id)
+    await answer(store, response.id, "q2", "b", next_question=None, now=NOW)
+    assert "s" in await store.responses.completed_surveys(response.member_id)
+    assert "other" not in await store.responses.completed_surveys(response.member_id)
 
 
-async def test_a_survey_stays_completed_while_a_repeat_is_in_progress(db):
-    response = await started(db)
-    await answer(db, response.id, "q1", "a", next_question=None, now=NOW)
-    await db.responses.start_response(response.member_id, "s", response.version_id, "q1", LATER)
-    assert "s" in await db.responses.completed_surveys(response.member_id)
-    assert await db.responses.unfinished_surveys(response.member_id) == ["s"]
+async def test_a_survey_stays_completed_while_a_repeat_is_in_progress(store):
+    response = await started(store)
+    await answer(store, response.id, "q1", "a", next_question=None, now=NOW)
+    await store.responses.start_response(response.member_id, "s", response.version_id, "q1", LATER)
+    assert "s" in await store.responses.completed_surveys(response.member_id)
+    assert await store.responses.unfinished_surveys(response.member_id) == ["s"]
 
 
 # --- failures and repeats ---------------------------------------------------------------------
@@ -687,20 +686,24 @@ async def test_a_survey_opened_by_a_tap_is_not_opened_again_by_the_same_tap(db):
     assert await scalar(db, "SELECT COUNT(*) FROM responses") == 1
 
 
-async def test_a_button_drawn_before_the_last_move_is_stale(db):
-    response = await started(db)
+async def test_a_button_drawn_before_the_last_move_is_stale(store):
+    response = await started(store)
     drawn_at = response.step
-    await answer(db, response.id, "q1", "a", next_question="q2", now=NOW)
-    await back(db, response.id, "q2", "q1", now=NOW)  # back on q1, one step later
+    await answer(store, response.id, "q1", "a", next_question="q2", now=NOW)
+    await back(store, response.id, "q2", "q1", now=NOW)  # back on q1, one step later
 
-    fresh = await db.responses.get_response(response.id)
+    fresh = await store.responses.get_response(response.id)
     assert fresh.step == drawn_at + 2
     assert (
-        await db.responses.record_answer(fresh, "b", next_question="q2", now=LATER, step=drawn_at)
+        await store.responses.record_answer(
+            fresh, "b", next_question="q2", now=LATER, step=drawn_at
+        )
         is None
     )
-    assert not await db.responses.set_pending_choices(fresh, drawn_at, ["x"], LATER)
+    assert not await store.responses.set_pending_choices(fresh, drawn_at, ["x"], LATER)
     assert (
-        await db.responses.record_answer(fresh, "b", next_question="q2", now=LATER, step=fresh.step)
+        await store.responses.record_answer(
+            fresh, "b", next_question="q2", now=LATER, step=fresh.step
+        )
         is not None
     )
