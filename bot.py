@@ -35,13 +35,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from telegram import (
-    BotCommand,
-    BotCommandScopeAllGroupChats,
-    BotCommandScopeAllPrivateChats,
-    LinkPreviewOptions,
-    Update,
-)
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
@@ -62,12 +56,13 @@ from app import export, reports
 from app import privacy as privacy_cases
 from app.notice import Notice, load_notice
 from app.services import Catalogue, Clock, Services, utc_now
-from handlers import buttons, conversation, errors, organiser_render, privacy, render
+from handlers import buttons, commands, conversation, errors, privacy
+from handlers.commands import Audience
 from handlers.connection import PollingWatch, connect, refusal_while_polling, retry_delays
 from handlers.context import SERVICES_KEY
 from handlers.flood import FloodGuard, Seconds
 from handlers.ordering import ChatOrderedUpdateProcessor
-from handlers.organisers import administration, digests, registration
+from handlers.organisers import digests, registration
 from handlers.organisers import reports as organiser_reports
 from handlers.rate_limits import ChatPausingRateLimiter
 from storage.errors import Busy, StorageError, UnusableDatabase
@@ -276,36 +271,16 @@ def register_handlers(application: Application, flood_guard: FloodGuard) -> None
     application.add_handler(TypeHandler(Update, flood_guard.check), group=-1)
     private = filters.ChatType.PRIVATE
     new_messages = filters.UpdateType.MESSAGE  # edits of old answers are not new answers
-    member_commands = {
-        "start": conversation.start,
-        "surveys": conversation.list_surveys,
-        "help": conversation.help_command,
-        "cancel": conversation.cancel,
-        "skip": conversation.skip_command,
-        "back": conversation.back_command,
-        "privacy": privacy.privacy_command,
-        "mydata": privacy.mydata_command,
-        "withdraw": privacy.withdraw_command,
-        "forget": privacy.forget_command,
-    }
-    for command, callback in member_commands.items():
-        application.add_handler(CommandHandler(command, callback, filters=private & new_messages))
+    # Every slash command, from the one table: member commands in private chats only, organiser
+    # commands anywhere (each checks who may).
+    for command in commands.COMMANDS:
+        where = private & new_messages if command.audience is Audience.MEMBERS else new_messages
+        application.add_handler(CommandHandler(command.name, command.callback, filters=where))
     # Member commands elsewhere get a pointer to the private chat and no data.
+    member_commands = [command.name for command in commands.of(Audience.MEMBERS)]
     application.add_handler(
-        CommandHandler(list(member_commands), conversation.private_only, filters=~private)
+        CommandHandler(member_commands, conversation.private_only, filters=~private)
     )
-    # Organisers: in their groups, and administrators in private (each checks who may).
-    organiser_commands = {
-        "summary": organiser_reports.summary_command,
-        "register": registration.register,
-        "unregister": registration.unregister,
-        "register_channel": registration.register_channel,
-        "digest": digests.digest_command,
-        "export": administration.export_command,
-        "audit": administration.audit_command,
-    }
-    for command, callback in organiser_commands.items():
-        application.add_handler(CommandHandler(command, callback, filters=new_messages))
     application.add_handler(
         CallbackQueryHandler(organiser_reports.report_button, pattern=r"^[rg]:")
     )
@@ -371,13 +346,8 @@ async def _started(
             "members are shown the bundled privacy notice: write your own, naming your"
             " organisation and how to contact it, and set DOORSTEP_PRIVACY_NOTICE"
         )
-    for commands, scope in (
-        (render.PRIVATE_COMMANDS, BotCommandScopeAllPrivateChats()),
-        (organiser_render.ORGANISER_COMMANDS, BotCommandScopeAllGroupChats()),
-    ):
-        await application.bot.set_my_commands(
-            [BotCommand(name, text) for name, text in commands], scope=scope
-        )
+    for audience, scope in commands.MENU_SCOPES.items():
+        await application.bot.set_my_commands(commands.menu(audience), scope=scope)
     ids = ", ".join(catalogue.current) or "none"
     log.info("loaded %d surveys: %s; %d digests scheduled", len(catalogue.current), ids, scheduled)
     _log_how_to_reach(application, services)
