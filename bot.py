@@ -18,7 +18,6 @@ import datetime as dt
 import json
 import logging
 import os
-import re
 import secrets
 import signal
 import sys
@@ -30,18 +29,11 @@ from contextlib import asynccontextmanager, suppress
 from functools import partial
 from importlib import metadata
 from pathlib import Path
-from typing import Annotated, TextIO, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TextIO, TypeVar
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from telegram import (
-    BotCommand,
-    BotCommandScopeAllGroupChats,
-    BotCommandScopeAllPrivateChats,
-    LinkPreviewOptions,
-    Update,
-)
+from pydantic import ValidationError
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
@@ -62,12 +54,22 @@ from app import export, reports
 from app import privacy as privacy_cases
 from app.notice import Notice, load_notice
 from app.services import Catalogue, Clock, Services, utc_now
-from handlers import buttons, conversation, errors, organiser_render, privacy, render
+from app.settings import (
+    DEFAULT_PRIVACY_NOTICE,
+    DatabaseSettings,
+    DoorstepSettings,
+    OfflineSettings,
+    Settings,
+    SurveySettings,
+    settings_problem,
+)
+from handlers import buttons, commands, conversation, errors, privacy
+from handlers.commands import Audience
 from handlers.connection import PollingWatch, connect, refusal_while_polling, retry_delays
 from handlers.context import SERVICES_KEY
 from handlers.flood import FloodGuard, Seconds
 from handlers.ordering import ChatOrderedUpdateProcessor
-from handlers.organisers import administration, digests, registration
+from handlers.organisers import digests, registration
 from handlers.organisers import reports as organiser_reports
 from handlers.rate_limits import ChatPausingRateLimiter
 from storage.errors import Busy, StorageError, UnusableDatabase
@@ -97,112 +99,8 @@ NO_KEY = (
 # Updates handled at once (each chat's own updates always in order): enough to keep members from
 # waiting on each other's Bot API round trips, few enough for one SQLite connection.
 CONCURRENT_UPDATES = 32
-TOKEN_PATTERN = re.compile(r"[0-9]{5,16}:[A-Za-z0-9_-]{30,64}")
-# Bundled files are found beside this file, whatever the working directory.
-BUNDLED_SURVEYS = Path(__file__).parent / "surveys" / "library"
-DEFAULT_PRIVACY_NOTICE = Path(__file__).parent / "docs" / "privacy-notice.md"
 # The retention job runs daily at this local time, when few members are answering.
 RETENTION_TIME = dt.time(3, 30)
-
-
-# --- settings ----------------------------------------------------------------------------------
-
-
-class _DoorstepSettings(BaseSettings):
-    """How every settings class reads DOORSTEP_* variables and the .env file: a value is
-    stripped of surrounding whitespace, and an empty one counts as not set."""
-
-    model_config = SettingsConfigDict(
-        env_prefix="DOORSTEP_",
-        env_file=".env",
-        extra="ignore",
-        str_strip_whitespace=True,
-        env_ignore_empty=True,
-    )
-
-
-class DatabaseSettings(_DoorstepSettings):
-    """What `backup` needs: where the database is (no token required)."""
-
-    database: Path = Field(Path("doorstep.db"), description="SQLite database file")
-
-
-class SurveySettings(_DoorstepSettings):
-    """What `validate` needs: where the surveys are, and the zone their dates are in (no token
-    required)."""
-
-    surveys: Path = Field(BUNDLED_SURVEYS, description="Folder of survey files")
-    timezone: str = "Europe/London"
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, name: str) -> str:
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            raise ValueError(f"unknown time zone {name!r}") from error
-        return name
-
-
-class OfflineSettings(DatabaseSettings, SurveySettings):
-    """What `export` and `forget` need beside the running bot: its database, surveys and
-    pseudonym key (no token required)."""
-
-    secret_key: SecretStr | None = None
-
-    @field_validator("secret_key", mode="before")
-    @classmethod
-    def _unset_when_blank(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
-
-class Settings(OfflineSettings):
-    """Everything the running bot reads from DOORSTEP_* variables (or a .env file)."""
-
-    bot_token: SecretStr = Field(description="Bot token from @BotFather")
-    api_base_url: str = "https://api.telegram.org/bot"
-    admins: Annotated[frozenset[int], NoDecode] = frozenset()
-    min_group_size: Annotated[int, Field(ge=2, le=100)] = 5
-    privacy_notice: Path = DEFAULT_PRIVACY_NOTICE
-    retention_days: Annotated[int, Field(ge=1, le=36500)] = 730
-    rebuild_interval_minutes: Annotated[int, Field(ge=5, le=1440)] = 60
-
-    @field_validator("bot_token")
-    @classmethod
-    def _token_shape(cls, token: SecretStr) -> SecretStr:
-        if not TOKEN_PATTERN.fullmatch(token.get_secret_value()):
-            raise ValueError("does not look like a bot token")
-        return token
-
-    @field_validator("admins", mode="before")
-    @classmethod
-    def _comma_separated(cls, value: object) -> object:
-        if isinstance(value, str):
-            return frozenset(_user_id(part) for part in value.split(",") if part.strip())
-        return value
-
-
-def _user_id(text: str) -> int:
-    """One Telegram user id of DOORSTEP_ADMINS."""
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"{text.strip()!r} is not a numeric Telegram user id") from None
-
-
-def settings_problem(error: ValidationError) -> str:
-    """One line in plain words naming the variable that is wrong (and where a token comes from);
-    never the token itself."""
-    first = error.errors()[0]
-    variable = f"DOORSTEP_{str(first['loc'][0]).upper()}"
-    if first["loc"][0] == "bot_token":
-        not_set = first["type"] == "missing" or not str(first["input"]).strip()
-        state = "is not set" if not_set else "is not a valid bot token"
-        return f"{variable} {state}: create a bot with @BotFather in Telegram and set its token."
-    if first["type"] == "value_error":  # our validators' own words, without pydantic's prefix
-        return f"{variable}: {first['ctx']['error']}"
-    message = first["msg"][:1].lower() + first["msg"][1:]
-    return f"{variable}: {message} (not {first['input']!r})"
 
 
 # --- surveys -----------------------------------------------------------------------------------
@@ -276,36 +174,16 @@ def register_handlers(application: Application, flood_guard: FloodGuard) -> None
     application.add_handler(TypeHandler(Update, flood_guard.check), group=-1)
     private = filters.ChatType.PRIVATE
     new_messages = filters.UpdateType.MESSAGE  # edits of old answers are not new answers
-    member_commands = {
-        "start": conversation.start,
-        "surveys": conversation.list_surveys,
-        "help": conversation.help_command,
-        "cancel": conversation.cancel,
-        "skip": conversation.skip_command,
-        "back": conversation.back_command,
-        "privacy": privacy.privacy_command,
-        "mydata": privacy.mydata_command,
-        "withdraw": privacy.withdraw_command,
-        "forget": privacy.forget_command,
-    }
-    for command, callback in member_commands.items():
-        application.add_handler(CommandHandler(command, callback, filters=private & new_messages))
+    # Every slash command, from the one table: member commands in private chats only, organiser
+    # commands anywhere (each checks who may).
+    for command in commands.COMMANDS:
+        where = private & new_messages if command.audience is Audience.MEMBERS else new_messages
+        application.add_handler(CommandHandler(command.name, command.callback, filters=where))
     # Member commands elsewhere get a pointer to the private chat and no data.
+    member_commands = [command.name for command in commands.of(Audience.MEMBERS)]
     application.add_handler(
-        CommandHandler(list(member_commands), conversation.private_only, filters=~private)
+        CommandHandler(member_commands, conversation.private_only, filters=~private)
     )
-    # Organisers: in their groups, and administrators in private (each checks who may).
-    organiser_commands = {
-        "summary": organiser_reports.summary_command,
-        "register": registration.register,
-        "unregister": registration.unregister,
-        "register_channel": registration.register_channel,
-        "digest": digests.digest_command,
-        "export": administration.export_command,
-        "audit": administration.audit_command,
-    }
-    for command, callback in organiser_commands.items():
-        application.add_handler(CommandHandler(command, callback, filters=new_messages))
     application.add_handler(
         CallbackQueryHandler(organiser_reports.report_button, pattern=r"^[rg]:")
     )
@@ -371,13 +249,8 @@ async def _started(
             "members are shown the bundled privacy notice: write your own, naming your"
             " organisation and how to contact it, and set DOORSTEP_PRIVACY_NOTICE"
         )
-    for commands, scope in (
-        (render.PRIVATE_COMMANDS, BotCommandScopeAllPrivateChats()),
-        (organiser_render.ORGANISER_COMMANDS, BotCommandScopeAllGroupChats()),
-    ):
-        await application.bot.set_my_commands(
-            [BotCommand(name, text) for name, text in commands], scope=scope
-        )
+    for audience, scope in commands.MENU_SCOPES.items():
+        await application.bot.set_my_commands(commands.menu(audience), scope=scope)
     ids = ", ".join(catalogue.current) or "none"
     log.info("loaded %d surveys: %s; %d digests scheduled", len(catalogue.current), ids, scheduled)
     _log_how_to_reach(application, services)
@@ -619,7 +492,7 @@ def backup_command(path: Path) -> int:
     return 0
 
 
-SomeSettings = TypeVar("SomeSettings", bound=_DoorstepSettings)
+SomeSettings = TypeVar("SomeSettings", bound=DoorstepSettings)
 
 
 def read_settings(kind: type[SomeSettings]) -> SomeSettings | None:

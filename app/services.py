@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from app.notice import Notice
+from app.settings import default
 from storage.model import Counter_
 from storage.protocol import Store
 from surveys import tally
@@ -103,11 +104,12 @@ class Services:
     timezone: ZoneInfo
     notice: Notice  # the privacy notice members agree to
     clock: Clock = utc_now
-    admins: frozenset[int] = frozenset()
-    min_group_size: int = 5  # k: no published figure is about fewer people
     secret_key: bytes = b""  # keys respondents' pseudonyms in exports
-    retention_days: int = 730  # how long links to members outlive a survey, and inactivity
-    rebuild_interval: dt.timedelta = dt.timedelta(hours=1)  # between rebuilds after /forget
+    # The rest are settings, defaulting to the settings' own defaults (app/settings.py).
+    admins: frozenset[int] = default("admins")
+    min_group_size: int = default("min_group_size")  # k: no figure is about fewer people
+    retention_days: int = default("retention_days")  # links to members outlive a survey so long
+    rebuild_interval: dt.timedelta = dt.timedelta(minutes=default("rebuild_interval_minutes"))
 
     def is_admin(self, user_id: int | None) -> bool:
         """Whether a Telegram user is one of the operator's administrators."""

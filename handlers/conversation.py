@@ -56,11 +56,6 @@ async def list_surveys(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await send_survey_list(update.effective_message, context, member)
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/help: what the bot can do."""
-    await update.effective_message.reply_text(render.HELP)
-
-
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/cancel: pause the open survey; its answers are kept and it resumes where it stopped."""
     message = update.effective_message

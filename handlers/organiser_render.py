@@ -74,10 +74,6 @@ DIGEST_USAGE = (
 DIGEST_OFF = "Digests are off for this chat."
 NO_CHART = "There is nothing to chart yet: no question has enough answers."
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-ORGANISER_COMMANDS = [
-    ("summary", "Survey results (aggregated)"),
-    ("digest", "Schedule results: daily HH:MM, weekly DAY HH:MM, off"),
-]
 
 
 def escape(text: str) -> str:

@@ -39,36 +39,8 @@ WELCOME = (
     "<b>Welcome to Doorstep.</b>\n"
     "Tell the movement what matters where you live, one short question at a time."
 )
-HELP = """\
-<b>What I can do</b>
-/surveys – the surveys open now
-/start – welcome, and any survey you have not finished
-/back – go back to the previous question
-/skip – skip an optional question
-/cancel – pause the survey; your answers are kept
-/help – this list
-
-<b>Your data</b>
-/privacy – the privacy notice and your choice
-/mydata – a file of everything held about you
-/withdraw – stop giving answers
-/forget – delete everything held about you
-
-Tap the buttons under a question, or type your answer when asked."""
-
-# One line of help per command, for Telegram's command menu in private chats.
-PRIVATE_COMMANDS = [
-    ("surveys", "The surveys open now"),
-    ("start", "Welcome, and continue an unfinished survey"),
-    ("back", "Go back to the previous question"),
-    ("skip", "Skip an optional question"),
-    ("cancel", "Pause the survey (your answers are kept)"),
-    ("help", "What I can do"),
-    ("privacy", "The privacy notice and your choice"),
-    ("mydata", "A file of everything held about you"),
-    ("withdraw", "Stop giving answers"),
-    ("forget", "Delete everything held about you"),
-]
+# /help ends with this, below the commands (handlers/commands.py lists them).
+HELP_FOOTER = "Tap the buttons under a question, or type your answer when asked."
 
 DECLINED = "No problem: nothing about you is stored.\nIf you change your mind, send /start."
 WITHDRAWN = (

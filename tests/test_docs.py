@@ -26,7 +26,8 @@ import pytest
 from telegram.ext import CommandHandler
 
 import bot
-from handlers import organiser_render, render
+from handlers import commands, organiser_render
+from handlers.commands import Audience
 from surveys import tally
 from surveys.loader import MAX_FILE_BYTES, MAX_NESTING, parse_survey
 from surveys.model import (
@@ -190,17 +191,20 @@ def test_every_doc_is_linked_from_the_readme() -> None:
         assert doc in linked, name(doc)
 
 
-def listed_commands(scope: str) -> list[str]:
-    """The commands the README lists between `<!-- commands:SCOPE -->` markers."""
+def listed_commands(audience: Audience) -> str:
+    """What the README lists between `<!-- commands:AUDIENCE -->` markers."""
+    scope = audience.value
     block = re.search(f"<!-- commands:{scope} -->\n(.*?)<!-- /commands:{scope} -->", README, re.S)
     assert block, scope
-    lines = block.group(1).splitlines()
-    for line in lines:
-        assert re.fullmatch(r"- `/[a-z_]+` — \S.*", line), line
-    return [re.match(r"- `/([a-z_]+)`", line).group(1) for line in lines]
+    return block.group(1)
 
 
-def test_the_readme_lists_every_command_the_bot_registers(tmp_path: Path) -> None:
+@pytest.mark.parametrize("audience", list(Audience))
+def test_the_readme_lists_the_command_tables_commands(audience: Audience) -> None:
+    assert listed_commands(audience) == commands.markdown_list(audience) + "\n"
+
+
+def test_the_bot_registers_exactly_the_commands_of_the_table(tmp_path: Path) -> None:
     loaded = bot.read_surveys(SURVEYS)
     application = bot.build_application(
         settings_for(tmp_path / "d.db"), loaded, request=FakeBotApi()
@@ -212,15 +216,8 @@ def test_the_readme_lists_every_command_the_bot_registers(tmp_path: Path) -> Non
         if isinstance(handler, CommandHandler)
         for command in handler.commands
     }
-    private = listed_commands("private")
-    organisers = listed_commands("organisers")
 
-    assert len(set(private)) == len(private)
-    assert len(set(organisers)) == len(organisers)
-    assert set(private) == {command for command, _ in render.PRIVATE_COMMANDS}
-    assert {command for command, _ in organiser_render.ORGANISER_COMMANDS} <= set(organisers)
-    assert set(private) | set(organisers) == registered
-    assert not set(private) & set(organisers)
+    assert registered == {command.name for command in commands.COMMANDS}
 
 
 # --- the example reports -----------------------------------------------------------------------
