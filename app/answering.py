@@ -3,8 +3,8 @@ member is.
 
 Progress lives in the database only: every accepted answer is committed (in one statement,
 conditional on the step it answered) before the member sees the next question, so a crash or a
-redelivered update changes nothing. Each use case returns what happened; `handlers.member`
-renders it.
+redelivered update changes nothing. Each use case returns what happened; `handlers.conversation`
+and `handlers.buttons` render it.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ rebuilt copy in the write-ahead log, and VACUUM's own temporary copy).
 
 The database is filled with completed responses to the 20-question survey of
 `bench/summary_scale.py`, by its filler (the storage layer's bulk path,
-`storage.reports.add_completed`), up to each size in turn. At each size one member is forgotten
+`Store.reports.add_completed`), up to each size in turn. At each size one member is forgotten
 (`app.privacy.forget`: delete, zero, checkpoint), which marks the file for a rebuild, and
 then the clean-up the bot schedules runs (`app.privacy.clean_up`: VACUUM, then the log
 checkpointed and truncated), once, while two probes run beside it:

@@ -5,7 +5,7 @@ Run with `.venv/bin/python bench/summary_scale.py [--sizes 100000,1000000]` (a s
 of it filling, and about 1.4 GB in the temporary directory.
 
 A temporary SQLite file is filled, through the storage layer's own bulk path
-(`storage.reports.add_completed`, tally keys from `surveys.tally` as the answer path decides
+(`Store.reports.add_completed`, tally keys from `surveys.tally` as the answer path decides
 them), with completed responses to a 20-question survey: a 10-region area question, a second
 breakdown question (age band), choices, yes/no, multi, scales 1-5 and 0-10, numbers, coded free
 text, and optional questions some members skip (answers drawn with a seeded `random.Random`,

@@ -1,7 +1,7 @@
 """Members' data rights in private chat (/privacy, /withdraw, /mydata, /forget), and the jobs
 that apply retention and clean up after deletions.
 
-Withdrawing is a consent decision like declining (`handlers.member` handles the button); the
+Withdrawing is a consent decision like declining (`handlers.buttons` handles the button); the
 command records it the same way. /forget asks first and deletes on the confirming button; a
 second /forget, or the button tapped again, finds nothing and says so. The use cases are in
 `app.privacy`.

@@ -4,7 +4,7 @@ A survey's responses are unlinked from their members once the survey has been cl
 longer than the retention period. A survey closes on its `closes` date; one no longer among the
 survey files closed, at the latest, with its last answer. A survey without a closing date is
 never closed: its members' links go only when they have been inactive as long (see
-`storage.privacy.delete_inactive_members`).
+`Store.privacy.delete_inactive_members`).
 """
 
 from __future__ import annotations

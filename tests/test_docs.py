@@ -366,7 +366,12 @@ def test_the_dockerfile_runs_bot_py_run_on_the_pythons_doorstep_supports() -> No
 def test_dockerignore_keeps_secrets_and_members_data_out() -> None:
     for path in [".env", "doorstep.db", "doorstep.db-wal", "doorstep.db.key", "exports/a.csv"]:
         assert docker_ignored(path), path
-    for path in ["bot.py", "handlers/member.py", "surveys/library/your-community.yaml"]:
+    for path in [
+        "bot.py",
+        "app/answering.py",
+        "handlers/conversation.py",
+        "surveys/library/your-community.yaml",
+    ]:
         assert not docker_ignored(path), path
 
 

@@ -6,7 +6,7 @@ answers, handled taps) and takes their responses out of the report totals, in on
 Retention unlinks the responses of long-closed surveys (they stay, anonymous, in the totals)
 and deletes members inactive for as long.
 
-Deleted rows are zeroed in the file (`secure_delete`, see `storage.db`) and the write-ahead log
+Deleted rows are zeroed in the file (`secure_delete`, see `db`) and the write-ahead log
 is checkpointed and truncated. A deletion also marks the file for a rebuild (`compact_if_due`):
 SQLite can leave fragments of deleted rows in pages it reorganised, where zeroing does not reach.
 The time of the last rebuild is kept, so that rebuilds can be spaced out (`Compaction`).

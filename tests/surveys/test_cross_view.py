@@ -138,7 +138,7 @@ class Stored:
         )
 
     def cube(self, split: str) -> dict[tuple[str, str, str, str], int]:
-        """As `storage.reports.tallies_by_area_and_answer`."""
+        """As `Store.reports.tallies_by_area_and_answer`."""
         grouped: Counter[tuple[str, ...]] = Counter()
         for (area, split_q, split_v, question, value), n in self.rows.items():
             if split_q == split:

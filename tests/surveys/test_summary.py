@@ -57,7 +57,7 @@ class Stored:
             self.rows.update((area, *key) for key in tally.keys(survey_, answers))
 
     def by_area(self) -> dict[tuple[str, str, str], int]:
-        """As `storage.reports.tallies_by_area`: (area, question, value) -> responses."""
+        """As `Store.reports.tallies_by_area`: (area, question, value) -> responses."""
         grouped: Counter[tuple[str, str, str]] = Counter()
         for (area, split, _, question, value), n in self.rows.items():
             if split == "":
@@ -66,7 +66,7 @@ class Stored:
 
     def by_answer(self, split: str, area: str | None = None) -> dict[tuple[str, str, str], int]:
         """(answer to split, question, value) -> responses, within `area` when given (as
-        `storage.reports.tallies_by_area_and_answer`, summed over areas)."""
+        `Store.reports.tallies_by_area_and_answer`, summed over areas)."""
         grouped: Counter[tuple[str, str, str]] = Counter()
         for (row_area, split_question, split_value, question, value), n in self.rows.items():
             if split_question == split and (area is None or row_area == area):
@@ -74,7 +74,7 @@ class Stored:
         return dict(grouped)
 
     def by_area_and_answer(self, split: str) -> dict[tuple[str, str, str, str], int]:
-        """As `storage.reports.tallies_by_area_and_answer`."""
+        """As `Store.reports.tallies_by_area_and_answer`."""
         grouped: Counter[tuple[str, str, str, str]] = Counter()
         for (area, split_question, split_value, question, value), n in self.rows.items():
             if split_question == split:
@@ -87,7 +87,7 @@ class Stored:
         return Counts(None if area is not None else completed, completed, Figure(completed))
 
     def activity(self) -> Activity:
-        """As `storage.reports.activity` when every response started was completed lately."""
+        """As `Store.reports.activity` when every response started was completed lately."""
         areas = {area: n for area, n in self.areas.items() if n}
         return Activity(sum(areas.values()), areas, areas)
 
