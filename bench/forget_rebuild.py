@@ -32,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from app import privacy
 from app.services import Catalogue
 from bench.summary_scale import (
     NOW,
@@ -117,7 +118,7 @@ async def measure(db: SQLiteStore, path: Path, catalogue: Catalogue, size: int) 
     """Forget one member, then time the clean-up."""
     telegram_id = 10_000_000 + size // 2  # a member in the middle (see summary_scale.add_members)
     began = time.perf_counter()
-    forgotten = await db.privacy.forget(catalogue, KEY, telegram_id, NOW)
+    forgotten = await privacy.forget(db, catalogue, KEY, telegram_id, NOW)
     forget_seconds = time.perf_counter() - began
     assert forgotten is not None
     assert forgotten.responses == 1
@@ -134,7 +135,7 @@ async def measure(db: SQLiteStore, path: Path, catalogue: Catalogue, size: int) 
 
     db.vacuum = timed_vacuum  # type: ignore[method-assign]
     try:
-        seconds, statements, loop = await probed(lambda: db.privacy.clean_up(NOW), db)
+        seconds, statements, loop = await probed(lambda: privacy.clean_up(db, NOW), db)
     finally:
         db.vacuum = vacuum  # type: ignore[method-assign]
     assert "seconds" in vacuum_timing, "the clean-up did not rebuild the file"

@@ -391,7 +391,7 @@ async def main(sizes: list[int]) -> None:
     survey = build_survey()
     async with bench_database(survey) as (db, path, catalogue, filler):
         service = Services(
-            db=db,
+            store=db,
             catalogue=catalogue,
             timezone=ZoneInfo("UTC"),
             notice=Notice.from_markdown("Reports only.", retention_days=730),
@@ -399,14 +399,14 @@ async def main(sizes: list[int]) -> None:
         )
         for size in sizes:
             await grow(filler, path, size)
-            print(await measure(service, survey, size), flush=True)
+            print(await measure(service, db, survey, size), flush=True)
 
 
-async def measure(service: Services, survey: Survey, size: int) -> str:
+async def measure(service: Services, db: SQLiteStore, survey: Survey, size: int) -> str:
     """The report's and the naive query's times at this size, as one line."""
     report = await report_seconds(service, survey, None, size)
     area = await report_seconds(service, survey, REGIONS[0], size)
-    naive, runs = await naive_seconds(service.db, survey, size)
+    naive, runs = await naive_seconds(db, survey, size)
     once = " (once: slow)" if runs == 1 else ""
     return (
         f"{size:,} responses: report {report * 1000:.1f} ms (area {area * 1000:.1f} ms),"
