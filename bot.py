@@ -66,7 +66,7 @@ from app.settings import (
 from handlers import buttons, commands, conversation, errors, privacy
 from handlers.commands import Audience
 from handlers.connection import PollingWatch, connect, refusal_while_polling, retry_delays
-from handlers.context import SERVICES_KEY
+from handlers.context import SERVICES_KEY, jobs
 from handlers.flood import FloodGuard, Seconds
 from handlers.ordering import ChatOrderedUpdateProcessor
 from handlers.organisers import digests, registration
@@ -239,7 +239,7 @@ async def _started(
     if recounted is not None:
         log.info("report totals rebuilt from %d completed responses", recounted)
     scheduled = await digests.restore(application, services)
-    application.job_queue.run_daily(
+    jobs(application).run_daily(
         privacy.apply_retention,
         RETENTION_TIME.replace(tzinfo=services.timezone),
         name="retention",
@@ -413,7 +413,7 @@ def command_line() -> argparse.ArgumentParser:
 
 
 def _command(
-    commands: argparse._SubParsersAction,
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
     name: str,
     summary: str,
     description: str,
@@ -440,7 +440,8 @@ def version() -> str:
     except metadata.PackageNotFoundError:
         pyproject = Path(__file__).parent / "pyproject.toml"
         with suppress(OSError, tomllib.TOMLDecodeError, KeyError):
-            return tomllib.loads(pyproject.read_text("utf-8"))["project"]["version"]
+            declared: str = tomllib.loads(pyproject.read_text("utf-8"))["project"]["version"]
+            return declared
         return "(version unknown)"
 
 
@@ -666,14 +667,17 @@ async def serve(application: Application, delays: Iterable[float]) -> None:
 
     What `Application.run_polling` does, but waiting for Telegram rather than failing at once,
     and with polling failures logged by handlers/connection.py (PTB logs a traceback per retry)."""
+    updater = application.updater
+    if updater is None:  # build_application always makes one
+        raise ValueError("serve polls, and the Application was built without an Updater")
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)
-    updater = application.updater
     try:
         if not await connect(application, delays, stop):
             return
-        await application.post_init(application)
+        if application.post_init is not None:  # as run_polling: the hook is optional
+            await application.post_init(application)
         # Pending updates are kept (delivery is at least once); handling is idempotent.
         await updater.start_polling(
             allowed_updates=Update.ALL_TYPES,
@@ -689,7 +693,8 @@ async def serve(application: Application, delays: Iterable[float]) -> None:
         if application.running:
             await application.stop()
         await application.shutdown()
-        await application.post_shutdown(application)
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
 
 
 def startup_problem(error: Exception, settings: Settings) -> str:
