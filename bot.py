@@ -26,6 +26,7 @@ import time
 import tomllib
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 from functools import partial
 from importlib import metadata
 from pathlib import Path
@@ -534,18 +535,38 @@ async def existing_database(path: Path) -> AsyncIterator[Store | None]:
         await store.close()
 
 
-async def export_command(survey_id: str, out: Path) -> int:
-    """Write a survey's responses as the /export CSV, from the database, without Telegram."""
+@dataclass(frozen=True)
+class OfflineDatabase:
+    """What a command run beside the bot works with: the bot's settings, its pseudonym key, and
+    its database, open."""
+
+    settings: OfflineSettings
+    key: bytes
+    store: Store
+
+
+@asynccontextmanager
+async def offline_database() -> AsyncIterator[OfflineDatabase | None]:
+    """The bot's settings, key and existing database for a command run beside the bot (no token
+    needed); None, after saying why in one line, when any of them cannot be used."""
     offline = offline_settings()
     if offline is None:
-        return EXIT_BAD_SETTINGS
+        yield None
+        return
     settings, key = offline
     async with existing_database(settings.database) as store:
-        if store is None:
+        yield None if store is None else OfflineDatabase(settings, key, store)
+
+
+async def export_command(survey_id: str, out: Path) -> int:
+    """Write a survey's responses as the /export CSV, from the database, without Telegram."""
+    async with offline_database() as offline:
+        if offline is None:
             return EXIT_BAD_SETTINGS
-        survey = await _survey_to_export(store, survey_id, settings.surveys)
+        store, key, surveys = offline.store, offline.key, offline.settings.surveys
+        survey = await _survey_to_export(store, survey_id, surveys)
         if survey is None:
-            print(f"no survey {survey_id!r} in {settings.surveys} or the database", file=sys.stderr)
+            print(f"no survey {survey_id!r} in {surveys} or the database", file=sys.stderr)
             return EXIT_INVALID_SURVEYS
         if str(out) == "-":
             rows = await export.write_export(store, survey, key, sys.stdout)
@@ -590,22 +611,18 @@ def _cannot_create(path: Path, error: OSError) -> str:
 async def forget_member_command(telegram_id: int) -> int:
     """Do what /forget does, for a member who asked the operator (by email, or after blocking
     the bot). Safe while the bot runs."""
-    offline = offline_settings()
-    if offline is None:
-        return EXIT_BAD_SETTINGS
-    settings, key = offline
-    async with existing_database(settings.database) as store:
-        if store is None:
+    async with offline_database() as offline:
+        if offline is None:
             return EXIT_BAD_SETTINGS
         forgotten = await privacy_cases.forget(
-            store,
+            offline.store,
             Catalogue(),  # the versions the member's responses were given to are in the database
-            key,
+            offline.key,
             telegram_id,
             utc_now(),
             requested="by the operator",
         )
-        cleaned = forgotten is not None and await _clean_up_beside_the_bot(store)
+        cleaned = forgotten is not None and await _clean_up_beside_the_bot(offline.store)
     if forgotten is None:
         print(f"no member with Telegram id {telegram_id}: nothing is held", file=sys.stderr)
         return EXIT_NOT_FOUND
