@@ -26,6 +26,7 @@ import time
 import tomllib
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 from functools import partial
 from importlib import metadata
 from pathlib import Path
@@ -66,7 +67,7 @@ from app.settings import (
 from handlers import buttons, commands, conversation, errors, privacy
 from handlers.commands import Audience
 from handlers.connection import PollingWatch, connect, refusal_while_polling, retry_delays
-from handlers.context import SERVICES_KEY
+from handlers.context import SERVICES_KEY, jobs
 from handlers.flood import FloodGuard, Seconds
 from handlers.ordering import ChatOrderedUpdateProcessor
 from handlers.organisers import digests, registration
@@ -239,7 +240,7 @@ async def _started(
     if recounted is not None:
         log.info("report totals rebuilt from %d completed responses", recounted)
     scheduled = await digests.restore(application, services)
-    application.job_queue.run_daily(
+    jobs(application).run_daily(
         privacy.apply_retention,
         RETENTION_TIME.replace(tzinfo=services.timezone),
         name="retention",
@@ -413,7 +414,7 @@ def command_line() -> argparse.ArgumentParser:
 
 
 def _command(
-    commands: argparse._SubParsersAction,
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
     name: str,
     summary: str,
     description: str,
@@ -440,7 +441,8 @@ def version() -> str:
     except metadata.PackageNotFoundError:
         pyproject = Path(__file__).parent / "pyproject.toml"
         with suppress(OSError, tomllib.TOMLDecodeError, KeyError):
-            return tomllib.loads(pyproject.read_text("utf-8"))["project"]["version"]
+            declared: str = tomllib.loads(pyproject.read_text("utf-8"))["project"]["version"]
+            return declared
         return "(version unknown)"
 
 
@@ -533,18 +535,38 @@ async def existing_database(path: Path) -> AsyncIterator[Store | None]:
         await store.close()
 
 
-async def export_command(survey_id: str, out: Path) -> int:
-    """Write a survey's responses as the /export CSV, from the database, without Telegram."""
+@dataclass(frozen=True)
+class OfflineDatabase:
+    """What a command run beside the bot works with: the bot's settings, its pseudonym key, and
+    its database, open."""
+
+    settings: OfflineSettings
+    key: bytes
+    store: Store
+
+
+@asynccontextmanager
+async def offline_database() -> AsyncIterator[OfflineDatabase | None]:
+    """The bot's settings, key and existing database for a command run beside the bot (no token
+    needed); None, after saying why in one line, when any of them cannot be used."""
     offline = offline_settings()
     if offline is None:
-        return EXIT_BAD_SETTINGS
+        yield None
+        return
     settings, key = offline
     async with existing_database(settings.database) as store:
-        if store is None:
+        yield None if store is None else OfflineDatabase(settings, key, store)
+
+
+async def export_command(survey_id: str, out: Path) -> int:
+    """Write a survey's responses as the /export CSV, from the database, without Telegram."""
+    async with offline_database() as offline:
+        if offline is None:
             return EXIT_BAD_SETTINGS
-        survey = await _survey_to_export(store, survey_id, settings.surveys)
+        store, key, surveys = offline.store, offline.key, offline.settings.surveys
+        survey = await _survey_to_export(store, survey_id, surveys)
         if survey is None:
-            print(f"no survey {survey_id!r} in {settings.surveys} or the database", file=sys.stderr)
+            print(f"no survey {survey_id!r} in {surveys} or the database", file=sys.stderr)
             return EXIT_INVALID_SURVEYS
         if str(out) == "-":
             rows = await export.write_export(store, survey, key, sys.stdout)
@@ -589,22 +611,18 @@ def _cannot_create(path: Path, error: OSError) -> str:
 async def forget_member_command(telegram_id: int) -> int:
     """Do what /forget does, for a member who asked the operator (by email, or after blocking
     the bot). Safe while the bot runs."""
-    offline = offline_settings()
-    if offline is None:
-        return EXIT_BAD_SETTINGS
-    settings, key = offline
-    async with existing_database(settings.database) as store:
-        if store is None:
+    async with offline_database() as offline:
+        if offline is None:
             return EXIT_BAD_SETTINGS
         forgotten = await privacy_cases.forget(
-            store,
+            offline.store,
             Catalogue(),  # the versions the member's responses were given to are in the database
-            key,
+            offline.key,
             telegram_id,
             utc_now(),
             requested="by the operator",
         )
-        cleaned = forgotten is not None and await _clean_up_beside_the_bot(store)
+        cleaned = forgotten is not None and await _clean_up_beside_the_bot(offline.store)
     if forgotten is None:
         print(f"no member with Telegram id {telegram_id}: nothing is held", file=sys.stderr)
         return EXIT_NOT_FOUND
@@ -666,14 +684,17 @@ async def serve(application: Application, delays: Iterable[float]) -> None:
 
     What `Application.run_polling` does, but waiting for Telegram rather than failing at once,
     and with polling failures logged by handlers/connection.py (PTB logs a traceback per retry)."""
+    updater = application.updater
+    if updater is None:  # build_application always makes one
+        raise ValueError("serve polls, and the Application was built without an Updater")
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)
-    updater = application.updater
     try:
         if not await connect(application, delays, stop):
             return
-        await application.post_init(application)
+        if application.post_init is not None:  # as run_polling: the hook is optional
+            await application.post_init(application)
         # Pending updates are kept (delivery is at least once); handling is idempotent.
         await updater.start_polling(
             allowed_updates=Update.ALL_TYPES,
@@ -689,7 +710,8 @@ async def serve(application: Application, delays: Iterable[float]) -> None:
         if application.running:
             await application.stop()
         await application.shutdown()
-        await application.post_shutdown(application)
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
 
 
 def startup_problem(error: Exception, settings: Settings) -> str:

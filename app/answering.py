@@ -10,13 +10,15 @@ and `handlers.buttons` render it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Unpack
 
 from app.services import Services
-from storage.model import Member, Replaced, Response
+from storage.model import ConsentOrigin, Member, Replaced, Response, TallyKey
 from surveys import engine, tally
 from surveys.engine import Accepted, AnswerValue
-from surveys.model import Survey
+from surveys.model import Question, Survey
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,15 @@ class Place:
 
     response: Response
     survey: Survey
+
+    @property
+    def question(self) -> Question:
+        """The question the member is on. A place is looked up for a response that takes
+        answers; once it completes (`after_answer`) nobody asks for its question."""
+        question_id = self.response.current_question
+        if question_id is None:
+            raise ValueError(f"response {self.response.id} is complete: it has no question")
+        return self.survey.question(question_id)
 
 
 @dataclass(frozen=True)
@@ -56,7 +67,7 @@ Opening = NotOpen | AlreadyTaken | HandledBefore | Opened
 
 
 async def agree(
-    service: Services, telegram_id: int, notice_version: str, **update: int | str
+    service: Services, telegram_id: int, notice_version: str, **update: Unpack[ConsentOrigin]
 ) -> Member | None:
     """Record a member's agreement to the notice `notice_version` (`update`: the tap, as
     `members.record_consent` takes it); None when the tap was handled before."""
@@ -136,7 +147,8 @@ async def open_survey(
     ):
         await claim(service, member, message_id)
         return AlreadyTaken(survey)
-    first = engine.current_question(survey, {})
+    # Nothing hides the first question: a show_if may refer only to questions before its own.
+    first = survey.questions[0]
     response = await service.store.responses.start_response(
         member.id,
         survey_id,
@@ -164,17 +176,17 @@ async def take_answer(
     (replacing the member's earlier completion of a repeatable survey).
 
     The response as it is now, or None if the update was stale."""
-    response, survey = place.response, place.survey
-    outcome = engine.advance(survey, response.answers, response.current_question, verdict.value)
-    totals: dict = {}
+    response, survey, question_id = place.response, place.survey, place.question.id
+    outcome = engine.advance(survey, response.answers, question_id, verdict.value)
+    # What the totals count: nothing while the response is unfinished.
+    area = ""
+    counted: Sequence[TallyKey] = ()
+    replaced: Replaced | None = None
     if outcome.next_question is None:  # completing: the response counts in the report totals
-        final = {**response.answers, response.current_question: outcome.value}
+        final = {**response.answers, question_id: outcome.value}
         final = {key: value for key, value in final.items() if key not in outcome.dropped}
-        totals = {
-            "area": tally.area_of(survey, final),
-            "counted": tally.keys(survey, final),
-            "replaced": await _replaced(service, response) if survey.repeatable else None,
-        }
+        area, counted = tally.area_of(survey, final), tally.keys(survey, final)
+        replaced = await _replaced(service, response) if survey.repeatable else None
     return await service.store.responses.record_answer(
         response,
         outcome.value,
@@ -183,7 +195,9 @@ async def take_answer(
         now=service.clock(),
         message_id=message_id,
         step=step,
-        **totals,
+        area=area,
+        counted=counted,
+        replaced=replaced,
     )
 
 
@@ -232,7 +246,7 @@ async def go_back(
     """Back to the previous question, by /back (`message_id`) or the Back button drawn at
     `step`: the response as it is now, or why not."""
     response, survey = place.response, place.survey
-    previous = engine.previous_question(survey, response.answers, response.current_question)
+    previous = engine.previous_question(survey, response.answers, place.question.id)
     if previous is None:
         await claim(service, member, message_id)
         return FirstQuestion()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import BinaryIO, TextIO
+from typing import IO, TextIO
 
 from storage.protocol import Store
 from surveys.export import header, pseudonym, row
@@ -31,7 +31,7 @@ async def write_export(store: Store, survey: Survey, key: bytes, stream: TextIO)
     return written
 
 
-async def write_export_bytes(store: Store, survey: Survey, key: bytes, binary: BinaryIO) -> int:
+async def write_export_bytes(store: Store, survey: Survey, key: bytes, binary: IO[bytes]) -> int:
     """`write_export` to a binary stream, as UTF-8 (the stream stays open)."""
     stream = io.TextIOWrapper(binary, encoding="utf-8", newline="")
     try:

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 
 from app.reports import Scope, in_scope, record_release, report_for
 from app.services import Services
-from storage.model import Digest, OrganiserChat
+from storage.model import ChatKind, Digest, OrganiserChat
 from surveys import report
 from surveys.model import Survey
 from surveys.summary import SurveyReport
@@ -21,7 +21,7 @@ from surveys.summary import SurveyReport
 async def register(
     service: Services,
     chat_id: int,
-    kind: str,
+    kind: ChatKind,
     title: str,
     area: str | None,
     *,

@@ -12,9 +12,10 @@ import datetime as dt
 import enum
 import logging
 from dataclasses import dataclass
+from typing import Unpack
 
 from app.services import Catalogue, Services
-from storage.model import ConsentRecord, Forgotten, HeldData
+from storage.model import ConsentOrigin, ConsentRecord, Forgotten, HeldData
 from storage.protocol import Store
 from surveys import retention
 from surveys.export import pseudonym
@@ -44,7 +45,7 @@ class Withdrawal(enum.Enum):
 
 
 async def withdraw(
-    service: Services, telegram_id: int, notice_version: str, **update: int | str
+    service: Services, telegram_id: int, notice_version: str, **update: Unpack[ConsentOrigin]
 ) -> Withdrawal:
     """Withdraw a member's consent, by /withdraw or a button (`update`: its message or tap, as
     `members.record_consent` takes them). Nothing is recorded for someone who is not a member

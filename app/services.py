@@ -8,7 +8,7 @@ that shape behaviour.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -70,7 +70,7 @@ class Catalogue:
         (for recounting, or for taking a response out)."""
         surveys = await self.every_version(store)
 
-        def count(version_id: int, answers: dict[str, object]) -> tuple[str, list[tally.Key]]:
+        def count(version_id: int, answers: Mapping[str, object]) -> tuple[str, list[tally.Key]]:
             survey = surveys[version_id]
             return tally.area_of(survey, answers), tally.keys(survey, answers)
 

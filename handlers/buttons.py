@@ -4,11 +4,15 @@ answers, ticks, Skip, Back and Done, and /forget's confirmation.
 Every button is decoded strictly (`handlers.callbacks`) and its callback query answered once.
 A button acts only on the current question of the member's active survey, as drawn: one drawn
 before the last move is stale, and Telegram delivering a tap again changes nothing.
+
+A button may be on a message the bot can no longer see (Telegram sends an inaccessible message,
+with only its chat and id, for old ones). It still works: the replies go to its chat, and the
+edits of it that Telegram refuses are harmless (`handlers.errors`).
 """
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, Chat, MaybeInaccessibleMessage, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
@@ -26,7 +30,7 @@ from handlers.callbacks import (
     QuestionMove,
     ToggleOption,
 )
-from handlers.context import services
+from handlers.context import query_of, services
 from handlers.errors import ignore_harmless
 from storage.model import Member
 from surveys import engine
@@ -37,67 +41,70 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Every member button: decode strictly, act, and answer the callback query once. A button
     acts only in the tapper's own private chat: forged onto a bot message in a group (or sent
     from an inline message), it would open a survey there, or post a member's answers."""
-    query = update.callback_query
-    if not _in_tappers_private_chat(query):
+    query = query_of(update)
+    message = query.message  # None under an inline-mode message
+    if message is None or not _in_tappers_private_chat(message.chat, query):
         await _answer(query, render.STALE_BUTTON)
         return
+    chat = message.chat
     match callbacks.decode(query.data):
         case Consent() as consent:
-            await _decide_consent(query, context, consent)
+            await _decide_consent(query, message, context, consent)
         case OpenSurvey(survey_id):
             member = await _agreed_member(query, context)
             if member is not None:
                 await _answer(query)
-                await conversation.open_survey(
-                    query.message, context, member, survey_id, query_id=query.id
-                )
+                await conversation.open_survey(chat, context, member, survey_id, query_id=query.id)
         case AnswerOption() | ToggleOption() | QuestionMove() as pressed:
-            await _question_button(query, context, pressed)
+            await _question_button(query, chat, context, pressed)
         case Forget() as choice:
             await privacy.forget_button(query, context, choice)
         case _:  # malformed, forged, or an organiser's button that reached the wrong place
             await _answer(query, render.STALE_BUTTON)
 
 
-def _in_tappers_private_chat(query: CallbackQuery) -> bool:
-    """Whether the button is on a message in the private chat of the member who tapped it."""
-    if query.message is None:  # a button under an inline-mode message: no chat
-        return False
-    chat = query.message.chat
+def _in_tappers_private_chat(chat: Chat, query: CallbackQuery) -> bool:
+    """Whether the button's message is in the private chat of the member who tapped it."""
     return chat.type == ChatType.PRIVATE and chat.id == query.from_user.id
 
 
 async def _decide_consent(
-    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, consent: Consent
+    query: CallbackQuery,
+    notice: MaybeInaccessibleMessage,
+    context: ContextTypes.DEFAULT_TYPE,
+    consent: Consent,
 ) -> None:
     service = services(context)
     if consent.agreed and consent.version != service.notice.version:
         # Agreement counts only to the text the member read: show them the current one.
         await _answer(query, render.NOTICE_CHANGED, alert=True)
-        await conversation.show_notice(query.message, context, consent.survey_id)
+        await conversation.show_notice(notice.chat, context, consent.survey_id)
         return
     if not consent.agreed:
-        await _decline(query, context, consent)
+        await _decline(query, notice, context, consent)
         return
     member = await answering.agree(
         service,
         query.from_user.id,
         consent.version,
         query_id=query.id,
-        notice_message_id=query.message.message_id,
+        notice_message_id=notice.message_id,
     )
     await _answer(query)
     if member is None:
         return  # this tap was handled before; the member may have decided otherwise since
     await ignore_harmless(query.edit_message_text(render.AGREED))
     if consent.survey_id:  # the decision already records this tap
-        await conversation.open_survey(query.message, context, member, consent.survey_id)
+        await conversation.open_survey(notice.chat, context, member, consent.survey_id)
     else:
-        await conversation.send_survey_list(query.message, context, member)
+        await conversation.send_survey_list(notice.chat, context, member)
 
 
 async def _decline(
-    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, consent: Consent
+    query: CallbackQuery,
+    notice: MaybeInaccessibleMessage,
+    context: ContextTypes.DEFAULT_TYPE,
+    consent: Consent,
 ) -> None:
     """No thanks, or Withdraw: a withdrawal for a member who had agreed; someone who never
     agreed (or whose data was deleted since) leaves no record at all. Telegram delivers a
@@ -109,7 +116,7 @@ async def _decline(
         query.from_user.id,
         consent.version,
         query_id=query.id,
-        notice_message_id=query.message.message_id,
+        notice_message_id=notice.message_id,
     )
     if outcome is not Withdrawal.HANDLED_BEFORE:
         reply = privacy.withdrawal_reply(outcome, not_a_member=render.DECLINED)
@@ -118,6 +125,7 @@ async def _decline(
 
 async def _question_button(
     query: CallbackQuery,
+    chat: Chat,
     context: ContextTypes.DEFAULT_TYPE,
     pressed: AnswerOption | ToggleOption | QuestionMove,
 ) -> None:
@@ -139,33 +147,36 @@ async def _question_button(
         # A button drawn before the last move. If Telegram is delivering again a tap whose
         # reply was lost (a crash after the commit), the member has not seen where they are.
         await _answer(query, render.STALE_BUTTON)
-        await conversation.send_question(query.message, place)
+        await conversation.send_question(chat, place)
         return
-    question = place.survey.question(response.current_question)
+    question = place.question
     match pressed:
         case AnswerOption(option=option):
-            await _accept(query, context, place, engine.button_answer(question, option))
+            await _accept(query, chat, context, place, engine.button_answer(question, option))
         case ToggleOption(option=option, chosen=chosen):
             verdict = engine.toggle(question, response.pending_choices, option, chosen)
             await _toggle(query, context, place, verdict)
         case QuestionMove(move=Move.DONE):
             verdict = engine.finish_multi(question, response.pending_choices)
-            await _accept(query, context, place, verdict)
+            await _accept(query, chat, context, place, verdict)
         case QuestionMove(move=Move.SKIP):
-            await _accept(query, context, place, engine.skip(question))
+            await _accept(query, chat, context, place, engine.skip(question))
         case QuestionMove(move=Move.BACK):
             await _answer(query)
-            await conversation.go_back(query.message, context, member, place, by_button=True)
+            await conversation.go_back(chat, context, member, place)
 
 
 async def _accept(
-    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, place: Place, verdict: Verdict
+    query: CallbackQuery,
+    chat: Chat,
+    context: ContextTypes.DEFAULT_TYPE,
+    place: Place,
+    verdict: Verdict,
 ) -> None:
     if isinstance(verdict, Rejected):
         await _answer(query, render.problem_text(verdict))
         return
-    response, survey = place.response, place.survey
-    question = survey.question(response.current_question)
+    response, survey, question = place.response, place.survey, place.question
     progress = engine.progress(survey, response.answers, question.id)
     saved = await answering.take_answer(services(context), place, verdict, step=response.step)
     if saved is None:
@@ -175,7 +186,7 @@ async def _accept(
     await ignore_harmless(
         query.edit_message_text(render.answered_text(survey, question, progress, verdict.value))
     )
-    await conversation.after_answer(query.message, context, Place(saved, survey))
+    await conversation.after_answer(chat, context, Place(saved, survey))
 
 
 async def _toggle(

@@ -6,7 +6,6 @@ A new command is one more `Command` here; where it works follows from its audien
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
 from html import escape
@@ -21,10 +20,9 @@ from telegram import (
 from telegram.ext import ContextTypes
 
 from handlers import conversation, privacy, render
+from handlers.context import Callback, message_of
 from handlers.organisers import administration, digests, registration
 from handlers.organisers import reports as organiser_reports
-
-Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
 
 class Audience(Enum):
@@ -58,9 +56,7 @@ class Command:
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/help: what the bot can do."""
-    message = update.effective_message
-    assert message is not None  # a CommandHandler passes messages only
-    await message.reply_text(HELP)
+    await message_of(update).reply_text(HELP)
 
 
 # In the order menus, /help and the README list them.

@@ -9,19 +9,22 @@ same question.
 Telegram may deliver an update twice. A message is handled once: every message from a member
 moves their message mark (`storage.handled`), together with the change it causes, and a
 message at or below the mark only shows the member where they are.
+
+The shared steps take the chat to send to, not a message: a button's message may be one the
+bot can no longer see (Telegram still says its chat).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import Chat, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from app import answering
 from app.answering import AlreadyTaken, FirstQuestion, HandledBefore, NotOpen, Opened, Place
 from handlers import callbacks, privacy_render, render
-from handlers.context import services
+from handlers.context import message_of, sender_of, services
 from handlers.organisers import milestones
 from handlers.replies import send_long
 from storage.model import Member, Response
@@ -36,7 +39,7 @@ Judge = Callable[[Question, str], Verdict]
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start [SURVEY]: the notice until agreed, then the survey asked for or a welcome."""
-    message = update.effective_message
+    message = message_of(update)
     survey_id = context.args[0] if context.args else None
     member = await _consenting_member(update, context, survey_id)
     if member is None:
@@ -46,20 +49,20 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         text, markup = render.welcome(unfinished)
         await message.reply_text(text, reply_markup=markup)
     elif not await _is_redelivered(message, context, member):
-        await open_survey(message, context, member, survey_id, message_id=message.message_id)
+        await open_survey(message.chat, context, member, survey_id, message_id=message.message_id)
 
 
 async def list_surveys(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/surveys: the open surveys as buttons."""
     member = await _consenting_member(update, context, None)
     if member is not None:
-        await send_survey_list(update.effective_message, context, member)
+        await send_survey_list(message_of(update).chat, context, member)
 
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/cancel: pause the open survey; its answers are kept and it resumes where it stopped."""
-    message = update.effective_message
-    member = await answering.agreed_member(services(context), update.effective_user.id)
+    message = message_of(update)
+    member = await answering.agreed_member(services(context), sender_of(update).id)
     if member is None:
         await message.reply_text(render.NOTHING_TO_PAUSE)
         return
@@ -84,7 +87,8 @@ async def back_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     active = await _active(update, context)
     if active is not None:
         member, place = active
-        await go_back(update.effective_message, context, member, place)
+        message = message_of(update)
+        await go_back(message.chat, context, member, place, message_id=message.message_id)
 
 
 async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -93,20 +97,20 @@ async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if active is None:
         return
     member, place = active
-    question = place.survey.question(place.response.current_question)
-    hint = render.USE_BUTTONS if engine.answered_with_buttons(question) else render.TYPE_YOUR_ANSWER
-    await _refuse(update.effective_message, context, member, hint, place)
+    buttons = engine.answered_with_buttons(place.question)
+    hint = render.USE_BUTTONS if buttons else render.TYPE_YOUR_ANSWER
+    await _refuse(message_of(update), context, member, hint, place)
 
 
 async def private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Member commands sent in a group: point to the private chat, say nothing else."""
     link = f"https://t.me/{context.bot.username}?start"
-    await update.effective_message.reply_text(f'{render.PRIVATE_ONLY} <a href="{link}">Open</a>')
+    await message_of(update).reply_text(f'{render.PRIVATE_ONLY} <a href="{link}">Open</a>')
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any other command in private chat."""
-    await update.effective_message.reply_text(render.UNKNOWN_COMMAND)
+    await message_of(update).reply_text(render.UNKNOWN_COMMAND)
 
 
 async def _typed_step(update: Update, context: ContextTypes.DEFAULT_TYPE, judge: Judge) -> None:
@@ -115,17 +119,17 @@ async def _typed_step(update: Update, context: ContextTypes.DEFAULT_TYPE, judge:
     if active is None:
         return
     member, place = active
-    message = update.effective_message
-    verdict = judge(place.survey.question(place.response.current_question), message.text or "")
+    message = message_of(update)
+    verdict = judge(place.question, message.text or "")
     if isinstance(verdict, Rejected):
         await _refuse(message, context, member, render.problem_text(verdict), place)
         return
     service = services(context)
     saved = await answering.take_answer(service, place, verdict, message_id=message.message_id)
     if saved is None:  # handled meanwhile; nothing changed
-        await show_where(message, context)
+        await show_where(message.chat, context)
         return
-    await after_answer(message, context, Place(saved, place.survey))
+    await after_answer(message.chat, context, Place(saved, place.survey))
 
 
 async def _refuse(
@@ -138,63 +142,60 @@ async def _refuse(
     """Explain why a message was not taken, and ask again; only the message mark moves."""
     await answering.claim(services(context), member, message.message_id)
     await message.reply_text(explanation)
-    await send_question(message, place)
+    await send_question(message.chat, place)
 
 
 # --- shared steps ------------------------------------------------------------------------------
 
 
-async def after_answer(message: Message, context: ContextTypes.DEFAULT_TYPE, place: Place) -> None:
+async def after_answer(chat: Chat, context: ContextTypes.DEFAULT_TYPE, place: Place) -> None:
     """Ask the (now) current question, or thank the member and show their answers (organisers
     hear of a milestone after, outside the member's update)."""
     if not place.response.completed:
-        await send_question(message, place)
+        await send_question(chat, place)
         return
-    await send_long(message, render.completion(place.survey, place.response.answers))
+    await send_long(chat, render.completion(place.survey, place.response.answers))
     milestones.announce_later(context, place.survey)
 
 
 async def go_back(
-    message: Message,
+    chat: Chat,
     context: ContextTypes.DEFAULT_TYPE,
     member: Member,
     place: Place,
-    by_button: bool = False,
+    *,
+    message_id: int | None = None,
 ) -> None:
-    """Back to the previous question (by the Back button, or by /back in `message`)."""
-    message_id = None if by_button else message.message_id
-    step = place.response.step if by_button else None
+    """Back to the previous question, by /back (the message `message_id`) or by the Back button
+    (no message: the button acts on the step it was drawn at)."""
+    step = place.response.step if message_id is None else None
     match await answering.go_back(
         services(context), member, place, message_id=message_id, step=step
     ):
         case FirstQuestion():
-            await message.chat.send_message(render.CANNOT_GO_BACK)
+            await chat.send_message(render.CANNOT_GO_BACK)
         case HandledBefore():
             if message_id is not None:
-                await show_where(message, context)
+                await show_where(chat, context)
         case Response() as moved:
-            await send_question(message, Place(moved, place.survey))
+            await send_question(chat, Place(moved, place.survey))
 
 
-async def send_question(message: Message, place: Place) -> None:
-    response, survey = place.response, place.survey
-    question = survey.question(response.current_question)
+async def send_question(chat: Chat, place: Place) -> None:
+    response, survey, question = place.response, place.survey, place.question
     progress = engine.progress(survey, response.answers, question.id)
     text = render.question_text(survey, question, progress, response.answers.get(question.id))
-    await message.chat.send_message(text, reply_markup=keyboard(place, response.pending_choices))
+    await chat.send_message(text, reply_markup=keyboard(place, response.pending_choices))
 
 
 def keyboard(place: Place, ticked: list[str]) -> InlineKeyboardMarkup | None:
-    response, survey = place.response, place.survey
-    question = survey.question(response.current_question)
-    can_go_back = (
-        engine.previous_question(survey, response.answers, response.current_question) is not None
-    )
+    response, survey, question = place.response, place.survey, place.question
+    can_go_back = engine.previous_question(survey, response.answers, question.id) is not None
     return render.question_keyboard(response.id, response.step, question, ticked, can_go_back)
 
 
 async def open_survey(
-    message: Message,
+    chat: Chat,
     context: ContextTypes.DEFAULT_TYPE,
     member: Member,
     survey_id: str,
@@ -208,33 +209,31 @@ async def open_survey(
     )
     match opening:
         case NotOpen():
-            await message.chat.send_message(render.SURVEY_NOT_OPEN)
+            await chat.send_message(render.SURVEY_NOT_OPEN)
         case AlreadyTaken(survey):
-            await message.chat.send_message(render.already_taken(survey))
+            await chat.send_message(render.already_taken(survey))
         case HandledBefore():
-            await show_where(message, context)
+            await show_where(chat, context)
         case Opened(place, resumed):
             opening_text = render.resuming if resumed else render.survey_intro
-            await message.chat.send_message(opening_text(place.survey))
-            await send_question(message, place)
+            await chat.send_message(opening_text(place.survey))
+            await send_question(chat, place)
 
 
-async def send_survey_list(
-    message: Message, context: ContextTypes.DEFAULT_TYPE, member: Member
-) -> None:
+async def send_survey_list(chat: Chat, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
     open_now, unfinished, done = await answering.open_surveys_for(services(context), member)
     text, markup = render.survey_list(open_now, unfinished, done)
-    await message.chat.send_message(text, reply_markup=markup)
+    await chat.send_message(text, reply_markup=markup)
 
 
-async def show_where(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def show_where(chat: Chat, context: ContextTypes.DEFAULT_TYPE) -> None:
     """For an update handled before: show the question the member is on, and change nothing."""
     # In a private chat the chat id is the member's Telegram id.
-    place = await answering.current_place(services(context), message.chat.id)
+    place = await answering.current_place(services(context), chat.id)
     if place is not None:
-        await send_question(message, place)
+        await send_question(chat, place)
     else:
-        await message.chat.send_message(render.ALREADY_HANDLED)
+        await chat.send_message(render.ALREADY_HANDLED)
 
 
 # --- who is asking -----------------------------------------------------------------------------
@@ -244,19 +243,19 @@ async def _consenting_member(
     update: Update, context: ContextTypes.DEFAULT_TYPE, survey_id: str | None
 ) -> Member | None:
     """The member if they agreed; otherwise show the notice (remembering the survey asked for)."""
-    member = await answering.agreed_member(services(context), update.effective_user.id)
+    member = await answering.agreed_member(services(context), sender_of(update).id)
     if member is None:
-        await show_notice(update.effective_message, context, _valid_slug(survey_id))
+        await show_notice(message_of(update).chat, context, _valid_slug(survey_id))
     return member
 
 
 async def show_notice(
-    message: Message, context: ContextTypes.DEFAULT_TYPE, survey_id: str | None
+    chat: Chat, context: ContextTypes.DEFAULT_TYPE, survey_id: str | None
 ) -> None:
     """The privacy notice with I agree / No thanks (agreeing opens `survey_id`)."""
     notice = services(context).notice
     markup = render.notice_keyboard(notice.version, survey_id)
-    await send_long(message, privacy_render.with_question(notice), markup)
+    await send_long(chat, privacy_render.with_question(notice), markup)
 
 
 def _valid_slug(survey_id: str | None) -> str | None:
@@ -272,7 +271,7 @@ async def _is_redelivered(
     """True (after showing the member where they are) for a message handled before."""
     if message.message_id > member.last_message_id:
         return False
-    await show_where(message, context)
+    await show_where(message.chat, context)
     return True
 
 
@@ -281,8 +280,8 @@ async def _active(
 ) -> tuple[Member, Place] | None:
     """The member and their open question for a new message; otherwise reply why not."""
     service = services(context)
-    message = update.effective_message
-    member, response = await answering.member_and_place(service, update.effective_user.id)
+    message = message_of(update)
+    member, response = await answering.member_and_place(service, sender_of(update).id)
     if member is None or not member.agreed:
         await message.reply_text(render.NEEDS_CONSENT)
         return None

@@ -18,7 +18,7 @@ from app import privacy
 from app.privacy import Withdrawal
 from handlers import privacy_render, render
 from handlers.callbacks import Forget
-from handlers.context import services
+from handlers.context import jobs, message_of, sender_of, services
 from handlers.errors import ignore_harmless
 from handlers.replies import send_long
 
@@ -28,17 +28,17 @@ CLEAN_UP = "clean-up"  # the job's name: at most one is pending
 async def privacy_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/privacy: the notice, the member's choice, and the button that changes it."""
     service = services(context)
-    consent = await privacy.consent_of(service, update.effective_user.id)
+    consent = await privacy.consent_of(service, sender_of(update).id)
     text, markup = privacy_render.privacy_status(service.notice, consent, service.timezone)
-    await send_long(update.effective_message, text, markup)  # an operator's notice can be long
+    await send_long(message_of(update).chat, text, markup)  # an operator's notice can be long
 
 
 async def withdraw_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/withdraw: stop collecting at once (the open survey closes), and offer /forget."""
     service = services(context)
-    message = update.effective_message
+    message = message_of(update)
     outcome = await privacy.withdraw(
-        service, update.effective_user.id, service.notice.version, message_id=message.message_id
+        service, sender_of(update).id, service.notice.version, message_id=message.message_id
     )
     await message.reply_text(withdrawal_reply(outcome, not_a_member=privacy_render.NEVER_AGREED))
 
@@ -60,13 +60,14 @@ def withdrawal_reply(outcome: Withdrawal, *, not_a_member: str) -> str:
 async def mydata_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/mydata: everything held about the member, as a JSON file."""
     service = services(context)
-    held = await privacy.held_about(service, update.effective_user.id)
+    message = message_of(update)
+    held = await privacy.held_about(service, sender_of(update).id)
     if held is None:
-        await update.effective_message.reply_text(privacy_render.NOTHING_HELD)
+        await message.reply_text(privacy_render.NOTHING_HELD)
         return
     now = service.clock()
     document = privacy_render.held_data_json(held.data, held.surveys, held.export_code, now)
-    await update.effective_message.reply_document(
+    await message.reply_document(
         InputFile(document, filename=f"doorstep-my-data-{now:%Y-%m-%d}.json"),
         caption=privacy_render.MYDATA_CAPTION,
     )
@@ -74,10 +75,11 @@ async def mydata_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/forget: ask for confirmation (nothing is deleted until the button)."""
-    if not await privacy.anything_held(services(context), update.effective_user.id):
-        await update.effective_message.reply_text(privacy_render.NOTHING_HELD)
+    message = message_of(update)
+    if not await privacy.anything_held(services(context), sender_of(update).id):
+        await message.reply_text(privacy_render.NOTHING_HELD)
         return
-    await update.effective_message.reply_text(
+    await message.reply_text(
         privacy_render.FORGET_CONFIRM, reply_markup=privacy_render.forget_keyboard()
     )
 
@@ -114,12 +116,13 @@ def _clean_up_in(context: ContextTypes.DEFAULT_TYPE, after: dt.timedelta) -> Non
     """Clean up `after` from now, unless a clean-up is due by then already (a burst of
     deletions is cleaned up once)."""
     when = dt.datetime.now(dt.UTC) + after
-    scheduled = context.job_queue.get_jobs_by_name(CLEAN_UP)
+    queue = jobs(context)
+    scheduled = queue.get_jobs_by_name(CLEAN_UP)
     if any(job.next_t is not None and job.next_t <= when for job in scheduled):
         return
     for job in scheduled:  # due later: this one comes first, and does what it would
         job.schedule_removal()
-    context.job_queue.run_once(_clean_up_job, after, name=CLEAN_UP)
+    queue.run_once(_clean_up_job, after, name=CLEAN_UP)
 
 
 async def _clean_up_job(context: ContextTypes.DEFAULT_TYPE) -> None:

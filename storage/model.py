@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypedDict
 
 from surveys.engine import AnswerValue
 from surveys.tally import Key as TallyKey
@@ -19,6 +19,7 @@ __all__ = [
     "ChatKind",
     "Compaction",
     "CompletedResponse",
+    "ConsentOrigin",
     "ConsentRecord",
     "Counter_",
     "Describe",
@@ -46,6 +47,16 @@ class Member:
     agreed: bool
     active_response_id: int | None
     last_message_id: int
+
+
+class ConsentOrigin(TypedDict, total=False):
+    """The update that made a decision on the privacy notice, as `Members.record_consent` takes
+    it: a button tap (its query, on the notice message) or a command message. Recorded so that
+    Telegram delivering the update again changes nothing."""
+
+    query_id: str
+    notice_message_id: int
+    message_id: int
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from telegram import Chat, Update
 from telegram.error import TelegramError
@@ -14,12 +14,10 @@ from telegram.ext import ContextTypes
 from app import organisers, reports
 from app.reports import Scope
 from handlers import organiser_render as text
-from handlers.context import services
+from handlers.context import Callback, chat_of, message_of, services
 from storage.model import OrganiserChat
 
 _CHAT_NAME = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}|-100[0-9]{5,16}")
-
-Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
 
 def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -34,7 +32,7 @@ def admins_only(callback: Callback) -> Callback:
     @functools.wraps(callback)
     async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not is_admin(update, context):
-            await update.effective_message.reply_text(text.ADMINS_ONLY)
+            await message_of(update).reply_text(text.ADMINS_ONLY)
             return
         await callback(update, context)
 
@@ -47,8 +45,8 @@ def in_private(refusal: str) -> Callable[[Callback], Callback]:
     def wrap(callback: Callback) -> Callback:
         @functools.wraps(callback)
         async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-            if update.effective_chat.type != Chat.PRIVATE:
-                await update.effective_message.reply_text(refusal)
+            if chat_of(update).type != Chat.PRIVATE:
+                await message_of(update).reply_text(refusal)
                 return
             await callback(update, context)
 

@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 
 from app import export, reports
 from handlers import organiser_render as text
-from handlers.context import services
+from handlers.context import message_of, sender_of, services
 from handlers.organisers.access import admins_only, in_private
 from handlers.replies import send_long
 
@@ -24,14 +24,14 @@ EXPORT_IN_MEMORY = 1 << 20
 async def audit_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/audit: the newest entries of the audit log."""
     entries = await reports.recent_releases(services(context))
-    await send_long(update.effective_message, text.audit_text(entries))
+    await send_long(message_of(update).chat, text.audit_text(entries))
 
 
 @in_private(text.EXPORT_IN_PRIVATE)
 @admins_only
 async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/export SURVEY: the responses as a CSV file."""
-    message, service = update.effective_message, services(context)
+    message, service = message_of(update), services(context)
     args = context.args or []
     survey = reports.find_survey(service, args[0]) if len(args) == 1 else None
     if survey is None:
@@ -40,7 +40,7 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await reports.record_release(
         service,
         "export",
-        actor=update.effective_user.id,
+        actor=sender_of(update).id,
         chat_id=message.chat.id,
         survey_id=survey.id,
         scope="all",

@@ -15,7 +15,7 @@ from telegram.ext import Application, ContextTypes, JobQueue
 from app import organisers
 from app.services import Services
 from handlers import organiser_render as text
-from handlers.context import services
+from handlers.context import chat_of, job_chat_id, jobs, message_of, services
 from handlers.organisers.access import is_admin, named_chat
 from handlers.organisers.posting import send_report
 from storage.model import Digest, OrganiserChat
@@ -28,7 +28,7 @@ _TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/digest daily HH:MM | weekly DAY HH:MM | off, in a registered chat; in private an
     administrator names the chat (a channel) first."""
-    message, chat, service = update.effective_message, update.effective_chat, services(context)
+    message, chat, service = message_of(update), chat_of(update), services(context)
     args = list(context.args or [])
     private = chat.type == Chat.PRIVATE
     if private and not is_admin(update, context):
@@ -48,11 +48,11 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     digest = wanted if isinstance(wanted, Digest) else None
     await organisers.set_digest(service, target.chat_id, digest)
-    unschedule(context.job_queue, target.chat_id)
+    unschedule(jobs(context), target.chat_id)
     if digest is None:
         await message.reply_text(text.DIGEST_OFF)
         return
-    schedule(context.job_queue, dataclasses.replace(target, digest=digest), service)
+    schedule(jobs(context), dataclasses.replace(target, digest=digest), service)
     await message.reply_text(
         text.digest_set(digest.every, digest.at.strftime("%H:%M"), digest.weekday)
     )
@@ -112,16 +112,16 @@ async def restore(application: Application, service: Services) -> int:
     """At start: schedule every stored digest again; returns how many."""
     chats = await organisers.digest_chats(service)
     for chat in chats:
-        schedule(application.job_queue, chat, service)
+        schedule(jobs(application), chat, service)
     return len(chats)
 
 
 async def post_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The digest job: the report of every open survey, posted to the job's chat."""
-    service, chat_id = services(context), context.job.chat_id
+    service, chat_id = services(context), job_chat_id(context)
     chat = await organisers.find(service, chat_id)
     if chat is None or not chat.active:
-        unschedule(context.job_queue, chat_id)
+        unschedule(jobs(context), chat_id)
         return
     async for summary_report in organisers.digest_reports(service, chat):
         if not await send_report(context.bot, service, chat_id, summary_report):

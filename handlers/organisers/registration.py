@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, Chat, Update
+from telegram import Bot, Chat, ChatFullInfo, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from app import organisers, reports
 from handlers import organiser_render as text
-from handlers.context import services
+from handlers.context import chat_of, jobs, membership_of, message_of, sender_of, services
 from handlers.organisers import digests
 from handlers.organisers.access import admins_only, looks_like_chat, named_chat
 
@@ -25,7 +25,7 @@ GROUP_CHATS = (Chat.GROUP, Chat.SUPERGROUP)
 @admins_only
 async def register(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/register [AREA] in a group: an administrator makes it an organiser chat."""
-    message, chat, service = update.effective_message, update.effective_chat, services(context)
+    message, chat, service = message_of(update), chat_of(update), services(context)
     if chat.type not in GROUP_CHATS:
         await message.reply_text(text.GROUPS_ONLY)
         return
@@ -35,9 +35,9 @@ async def register(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(text.unknown_area(wanted, reports.areas(service)))
         return
     registered = await organisers.register(
-        service, chat.id, "group", chat.title or "", area, actor=update.effective_user.id
+        service, chat.id, "group", chat.title or "", area, actor=sender_of(update).id
     )
-    digests.schedule(context.job_queue, registered, service)
+    digests.schedule(jobs(context), registered, service)
     log.info("registered an organiser group (area: %s)", area or "all")
     label = reports.area_label(service, area)
     await message.reply_text(text.registered(chat.title or "this chat", label))
@@ -46,7 +46,7 @@ async def register(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 @admins_only
 async def unregister(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/unregister in a group, or /unregister CHAT in private: stop reports there."""
-    message, chat = update.effective_message, update.effective_chat
+    message, chat = message_of(update), chat_of(update)
     target = chat.id
     if chat.type == Chat.PRIVATE:
         found = await named_chat(context, context.args or [])
@@ -55,15 +55,15 @@ async def unregister(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             return
         target = found.chat_id
     service = services(context)
-    removed = await organisers.unregister(service, target, actor=update.effective_user.id)
-    digests.unschedule(context.job_queue, target)
+    removed = await organisers.unregister(service, target, actor=sender_of(update).id)
+    digests.unschedule(jobs(context), target)
     await message.reply_text(text.UNREGISTERED if removed else text.NOT_REGISTERED)
 
 
 @admins_only
 async def register_channel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/register_channel @name|-100… [AREA] in private: an administrator adds a channel."""
-    message, service, args = update.effective_message, services(context), context.args or []
+    message, service, args = message_of(update), services(context), context.args or []
     if not args or not looks_like_chat(args[0]):
         await message.reply_text(text.REGISTER_CHANNEL_USAGE)
         return
@@ -78,14 +78,14 @@ async def register_channel(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     title = channel.title or name
     registered = await organisers.register(
-        service, channel.id, "channel", title, area, actor=update.effective_user.id
+        service, channel.id, "channel", title, area, actor=sender_of(update).id
     )
-    digests.schedule(context.job_queue, registered, service)
+    digests.schedule(jobs(context), registered, service)
     log.info("registered an organiser channel (area: %s)", area or "all")
     await message.reply_text(text.registered(title, reports.area_label(service, area)))
 
 
-async def _postable_channel(bot: Bot, name: str) -> tuple[str, Chat | None]:
+async def _postable_channel(bot: Bot, name: str) -> tuple[str, ChatFullInfo | None]:
     """The channel, if the bot can post there; else why not."""
     try:
         chat = await bot.get_chat(int(name) if name.lstrip("-").isdigit() else name)
@@ -103,20 +103,21 @@ async def _postable_channel(bot: Bot, name: str) -> tuple[str, Chat | None]:
 
 async def bot_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The bot was removed from a chat (my_chat_member): stop posting there."""
-    change = update.my_chat_member
+    change = membership_of(update)
     removed = change.new_chat_member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
     if removed and await organisers.chat_gone(services(context), change.chat.id):
-        digests.unschedule(context.job_queue, change.chat.id)
+        digests.unschedule(jobs(context), change.chat.id)
         log.info("removed from an organiser chat: marked inactive")
 
 
 async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A group became a supergroup, with a new id: its registration moves with it."""
-    message = update.effective_message
+    message = message_of(update)
     if message.migrate_to_chat_id is None:
         return  # the same move, as the new supergroup reports it
     service = services(context)
     moved = await organisers.chat_moved(service, message.chat.id, message.migrate_to_chat_id)
     if moved is not None:
-        digests.unschedule(context.job_queue, message.chat.id)
-        digests.schedule(context.job_queue, moved, service)
+        queue = jobs(context)
+        digests.unschedule(queue, message.chat.id)
+        digests.schedule(queue, moved, service)

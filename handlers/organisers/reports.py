@@ -5,6 +5,7 @@ and no data."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 
 from telegram import Bot, Chat, InputMediaPhoto, Message, Update
 from telegram.ext import ContextTypes
@@ -15,7 +16,7 @@ from app.services import Services
 from handlers import callbacks, charts
 from handlers import organiser_render as text
 from handlers.callbacks import ShowChart, ShowReport
-from handlers.context import services
+from handlers.context import chat_of, message_of, query_of, sender_of, services
 from handlers.errors import ignore_harmless
 from handlers.organisers import access
 from handlers.organisers.posting import delivered, post, send_report
@@ -26,8 +27,8 @@ from surveys.summary import SurveyReport
 
 async def summary_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/summary [SURVEY [by QUESTION | chart]]: results for this chat's scope."""
-    message, service, user = update.effective_message, services(context), update.effective_user
-    scope = await access.scope(context, update.effective_chat, user.id if user else None)
+    message, service, user = message_of(update), services(context), sender_of(update)
+    scope = await access.scope(context, chat_of(update), user.id)
     if scope is None:
         await message.reply_text(text.NOT_HERE)
         return
@@ -46,7 +47,7 @@ async def summary_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await reports.record_release(
             service,
             "summary",
-            actor=user.id if user else None,
+            actor=user.id,
             chat_id=message.chat.id,
             survey_id=survey.id,
             scope=shown,
@@ -64,15 +65,20 @@ async def summary_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The Report and Chart buttons: act in the scope of the chat the button is in."""
-    query, service = update.callback_query, services(context)
+    """The Report and Chart buttons: act in the scope of the chat the button is in (even under a
+    message the bot can no longer see, such as an old digest: Telegram still says its chat)."""
+    query, service = query_of(update), services(context)
+    if query.message is None:  # a button under an inline-mode message: in no chat
+        await ignore_harmless(query.answer(STALE_BUTTON))
+        return
+    chat = query.message.chat
     pressed = callbacks.decode(query.data)
     survey = (
         reports.find_survey(service, pressed.survey_id)
         if isinstance(pressed, ShowReport | ShowChart)
         else None
     )
-    scope = await access.scope(context, query.message.chat, query.from_user.id) if survey else None
+    scope = await access.scope(context, chat, query.from_user.id) if survey else None
     if survey is None or scope is None or not reports.in_scope(survey, scope):
         await ignore_harmless(query.answer(text.NOT_HERE if survey else STALE_BUTTON))
         return
@@ -82,15 +88,15 @@ async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         service,
         "summary",
         actor=query.from_user.id,
-        chat_id=query.message.chat.id,
+        chat_id=chat.id,
         survey_id=survey.id,
         scope=scope.name + (" chart" if chart else ""),
     )
     summary_report = await reports.report_for(service, survey, scope.area)
     if chart:
-        await _send_charts(context.bot, service, query.message.chat, summary_report)
+        await _send_charts(context.bot, service, chat, summary_report)
     else:
-        await send_report(context.bot, service, query.message.chat.id, summary_report)
+        await send_report(context.bot, service, chat.id, summary_report)
 
 
 async def _send_breakdown(
@@ -124,6 +130,7 @@ async def _send_charts(
         await post(bot, service, chat.id, [text.NO_CHART])
         return
     for album in charts.albums(drawn):
+        sending: Awaitable[object]  # one photo, or an album
         if len(album) == 1:
             sending = bot.send_photo(
                 chat.id, album[0].png, caption=album[0].caption, parse_mode=None

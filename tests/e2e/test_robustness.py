@@ -207,6 +207,30 @@ async def test_a_member_button_on_an_inline_message_does_nothing(
     assert await stored_state(harness) == before
 
 
+async def test_a_button_on_a_message_the_bot_can_no_longer_see_still_acts(
+    harness: BotHarness, member: MemberChat
+) -> None:
+    """Telegram sends an old message as inaccessible (its chat and id only): the tap is taken,
+    the next question goes to the chat, and the edit Telegram refuses does not matter."""
+    await member.send("/start all-types")
+    question = member.latest()
+    harness.api.fail_next("editMessageText", Failure(400, "Bad Request: message can't be edited"))
+
+    await member.tap(NORTH, question, accessible=False)
+
+    assert (await harness.answers_of(member))["area"] == "north"
+    assert "text" not in member.callback_answers()[-1]
+    assert member.latest().labels() == ["Yes", "No", "« Back"]
+
+
+async def test_a_survey_button_on_an_old_list_opens_the_survey(member: MemberChat) -> None:
+    await member.send("/surveys")
+
+    await member.tap("Test <all> & *types*", accessible=False)
+
+    assert member.latest().labels()[:2] == [NORTH, "South_under [x]"]
+
+
 # --- redelivery --------------------------------------------------------------------------------
 
 

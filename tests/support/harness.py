@@ -294,22 +294,31 @@ class MemberChat:
         payload.update(_NON_TEXT[kind])
         return await self._deliver({"message": payload})
 
-    async def tap(self, label: str, message: ShownMessage | None = None) -> dict[str, Any]:
-        """Tap the button labelled `label` on `message` (default: the latest with buttons)."""
+    async def tap(
+        self, label: str, message: ShownMessage | None = None, *, accessible: bool = True
+    ) -> dict[str, Any]:
+        """Tap the button labelled `label` on `message` (default: the latest with buttons);
+        `accessible` as for `press`."""
         message = message or self.latest_with_buttons()
         button = next((b for b in message.buttons() if b["text"] == label), None)
         assert button is not None, f"no button {label!r} in {message.labels()}"
-        return await self.press(button["callback_data"], message)
+        return await self.press(button["callback_data"], message, accessible=accessible)
 
-    async def press(self, data: str, message: ShownMessage | None = None) -> dict[str, Any]:
-        """Send callback data, real or forged, from a message."""
+    async def press(
+        self, data: str, message: ShownMessage | None = None, *, accessible: bool = True
+    ) -> dict[str, Any]:
+        """Send callback data, real or forged, from a message. Not `accessible`: Telegram no
+        longer shows the bot the message (an old one), and sends only its chat and id, dated 0."""
         message = message or self.latest()
+        shown = message.as_json()
+        if not accessible:
+            shown = {"message_id": shown["message_id"], "chat": shown["chat"], "date": 0}
         query = {
             "id": str(next(_update_ids) * 1000 + self.user_id % 1000),
             "from": self.user,
             "chat_instance": f"ci{self.user_id}",
             "data": data,
-            "message": message.as_json(),
+            "message": shown,
         }
         return await self._deliver({"callback_query": query})
 

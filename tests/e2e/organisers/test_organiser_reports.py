@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from handlers import organiser_render as text
+from handlers.render import STALE_BUTTON
 from tests.support.harness import BotHarness, GroupChat
 from tests.support.organisers import ADMIN, GROUP, ORGANISER, start_bot
 
@@ -210,6 +211,39 @@ async def test_tapping_a_survey_posts_its_report_and_chart_posts_its_charts(
     ]
     assert all(photo.file.content.startswith(PNG) for photo in photos)
     assert len({photo.media_group_id for photo in photos}) == 1
+
+
+async def test_the_chart_button_of_an_old_report_still_posts_the_charts(
+    harness: BotHarness, organisers: GroupChat
+) -> None:
+    """A digest's buttons are tapped days later, when Telegram sends its message as
+    inaccessible: the chat it was in is enough."""
+    await census_answered(harness)
+    await organisers.send("/summary census")
+
+    await organisers.tap(CHART, accessible=False)
+
+    (album,) = harness.api.calls_of("sendMediaGroup")
+    assert album.params["chat_id"] == GROUP
+
+
+async def test_a_report_button_under_an_inline_message_is_answered_and_ignored(
+    harness: BotHarness, organisers: GroupChat
+) -> None:
+    await census_answered(harness)
+    calls_before = len(harness.api.calls)
+    for number, data in enumerate(("r:census", "g:census"), start=1):
+        query = {
+            "id": f"inline-report-{number}",
+            "from": organisers.user,
+            "chat_instance": "inline",
+            "inline_message_id": "AAQAAAAAAAAAAAAA",
+            "data": data,
+        }
+        await harness.feed({"update_id": 910_000 + number, "callback_query": query})
+
+    assert [call.method for call in harness.api.calls[calls_before:]] == ["answerCallbackQuery"] * 2
+    assert [answer["text"] for answer in organisers.callback_answers()[-2:]] == [STALE_BUTTON] * 2
 
 
 async def test_summary_chart_posts_the_charts_too(
