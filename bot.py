@@ -175,6 +175,17 @@ def register_handlers(application: Application, flood_guard: FloodGuard) -> None
     application.add_handler(TypeHandler(Update, flood_guard.check), group=-1)
     private = filters.ChatType.PRIVATE
     new_messages = filters.UpdateType.MESSAGE  # edits of old answers are not new answers
+    # The answer path first: taps and typed answers are most updates, and no command handler
+    # could take them (a typed answer is text that is not a command), so none is checked.
+    application.add_handler(
+        CallbackQueryHandler(organiser_reports.report_button, pattern=r"^[rg]:")
+    )
+    application.add_handler(CallbackQueryHandler(buttons.button))
+    application.add_handler(
+        MessageHandler(
+            private & new_messages & filters.TEXT & ~filters.COMMAND, conversation.typed_answer
+        )
+    )
     # Every slash command, from the one table: member commands in private chats only, organiser
     # commands anywhere (each checks who may).
     for command in commands.COMMANDS:
@@ -186,21 +197,14 @@ def register_handlers(application: Application, flood_guard: FloodGuard) -> None
         CommandHandler(member_commands, conversation.private_only, filters=~private)
     )
     application.add_handler(
-        CallbackQueryHandler(organiser_reports.report_button, pattern=r"^[rg]:")
-    )
-    application.add_handler(CallbackQueryHandler(buttons.button))
-    application.add_handler(
         ChatMemberHandler(registration.bot_membership, ChatMemberHandler.MY_CHAT_MEMBER)
     )
     application.add_handler(
         MessageHandler(filters.StatusUpdate.MIGRATE, registration.chat_migrated)
     )
-    # After the commands above: any other command, then plain text as an answer.
+    # After the commands above: any other command; then anything else a member sends.
     application.add_handler(
         MessageHandler(private & new_messages & filters.COMMAND, conversation.unknown_command)
-    )
-    application.add_handler(
-        MessageHandler(private & new_messages & filters.TEXT, conversation.typed_answer)
     )
     application.add_handler(
         MessageHandler(
