@@ -1,0 +1,62 @@
+"""The answer path costs the database one statement: an accepted answer is one write (which
+commits itself) after one read, through the real Application, whatever the tap or message."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.e2e.test_answering import answer_up_to_priorities
+from tests.support.harness import BotHarness, MemberChat
+
+
+@pytest.fixture
+async def statements(harness: BotHarness) -> AsyncIterator[list[str]]:
+    """Every SQL statement the store runs from here on. SQLite reports each step of a trigger
+    with the text of the statement that fired it: those repeats are one statement."""
+    seen: list[str] = []
+
+    def record(sql: str) -> None:
+        if not seen or seen[-1] != sql:
+            seen.append(sql)
+
+    connection = harness.db._connection
+    await connection.set_trace_callback(record)
+    yield seen
+    await connection.set_trace_callback(None)
+
+
+def kinds(statements: list[str]) -> list[str]:
+    """The first word of each statement: SELECT, INSERT, BEGIN, COMMIT, …"""
+    return [sql.split()[0].upper() for sql in statements]
+
+
+async def test_a_typed_answer_is_one_read_and_one_write(
+    harness: BotHarness, member: MemberChat, statements: list[str]
+) -> None:
+    await member.send("/start all-types")
+    await member.tap("North <b>&</b> *stars*")
+    await member.tap("Yes")
+    statements.clear()
+
+    await member.send("Central branch")
+
+    assert kinds(statements) == ["SELECT", "INSERT"], statements
+    assert statements[1].startswith("INSERT INTO answer_submissions")
+    assert (await harness.answers_of(member))["branch"] == "Central branch"
+
+
+async def test_a_tapped_answer_is_one_read_and_one_write(
+    harness: BotHarness, member: MemberChat, statements: list[str]
+) -> None:
+    await answer_up_to_priorities(member)
+    await member.tap("Housing")
+    await member.tap("Done")
+    statements.clear()
+
+    await member.tap("4")
+
+    assert kinds(statements) == ["SELECT", "INSERT"], statements
+    assert statements[1].startswith("INSERT INTO answer_submissions")
+    assert (await harness.answers_of(member))["hope"] == 4
