@@ -24,7 +24,7 @@ import sys
 import textwrap
 import time
 import tomllib
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Coroutine, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from functools import partial
@@ -70,7 +70,7 @@ from handlers.connection import PollingWatch, connect, refusal_while_polling, re
 from handlers.context import SERVICES_KEY, jobs
 from handlers.flood import FloodGuard, Seconds
 from handlers.ordering import ChatOrderedUpdateProcessor
-from handlers.organisers import digests, registration
+from handlers.organisers import digests, milestones, registration
 from handlers.organisers import reports as organiser_reports
 from handlers.rate_limits import ChatPausingRateLimiter
 from storage.errors import Busy, StorageError, UnusableDatabase
@@ -305,7 +305,8 @@ def _key_file(settings: OfflineSettings) -> Path:
 
 
 async def _stopped(application: Application) -> None:
-    """Close the database after the last update."""
+    """Close the database after the last update, and the posts it set off."""
+    await milestones.finish_pending(application)
     services: Services | None = application.bot_data.get(SERVICES_KEY)
     if services is not None:
         await services.store.close()
@@ -318,17 +319,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the chosen command; returns the exit status."""
     arguments = command_line().parse_args(argv)
     if arguments.command == "forget":
-        return asyncio.run(forget_member_command(arguments.telegram_id))
+        return beside_the_bot(forget_member_command(arguments.telegram_id))
     if arguments.command == "backup":
         return backup_command(arguments.path)
     if arguments.command == "export":
-        return asyncio.run(export_command(arguments.survey, arguments.out))
+        return beside_the_bot(export_command(arguments.survey, arguments.out))
     if arguments.command == "schema":
         print(json.dumps(survey_json_schema(), indent=2))
         return 0
     if arguments.command == "validate":
         return validate_command(arguments.path)
     return run_command()
+
+
+def beside_the_bot(command: Coroutine[None, None, int]) -> int:
+    """Run a command on the bot's database: a database that fails on the way (a full disk, a
+    damaged file) is one line and exit status 2, not a traceback."""
+    try:
+        return asyncio.run(command)
+    except StorageError as error:
+        print(f"DOORSTEP_DATABASE: the database failed: {error}", file=sys.stderr)
+        return EXIT_BAD_SETTINGS
 
 
 def command_line() -> argparse.ArgumentParser:
@@ -642,7 +653,9 @@ async def _clean_up_beside_the_bot(store: Store) -> bool:
     daily job does, as the deletion marked the file for it)."""
     try:
         return await privacy_cases.clean_up(store, utc_now())
-    except Busy:  # the bot was writing
+    except StorageError as error:  # the bot was writing, or the rebuild had no room
+        if not isinstance(error, Busy):
+            log.warning("the clean-up after the deletion failed: %s", error)
         return False
 
 

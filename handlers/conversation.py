@@ -7,7 +7,7 @@ Progress lives in the database only: after a crash or restart the member continu
 same question.
 
 Telegram may deliver an update twice. A message is handled once: every message from a member
-moves their message mark (`storage.handled`), together with the change it causes, and a
+moves their message mark (the store's `handled` part), together with the change it causes, and a
 message at or below the mark only shows the member where they are.
 
 The shared steps take the chat to send to, not a message: a button's message may be one the

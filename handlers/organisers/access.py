@@ -28,10 +28,19 @@ def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
 
 def admins_only(callback: Callback) -> Callback:
     """A command only administrators may use: anyone else gets one line and nothing else."""
+    return _admins_only_where(callback, lambda _: True)
 
+
+def admins_only_in_private(callback: Callback) -> Callback:
+    """A command for organiser chats, which in a private chat only administrators may use
+    (there they name the chat it is for)."""
+    return _admins_only_where(callback, lambda chat: chat.type == Chat.PRIVATE)
+
+
+def _admins_only_where(callback: Callback, checked: Callable[[Chat], bool]) -> Callback:
     @functools.wraps(callback)
     async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if not is_admin(update, context):
+        if checked(chat_of(update)) and not is_admin(update, context):
             await message_of(update).reply_text(text.ADMINS_ONLY)
             return
         await callback(update, context)

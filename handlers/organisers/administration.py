@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import tempfile
+from typing import IO
 
 from telegram import InputFile, Update
 from telegram.ext import ContextTypes
@@ -14,9 +15,27 @@ from handlers.context import message_of, sender_of, services
 from handlers.organisers.access import admins_only, in_private
 from handlers.replies import send_long
 
-# An export is written to a temporary file, in memory up to this size and on disk beyond, so
-# that its memory stays constant whatever the number of responses.
+# An export is written to a temporary file, in memory up to this size and on disk beyond (a
+# file only the bot's user can read, deleted once sent), so that its memory stays constant
+# whatever the number of responses.
 EXPORT_IN_MEMORY = 1 << 20
+
+
+class _Unspooled:
+    """A spooled file as the upload reads it: without `fileno`, which httpx calls to size a
+    file and which would move an export still in memory onto disk. httpx sizes it by seeking."""
+
+    def __init__(self, spooled: IO[bytes]) -> None:
+        self._spooled = spooled
+
+    def read(self, size: int = -1) -> bytes:
+        return self._spooled.read(size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._spooled.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._spooled.tell()
 
 
 @in_private(text.ADMINS_ONLY)
@@ -50,7 +69,11 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         spooled.seek(0)
         stamp = service.clock().strftime("%Y%m%d-%H%M")
         # Not read into memory first: the upload streams from the file.
-        document = InputFile(spooled, filename=f"{survey.id}-{stamp}.csv", read_file_handle=False)
+        document = InputFile(
+            _Unspooled(spooled),  # type: ignore[arg-type]  # a binary file for httpx, in all but name
+            filename=f"{survey.id}-{stamp}.csv",
+            read_file_handle=False,
+        )
         await message.reply_document(
             document,
             caption=f"{rows:,} responses",

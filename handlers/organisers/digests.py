@@ -16,7 +16,7 @@ from app import organisers
 from app.services import Services
 from handlers import organiser_render as text
 from handlers.context import chat_of, job_chat_id, jobs, message_of, services
-from handlers.organisers.access import is_admin, named_chat
+from handlers.organisers.access import admins_only_in_private, named_chat
 from handlers.organisers.posting import send_report
 from storage.model import Digest, OrganiserChat
 
@@ -25,15 +25,13 @@ log = logging.getLogger(__name__)
 _TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 
 
+@admins_only_in_private
 async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/digest daily HH:MM | weekly DAY HH:MM | off, in a registered chat; in private an
     administrator names the chat (a channel) first."""
     message, chat, service = message_of(update), chat_of(update), services(context)
     args = list(context.args or [])
     private = chat.type == Chat.PRIVATE
-    if private and not is_admin(update, context):
-        await message.reply_text(text.ADMINS_ONLY)
-        return
     if private:
         target = await named_chat(context, args)
         args = args[1:]

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
+
+import pytest
 
 from app.services import Services
 from app.settings import Settings
 from tests.support.harness import TEST_TOKEN
 
 
-def test_a_services_built_without_settings_has_the_settings_defaults() -> None:
+def test_a_services_built_without_settings_has_the_settings_defaults(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in [name for name in os.environ if name.startswith("DOORSTEP_")]:
+        monkeypatch.delenv(name)  # the defaults, whatever the machine running the tests sets
     settings = Settings(_env_file=None, bot_token=TEST_TOKEN)
     defaults = {field.name: field.default for field in dataclasses.fields(Services)}
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import bot
+from storage.errors import StorageError
 from storage.sqlite.store import open_store
 from tests.e2e.test_answering import NORTH
 from tests.support.database_files import reading, stored_bytes, wal_size
@@ -149,3 +150,51 @@ async def test_the_operator_can_forget_while_the_bot_runs(
     assert await harness.rows("SELECT telegram_id FROM members") == [(STAYING,)]
     await harness.stop()
     harness.assert_no_errors()
+
+
+async def test_forget_whose_rebuild_fails_still_deletes_and_warns(
+    database: Path,
+    operator_environment: None,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The deletion is committed before the rebuild: a rebuild that fails (a full disk) leaves
+    it to the bot's daily job, in one line, not a traceback."""
+    harness = await BotHarness.start(database)
+    await harness.member(ASKING).take_survey("all-types", NORTH)
+    await harness.stop()
+
+    async def disk_full(*_: object) -> bool:
+        raise StorageError("database or disk is full")
+
+    monkeypatch.setattr(bot.privacy_cases, "clean_up", disk_full)
+    status = await asyncio.to_thread(bot.main, ["forget", str(ASKING)])
+
+    assert status == 0
+    assert capsys.readouterr().err == bot.CLEAN_UP_LATER + "\n"
+    assert await rows(database, "SELECT telegram_id FROM members") == []
+
+
+async def test_an_export_whose_database_fails_is_one_line_and_status_2(
+    database: Path,
+    operator_environment: None,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    harness = await BotHarness.start(database)
+    await harness.member(ASKING).take_survey("all-types", NORTH)
+    await harness.stop()
+
+    async def damaged(*_: object) -> int:
+        raise StorageError("database disk image is malformed")
+
+    monkeypatch.setattr(bot.export, "write_export", damaged)
+    status = await asyncio.to_thread(
+        bot.main, ["export", "all-types", "--out", str(tmp_path / "out.csv")]
+    )
+
+    assert status == bot.EXIT_BAD_SETTINGS
+    assert capsys.readouterr().err == (
+        "DOORSTEP_DATABASE: the database failed: database disk image is malformed\n"
+    )

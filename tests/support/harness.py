@@ -8,7 +8,6 @@ same for one person at a time in a group (an organiser chat), and tells the bot 
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 import itertools
@@ -185,12 +184,7 @@ class BotHarness:
 
     async def settle(self) -> None:
         """Wait for the background tasks that handlers started (see `handlers.organisers`)."""
-        posting = [
-            task
-            for task in asyncio.all_tasks()
-            if task.get_name().startswith(milestones.TASK_PREFIX)
-        ]
-        await asyncio.gather(*posting)
+        await milestones.finish_pending(self.application)
 
     def member(self, user_id: int = 424242, first_name: str = "Sam") -> MemberChat:
         """A member's private chat with the bot."""
