@@ -8,7 +8,7 @@ is decided here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from app.reports import Scope, in_scope, record_release, report_for
 from app.services import Services
@@ -74,7 +74,9 @@ async def digest_chats(service: Services) -> list[OrganiserChat]:
     return [chat for chat in await service.store.organisers.active_chats() if chat.digest]
 
 
-async def digest_reports(service: Services, chat: OrganiserChat) -> AsyncIterator[SurveyReport]:
+async def digest_reports(
+    service: Services, chat: OrganiserChat
+) -> AsyncGenerator[SurveyReport, None]:
     """A digest: the report of every open survey in the chat's scope, each recorded in the
     audit log as released there just before it is handed over (a caller that stops posting
     stops the digest)."""

@@ -51,6 +51,11 @@ def test_the_pure_core_needs_neither_use_cases_nor_store(path: Path) -> None:
     assert not imported(path) & {"app", "storage", "handlers"}
 
 
+@pytest.mark.parametrize("path", files("app", "storage"), ids=str)
+def test_neither_use_cases_nor_store_know_the_handlers(path: Path) -> None:
+    assert "handlers" not in imported(path)
+
+
 @pytest.mark.parametrize("path", files("app"), ids=str)
 def test_use_cases_reach_storage_through_the_protocol(path: Path) -> None:
     """The use cases name the store's protocol and domain types, never a backend."""

@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Sequence
+from contextlib import aclosing
 
 from telegram import Chat, Update
 from telegram.ext import Application, ContextTypes, JobQueue
@@ -121,7 +122,8 @@ async def post_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
     if chat is None or not chat.active:
         unschedule(jobs(context), chat_id)
         return
-    async for summary_report in organisers.digest_reports(service, chat):
-        if not await send_report(context.bot, service, chat_id, summary_report):
-            return
+    async with aclosing(organisers.digest_reports(service, chat)) as digest:
+        async for summary_report in digest:
+            if not await send_report(context.bot, service, chat_id, summary_report):
+                return
     log.info("posted a digest")

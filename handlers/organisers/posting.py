@@ -15,6 +15,7 @@ from app.services import Services
 from handlers import organiser_render as text
 from handlers.errors import chat_is_gone
 from handlers.render import split_message
+from handlers.replies import send_parts
 from surveys.summary import SurveyReport
 
 log = logging.getLogger(__name__)
@@ -41,13 +42,7 @@ async def post(
     keyboard: InlineKeyboardMarkup | None = None,
 ) -> bool:
     """Send a text in parts (the keyboard under the last); False if it could not be."""
-
-    async def send() -> None:
-        for index, part in enumerate(parts):
-            last = index == len(parts) - 1
-            await bot.send_message(chat_id, part, reply_markup=keyboard if last else None)
-
-    return await delivered(service, chat_id, send())
+    return await delivered(service, chat_id, send_parts(bot, chat_id, parts, keyboard))
 
 
 async def delivered(service: Services, chat_id: int, sending: Awaitable[object]) -> bool:
