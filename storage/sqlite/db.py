@@ -138,7 +138,8 @@ class Part:
 
 async def open_connection(path: str | Path, *, create: bool = True) -> aiosqlite.Connection:
     """Open and migrate the database at `path` (":memory:" for tests), creating it if needed;
-    with `create=False` an existing Doorstep database only, and no file is ever made.
+    with `create=False` (the command line, beside a running bot) an existing Doorstep database
+    of this very version only: no file is ever made and its schema is never changed.
 
     Raises UnusableDatabase when the path cannot be used."""
     check_database(path, must_exist=not create)
@@ -155,15 +156,16 @@ async def open_connection(path: str | Path, *, create: bool = True) -> aiosqlite
         raise UnusableDatabase(f"cannot open the database {path}: {error}") from error
     try:
         with domain_errors():
-            await _prepare(connection)
+            await _prepare(connection, upgrade=create)
     except BaseException:
         await connection.close()  # its worker thread would otherwise keep the process alive
         raise
     return connection
 
 
-async def _prepare(connection: aiosqlite.Connection) -> None:
-    """Pragmas for safety and concurrency, the migrations, then the response paths."""
+async def _prepare(connection: aiosqlite.Connection, *, upgrade: bool) -> None:
+    """Pragmas for safety and concurrency, then the migrations and the response paths (or,
+    without `upgrade`, a check that the database needs neither)."""
     for pragma in (
         "journal_mode = WAL",
         # WAL with NORMAL survives a crash of the process without losing a commit; only a
@@ -176,8 +178,35 @@ async def _prepare(connection: aiosqlite.Connection) -> None:
         f"busy_timeout = {BUSY_TIMEOUT_MS}",
     ):
         await connection.execute(f"PRAGMA {pragma}")
+    if not upgrade:
+        await _refuse_another_version(connection)
     await migrate(connection)
     await install_paths(connection)
+
+
+async def _installed_paths(connection: aiosqlite.Connection) -> dict[str, str]:
+    """The SQL of the answer path's views and triggers as the database holds them, by name."""
+    names = [definition.name for definition in path_definitions()]
+    placeholders = ", ".join("?" * len(names))
+    rows = await fetch_all(
+        connection, f"SELECT name, sql FROM sqlite_master WHERE name IN ({placeholders})", names
+    )
+    return {name: sql for name, sql in rows}  # noqa: C416 (rows are not pairs to mypy)
+
+
+async def _refuse_another_version(connection: aiosqlite.Connection) -> None:
+    """UnusableDatabase unless the database is exactly as this version of Doorstep leaves it: a
+    command run beside a bot of another version must not migrate the schema under it, nor put
+    its own answer path in place of the bot's."""
+    version: int = (await fetch_all(connection, "PRAGMA user_version"))[0][0]
+    expected = migrations()[-1][0]
+    held = await _installed_paths(connection)
+    if version != expected or held != {d.name: d.sql for d in path_definitions()}:
+        raise UnusableDatabase(
+            f"the database is of another Doorstep version (schema {version}; this one makes"
+            f" {expected}): run this command from the bot's own installation, or restart the"
+            " bot on this version first"
+        )
 
 
 def check_database(path: str | Path, *, must_exist: bool) -> None:
@@ -267,12 +296,7 @@ async def install_paths(connection: aiosqlite.Connection) -> None:
     """Make the database's views and triggers those of `answer_path.sql` (unless they are
     already: opening writes nothing then, beside a running bot)."""
     wanted = path_definitions()
-    names = [definition.name for definition in wanted]
-    placeholders = ", ".join("?" * len(names))
-    rows = await fetch_all(
-        connection, f"SELECT name, sql FROM sqlite_master WHERE name IN ({placeholders})", names
-    )
-    held: dict[str, str] = {name: sql for name, sql in rows}  # noqa: C416 (rows are not pairs)
+    held = await _installed_paths(connection)
     if all(held.get(definition.name) == definition.sql for definition in wanted):
         return
     drops = [f"DROP {d.kind.upper()} IF EXISTS {d.name};" for d in reversed(wanted)]

@@ -9,6 +9,8 @@ import asyncio
 import csv
 import io
 import shutil
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -177,3 +179,35 @@ async def test_a_survey_neither_in_the_files_nor_the_database_is_refused(
         f"no survey 'no-such-survey' in {SURVEYS} or the database"
     )
     assert not out.exists()
+
+
+@pytest.mark.parametrize("change", ["older schema", "another answer path"])
+async def test_a_database_of_another_version_is_refused_and_left_as_it_is(
+    filled: Path,
+    operator_environment: Path,
+    capsys: pytest.CaptureFixture[str],
+    change: str,
+) -> None:
+    """Beside a running bot of another version (the checkout updated, the bot not restarted),
+    the command line neither migrates the schema under it nor swaps its answer path."""
+    with closing(sqlite3.connect(filled, isolation_level=None)) as connection:
+        if change == "older schema":
+            connection.execute("PRAGMA user_version = 5")
+        else:
+            connection.executescript(
+                "DROP TRIGGER count_start; CREATE TRIGGER count_start AFTER INSERT ON responses"
+                " BEGIN SELECT 1; END;"
+            )
+        before = connection.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall()
+        version = connection.execute("PRAGMA user_version").fetchone()
+
+    status = await export("all-types", "--out", str(operator_environment / "out.csv"))
+
+    assert status == bot.EXIT_BAD_SETTINGS
+    assert "of another Doorstep version" in one_line(capsys.readouterr().err)
+    with closing(sqlite3.connect(filled)) as connection:
+        assert connection.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall() == (
+            before
+        )
+        assert connection.execute("PRAGMA user_version").fetchone() == version
+    assert not (operator_environment / "out.csv").exists()
