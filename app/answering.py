@@ -76,6 +76,12 @@ async def agree(
     )
 
 
+def handled_before(member: Member, message_id: int) -> bool:
+    """Whether a member's message was handled before (Telegram delivering it again): a chat's
+    messages are numbered in order, and every message that changed something moved the mark."""
+    return message_id <= member.last_message_id
+
+
 async def agreed_member(service: Services, telegram_id: int) -> Member | None:
     """The member, if they agreed to the notice (else None)."""
     member = await service.store.members.find_member(telegram_id)

@@ -269,7 +269,7 @@ async def _is_redelivered(
     message: Message, context: ContextTypes.DEFAULT_TYPE, member: Member
 ) -> bool:
     """True (after showing the member where they are) for a message handled before."""
-    if message.message_id > member.last_message_id:
+    if not answering.handled_before(member, message.message_id):
         return False
     await show_where(message.chat, context)
     return True
