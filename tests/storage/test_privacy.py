@@ -25,6 +25,7 @@ from storage.sqlite.store import SQLiteStore, open_store
 from surveys import tally
 from surveys.loader import canonical_json
 from surveys.model import Survey
+from surveys.summary import Activity
 from tests.storage.test_storage import NOW, decide, rows, scalar
 from tests.support.database_files import reading, stored_bytes, wal_size
 
@@ -165,6 +166,53 @@ async def count_rows(db: SQLiteStore, table: str, where: str = "1", params: tupl
     return await scalar(db, f"SELECT COUNT(*) FROM {table} WHERE {where}", params)
 
 
+# What the protocol shows of the report totals: every tally, split by every question, and each
+# survey's activity as of each day the tests use (so completions per day too).
+REPORT_DAYS = sorted(
+    {(NOW + n * DAY).date() for n in range(-1, 11)}
+    | {(dt.datetime(2025, 6, 1, tzinfo=dt.UTC) + n * DAY).date() for n in range(-101, 3)}
+)
+
+
+async def reported(store: Store) -> dict[str, tuple]:
+    """Every report figure of every survey, read through the protocol."""
+    view = {}
+    for survey in SURVEYS.values():
+        view[survey.id] = (
+            await store.reports.tallies_by_area(survey.id),
+            [
+                await store.reports.tallies_by_area_and_answer(survey.id, question.id)
+                for question in survey.questions
+            ],
+            await store.reports.completed_overall(survey.id),
+            [await store.reports.activity(survey.id, day) for day in REPORT_DAYS],
+        )
+    return view
+
+
+async def rebuilt(store: Store, count: Counter_) -> dict[str, tuple]:
+    await store.reports.rebuild_totals(count)
+    return await reported(store)
+
+
+def nothing_reported() -> dict[str, tuple]:
+    """The figures of a store where no one answered anything."""
+    nothing = Activity(0, {}, {})
+    return {
+        survey.id: ({}, [{} for _ in survey.questions], 0, [nothing] * len(REPORT_DAYS))
+        for survey in SURVEYS.values()
+    }
+
+
+async def answers_given(store: Store) -> int:
+    """How many answers are stored, over every response of every survey."""
+    given = 0
+    for survey_id in SURVEYS:
+        async for exported in store.export.exported_responses(survey_id):
+            given += len(exported.answers)
+    return given
+
+
 ALICE, BOB, CAROL = 1001, 1002, 1003
 NORTH_FULL = {"area": "north", "issues": ["rent", "bus"], "member": "yes", "why": "the rent!"}
 NORTH_SKIPPING = {"area": "north", "issues": ["jobs"], "member": None, "why": None}
@@ -240,25 +288,27 @@ async def test_held_data_of_a_member_without_responses(store):
     assert held.responses == []
 
 
-async def test_a_refusal_by_someone_never_recorded_stores_nothing(db):
-    assert await decide(db, ALICE, False, "v1", NOW) is None
+async def test_a_refusal_by_someone_never_recorded_stores_nothing(store: Store):
+    assert await decide(store, ALICE, False, "v1", NOW) is None
 
-    assert await db.privacy.held_data(ALICE) is None
-    assert await count_rows(db, "members") == 0
+    assert await store.privacy.held_data(ALICE) is None
+    assert not await store.privacy.anything_held(ALICE)
 
 
 # --- forget_member ----------------------------------------------------------------------------
 
 
-async def test_forgetting_someone_never_seen_is_none_and_changes_nothing(db):
-    setup = await register(db)
-    await respond(db, setup, ALICE, SURVEY, NORTH_FULL)
-    before = await totals(db)
+async def test_forgetting_someone_never_seen_is_none_and_changes_nothing(store: Store):
+    setup = await register(store)
+    await respond(store, setup, ALICE, SURVEY, NORTH_FULL)
+    before = await reported(store)
+    alice_before = await store.privacy.held_data(ALICE)
 
-    assert await forget(db, BOB, setup.count) is None
+    assert await forget(store, BOB, setup.count) is None
 
-    assert await totals(db) == before
-    assert await count_rows(db, "members") == 1
+    assert await reported(store) == before
+    assert await store.privacy.held_data(ALICE) == alice_before
+    assert await store.audit.recent() == []  # no deletion recorded
 
 
 async def forget(db: Store, telegram_id: int, count: Counter_) -> Forgotten | None:
@@ -284,72 +334,73 @@ async def everything_of(db: SQLiteStore, member_id: int) -> list[list[tuple]]:
     ]
 
 
-async def test_forgetting_deletes_the_member_and_everything_keyed_to_them_only(db):
-    setup = await register(db)
-    await respond(db, setup, ALICE, SURVEY, NORTH_FULL)
-    await respond(db, setup, ALICE, OTHER, {"size": 3}, complete=False)
-    await respond(db, setup, BOB, SURVEY, SOUTH)
-    alice = (await db.members.find_member(ALICE)).id
-    bob = (await db.members.find_member(BOB)).id
-    bob_before = await everything_of(db, bob)
-    assert await count_rows(db, "handled_taps", "member_id = ?", (alice,)) == 1
-    assert await count_rows(db, "answers") == 9
+async def test_forgetting_deletes_the_member_and_everything_keyed_to_them_only(store: Store):
+    setup = await register(store)
+    await respond(store, setup, ALICE, SURVEY, NORTH_FULL)
+    await respond(store, setup, ALICE, OTHER, {"size": 3}, complete=False)
+    await respond(store, setup, BOB, SURVEY, SOUTH)
+    alice = (await store.members.find_member(ALICE)).id
+    bob_before = await store.privacy.held_data(BOB)
+    assert len((await store.privacy.held_data(ALICE)).taps_handled_at) == 1
+    assert await answers_given(store) == 9
 
-    forgotten = await forget(db, ALICE, setup.count)
+    forgotten = await forget(store, ALICE, setup.count)
 
     assert forgotten == Forgotten(alice, 2, checkpointed=True)
-    assert await db.members.find_member(ALICE) is None
-    assert await db.privacy.held_data(ALICE) is None
-    for table in ("consents", "responses", "handled_taps"):
-        assert await count_rows(db, table, "member_id = ?", (alice,)) == 0, table
-    assert await count_rows(db, "answers") == 4  # Bob's only
-    bob_after = await everything_of(db, bob)
-    assert bob_after == bob_before
+    assert await store.members.find_member(ALICE) is None
+    assert await store.members.latest_consent(ALICE) is None
+    assert await store.privacy.held_data(ALICE) is None
+    assert not await store.privacy.anything_held(ALICE)
+    assert await answers_given(store) == 4  # Bob's only
+    assert [exported.member_id async for exported in store.export.exported_responses("t")] == []
+    assert await store.privacy.held_data(BOB) == bob_before
     # a second /forget (a tap delivered again) finds nothing
-    assert await forget(db, ALICE, setup.count) is None
+    assert await forget(store, ALICE, setup.count) is None
 
 
-async def test_after_forgetting_the_totals_are_those_a_rebuild_gives_over_what_remains(db):
-    setup = await register(db)
+async def test_after_forgetting_the_totals_are_those_a_rebuild_gives_over_what_remains(
+    store: Store,
+):
+    setup = await register(store)
     day1 = dt.datetime(2025, 3, 1, 23, 30, tzinfo=dt.UTC)
     day2, day3 = day1 + DAY, day1 + 2 * DAY
     # Alice: completed across midnight (started day 1, counted day 2), skipping two questions,
     # another survey completed, and one left in progress (counts as started only).
-    await respond(db, setup, ALICE, SURVEY, NORTH_SKIPPING, started_at=day1, answered_at=day2)
-    await respond(db, setup, ALICE, OTHER, {"size": 4, "note": None}, started_at=day2)
-    await respond(db, setup, ALICE, SURVEY, {"area": "south"}, complete=False, started_at=day3)
+    await respond(store, setup, ALICE, SURVEY, NORTH_SKIPPING, started_at=day1, answered_at=day2)
+    await respond(store, setup, ALICE, OTHER, {"size": 4, "note": None}, started_at=day2)
+    await respond(store, setup, ALICE, SURVEY, {"area": "south"}, complete=False, started_at=day3)
     # Bob and Carol share some of Alice's tallies and days, and have some of their own.
-    await respond(db, setup, BOB, SURVEY, NORTH_FULL, started_at=day1, answered_at=day2)
-    await respond(db, setup, BOB, SURVEY, {"area": "north"}, complete=False, started_at=day3)
-    await respond(db, setup, CAROL, SURVEY, SOUTH, started_at=day1)
-    await respond(db, setup, CAROL, OTHER, {"size": 4, "note": "fine"}, started_at=day2)
-    alice = (await db.members.find_member(ALICE)).id
-    before = await totals(db)
-    assert before == await rebuilt_totals(db, setup.count)  # the answer path counted right
-    assert (await db.reports.tallies_by_area("s"))[("north", "issues", "jobs")] == 1
+    await respond(store, setup, BOB, SURVEY, NORTH_FULL, started_at=day1, answered_at=day2)
+    await respond(store, setup, BOB, SURVEY, {"area": "north"}, complete=False, started_at=day3)
+    await respond(store, setup, CAROL, SURVEY, SOUTH, started_at=day1)
+    await respond(store, setup, CAROL, OTHER, {"size": 4, "note": "fine"}, started_at=day2)
+    alice = (await store.members.find_member(ALICE)).id
+    before = await reported(store)
+    assert before == await rebuilt(store, setup.count)  # the answer path counted right
+    assert (await store.reports.tallies_by_area("s"))[("north", "issues", "jobs")] == 1
 
-    assert await forget(db, ALICE, setup.count) == Forgotten(alice, 3, checkpointed=True)
+    assert await forget(store, ALICE, setup.count) == Forgotten(alice, 3, checkpointed=True)
 
-    after = await totals(db)
+    after = await reported(store)
     assert after != before
-    assert after == await rebuilt_totals(db, setup.count)
-    counts = await db.reports.activity("s", day1.date())
+    assert after == await rebuilt(store, setup.count)
+    counts = await store.reports.activity("s", day1.date())
     assert (counts.started, sum(counts.completed.values())) == (3, 2)  # Bob's two, Carol's one
-    by_area = await db.reports.tallies_by_area("s")
+    by_area = await store.reports.tallies_by_area("s")
     assert ("north", "issues", "jobs") not in by_area  # Alice's alone
     assert by_area[("north", "issues", "rent")] == 1  # Bob's stays
-    assert await db.reports.completed_overall("t") == 1
+    assert await store.reports.completed_overall("t") == 1
 
 
-async def test_forgetting_the_only_respondent_leaves_no_total_behind(db):
-    setup = await register(db)
-    await respond(db, setup, ALICE, SURVEY, NORTH_FULL, answered_at=NOW + DAY)
-    await respond(db, setup, ALICE, OTHER, {"size": 1}, complete=False)
-    assert await totals(db) != ([], [])
+async def test_forgetting_the_only_respondent_leaves_no_total_behind(store: Store):
+    setup = await register(store)
+    await respond(store, setup, ALICE, SURVEY, NORTH_FULL, answered_at=NOW + DAY)
+    await respond(store, setup, ALICE, OTHER, {"size": 1}, complete=False)
+    assert await reported(store) != nothing_reported()
 
-    await forget(db, ALICE, setup.count)
+    await forget(store, ALICE, setup.count)
 
-    assert await totals(db) == ([], [])
+    assert await reported(store) == nothing_reported()
 
 
 async def test_forgetting_an_organiser_keeps_their_audit_entries_without_their_id(db, db_path):
@@ -376,21 +427,23 @@ async def test_forgetting_an_organiser_keeps_their_audit_entries_without_their_i
     assert traces(db_path, BIG_ID, SECRET_WORDS) == set()
 
 
-async def test_member_ids_are_never_given_again_after_forgetting(db):
-    setup = await register(db)
-    await respond(db, setup, ALICE, SURVEY, NORTH_FULL)
-    await respond(db, setup, BOB, SURVEY, SOUTH)
-    bob = await member_id_of(db, BOB)
-    assert bob == await scalar(db, "SELECT max(id) FROM members")
+async def test_member_ids_are_never_given_again_after_forgetting(store: Store):
+    setup = await register(store)
+    await respond(store, setup, ALICE, SURVEY, NORTH_FULL)
+    await respond(store, setup, BOB, SURVEY, SOUTH)
+    alice = await member_id_of(store, ALICE)
+    bob = await member_id_of(store, BOB)
+    assert bob > alice  # the newest member has the highest id
 
-    await forget(db, BOB, setup.count)
-    carol = await member_id_of(db, CAROL)
+    await forget(store, BOB, setup.count)
+    carol = await member_id_of(store, CAROL)
 
     assert carol > bob  # a plain rowid would be Bob's again: his export code would be Carol's
-    await forget(db, ALICE, setup.count)
-    await forget(db, CAROL, setup.count)
-    assert await count_rows(db, "members") == 0
-    assert await member_id_of(db, BOB) > carol  # even once the table is empty
+    await forget(store, ALICE, setup.count)
+    await forget(store, CAROL, setup.count)
+    for telegram_id in (ALICE, BOB, CAROL):
+        assert await store.members.find_member(telegram_id) is None
+    assert await member_id_of(store, BOB) > carol  # even once no member is left
 
 
 # A hypothesis property: any population, any members forgotten, totals equal a fresh rebuild.
