@@ -47,8 +47,22 @@ async def db(open_db, db_path: Path) -> SQLiteStore:
 
 
 @pytest.fixture(params=sorted(BACKENDS))
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+def backend(request: pytest.FixtureRequest) -> Opener:
+    """The opener of each backend in turn (`store` and `other_store` share it)."""
+    return BACKENDS[request.param]
+
+
+@pytest.fixture
+async def store(backend: Opener, tmp_path: Path) -> AsyncIterator[Store]:
     """A fresh store of each backend, closed after the test."""
-    opened = await BACKENDS[request.param](tmp_path / "store.db")
+    opened = await backend(tmp_path / "store.db")
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def other_store(backend: Opener, tmp_path: Path) -> AsyncIterator[Store]:
+    """A second fresh store of the same backend as `store`, for comparing two."""
+    opened = await backend(tmp_path / "other.db")
     yield opened
     await opened.close()

@@ -25,6 +25,7 @@ from storage.sqlite.store import SQLiteStore, open_store
 from surveys import tally
 from surveys.loader import canonical_json
 from surveys.model import Survey
+from surveys.summary import Activity
 from tests.storage.test_storage import NOW, decide, rows, scalar
 from tests.support.database_files import reading, stored_bytes, wal_size
 
@@ -165,6 +166,58 @@ async def count_rows(db: SQLiteStore, table: str, where: str = "1", params: tupl
     return await scalar(db, f"SELECT COUNT(*) FROM {table} WHERE {where}", params)
 
 
+# What the protocol shows of the report totals: every tally, split by every question, and each
+# survey's activity as of each day the tests use (so completions per day too).
+REPORT_DAYS = sorted(
+    {(NOW + n * DAY).date() for n in range(-1, 11)}
+    | {(dt.datetime(2025, 6, 1, tzinfo=dt.UTC) + n * DAY).date() for n in range(-101, 3)}
+)
+
+
+async def reported(store: Store) -> dict[str, tuple]:
+    """Every report figure of every survey, read through the protocol."""
+    view = {}
+    for survey in SURVEYS.values():
+        view[survey.id] = (
+            await store.reports.tallies_by_area(survey.id),
+            [
+                await store.reports.tallies_by_area_and_answer(survey.id, question.id)
+                for question in survey.questions
+            ],
+            await store.reports.completed_overall(survey.id),
+            [await store.reports.activity(survey.id, day) for day in REPORT_DAYS],
+        )
+    return view
+
+
+async def rebuilt(store: Store, count: Counter_) -> dict[str, tuple]:
+    await store.reports.rebuild_totals(count)
+    return await reported(store)
+
+
+def nothing_reported() -> dict[str, tuple]:
+    """The figures of a store where no one answered anything."""
+    nothing = Activity(0, {}, {})
+    return {
+        survey.id: ({}, [{} for _ in survey.questions], 0, [nothing] * len(REPORT_DAYS))
+        for survey in SURVEYS.values()
+    }
+
+
+async def linked_to(store: Store, survey_id: str) -> list[int | None]:
+    """The member of each response to a survey, in id order (None: unlinked, anonymous)."""
+    return [exported.member_id async for exported in store.export.exported_responses(survey_id)]
+
+
+async def answers_given(store: Store) -> int:
+    """How many answers are stored, over every response of every survey."""
+    given = 0
+    for survey_id in SURVEYS:
+        async for exported in store.export.exported_responses(survey_id):
+            given += len(exported.answers)
+    return given
+
+
 ALICE, BOB, CAROL = 1001, 1002, 1003
 NORTH_FULL = {"area": "north", "issues": ["rent", "bus"], "member": "yes", "why": "the rent!"}
 NORTH_SKIPPING = {"area": "north", "issues": ["jobs"], "member": None, "why": None}
@@ -240,25 +293,27 @@ async def test_held_data_of_a_member_without_responses(store):
     assert held.responses == []
 
 
-async def test_a_refusal_by_someone_never_recorded_stores_nothing(db):
-    assert await decide(db, ALICE, False, "v1", NOW) is None
+async def test_a_refusal_by_someone_never_recorded_stores_nothing(store: Store):
+    assert await decide(store, ALICE, False, "v1", NOW) is None
 
-    assert await db.privacy.held_data(ALICE) is None
-    assert await count_rows(db, "members") == 0
+    assert await store.privacy.held_data(ALICE) is None
+    assert not await store.privacy.anything_held(ALICE)
 
 
 # --- forget_member ----------------------------------------------------------------------------
 
 
-async def test_forgetting_someone_never_seen_is_none_and_changes_nothing(db):
-    setup = await register(db)
-    await respond(db, setup, ALICE, SURVEY, NORTH_FULL)
-    before = await totals(db)
+async def test_forgetting_someone_never_seen_is_none_and_changes_nothing(store: Store):
+    setup = await register(store)
+    await respond(store, setup, ALICE, SURVEY, NORTH_FULL)
+    before = await reported(store)
+    alice_before = await store.privacy.held_data(ALICE)
 
-    assert await forget(db, BOB, setup.count) is None
+    assert await forget(store, BOB, setup.count) is None
 
-    assert await totals(db) == before
-    assert await count_rows(db, "members") == 1
+    assert await reported(store) == before
+    assert await store.privacy.held_data(ALICE) == alice_before
+    assert await store.audit.recent() == []  # no deletion recorded
 
 
 async def forget(db: Store, telegram_id: int, count: Counter_) -> Forgotten | None:
@@ -284,72 +339,73 @@ async def everything_of(db: SQLiteStore, member_id: int) -> list[list[tuple]]:
     ]
 
 
-async def test_forgetting_deletes_the_member_and_everything_keyed_to_them_only(db):
-    setup = await register(db)
-    await respond(db, setup, ALICE, SURVEY, NORTH_FULL)
-    await respond(db, setup, ALICE, OTHER, {"size": 3}, complete=False)
-    await respond(db, setup, BOB, SURVEY, SOUTH)
-    alice = (await db.members.find_member(ALICE)).id
-    bob = (await db.members.find_member(BOB)).id
-    bob_before = await everything_of(db, bob)
-    assert await count_rows(db, "handled_taps", "member_id = ?", (alice,)) == 1
-    assert await count_rows(db, "answers") == 9
+async def test_forgetting_deletes_the_member_and_everything_keyed_to_them_only(store: Store):
+    setup = await register(store)
+    await respond(store, setup, ALICE, SURVEY, NORTH_FULL)
+    await respond(store, setup, ALICE, OTHER, {"size": 3}, complete=False)
+    await respond(store, setup, BOB, SURVEY, SOUTH)
+    alice = (await store.members.find_member(ALICE)).id
+    bob_before = await store.privacy.held_data(BOB)
+    assert len((await store.privacy.held_data(ALICE)).taps_handled_at) == 1
+    assert await answers_given(store) == 9
 
-    forgotten = await forget(db, ALICE, setup.count)
+    forgotten = await forget(store, ALICE, setup.count)
 
     assert forgotten == Forgotten(alice, 2, checkpointed=True)
-    assert await db.members.find_member(ALICE) is None
-    assert await db.privacy.held_data(ALICE) is None
-    for table in ("consents", "responses", "handled_taps"):
-        assert await count_rows(db, table, "member_id = ?", (alice,)) == 0, table
-    assert await count_rows(db, "answers") == 4  # Bob's only
-    bob_after = await everything_of(db, bob)
-    assert bob_after == bob_before
+    assert await store.members.find_member(ALICE) is None
+    assert await store.members.latest_consent(ALICE) is None
+    assert await store.privacy.held_data(ALICE) is None
+    assert not await store.privacy.anything_held(ALICE)
+    assert await answers_given(store) == 4  # Bob's only
+    assert [exported.member_id async for exported in store.export.exported_responses("t")] == []
+    assert await store.privacy.held_data(BOB) == bob_before
     # a second /forget (a tap delivered again) finds nothing
-    assert await forget(db, ALICE, setup.count) is None
+    assert await forget(store, ALICE, setup.count) is None
 
 
-async def test_after_forgetting_the_totals_are_those_a_rebuild_gives_over_what_remains(db):
-    setup = await register(db)
+async def test_after_forgetting_the_totals_are_those_a_rebuild_gives_over_what_remains(
+    store: Store,
+):
+    setup = await register(store)
     day1 = dt.datetime(2025, 3, 1, 23, 30, tzinfo=dt.UTC)
     day2, day3 = day1 + DAY, day1 + 2 * DAY
     # Alice: completed across midnight (started day 1, counted day 2), skipping two questions,
     # another survey completed, and one left in progress (counts as started only).
-    await respond(db, setup, ALICE, SURVEY, NORTH_SKIPPING, started_at=day1, answered_at=day2)
-    await respond(db, setup, ALICE, OTHER, {"size": 4, "note": None}, started_at=day2)
-    await respond(db, setup, ALICE, SURVEY, {"area": "south"}, complete=False, started_at=day3)
+    await respond(store, setup, ALICE, SURVEY, NORTH_SKIPPING, started_at=day1, answered_at=day2)
+    await respond(store, setup, ALICE, OTHER, {"size": 4, "note": None}, started_at=day2)
+    await respond(store, setup, ALICE, SURVEY, {"area": "south"}, complete=False, started_at=day3)
     # Bob and Carol share some of Alice's tallies and days, and have some of their own.
-    await respond(db, setup, BOB, SURVEY, NORTH_FULL, started_at=day1, answered_at=day2)
-    await respond(db, setup, BOB, SURVEY, {"area": "north"}, complete=False, started_at=day3)
-    await respond(db, setup, CAROL, SURVEY, SOUTH, started_at=day1)
-    await respond(db, setup, CAROL, OTHER, {"size": 4, "note": "fine"}, started_at=day2)
-    alice = (await db.members.find_member(ALICE)).id
-    before = await totals(db)
-    assert before == await rebuilt_totals(db, setup.count)  # the answer path counted right
-    assert (await db.reports.tallies_by_area("s"))[("north", "issues", "jobs")] == 1
+    await respond(store, setup, BOB, SURVEY, NORTH_FULL, started_at=day1, answered_at=day2)
+    await respond(store, setup, BOB, SURVEY, {"area": "north"}, complete=False, started_at=day3)
+    await respond(store, setup, CAROL, SURVEY, SOUTH, started_at=day1)
+    await respond(store, setup, CAROL, OTHER, {"size": 4, "note": "fine"}, started_at=day2)
+    alice = (await store.members.find_member(ALICE)).id
+    before = await reported(store)
+    assert before == await rebuilt(store, setup.count)  # the answer path counted right
+    assert (await store.reports.tallies_by_area("s"))[("north", "issues", "jobs")] == 1
 
-    assert await forget(db, ALICE, setup.count) == Forgotten(alice, 3, checkpointed=True)
+    assert await forget(store, ALICE, setup.count) == Forgotten(alice, 3, checkpointed=True)
 
-    after = await totals(db)
+    after = await reported(store)
     assert after != before
-    assert after == await rebuilt_totals(db, setup.count)
-    counts = await db.reports.activity("s", day1.date())
+    assert after == await rebuilt(store, setup.count)
+    counts = await store.reports.activity("s", day1.date())
     assert (counts.started, sum(counts.completed.values())) == (3, 2)  # Bob's two, Carol's one
-    by_area = await db.reports.tallies_by_area("s")
+    by_area = await store.reports.tallies_by_area("s")
     assert ("north", "issues", "jobs") not in by_area  # Alice's alone
     assert by_area[("north", "issues", "rent")] == 1  # Bob's stays
-    assert await db.reports.completed_overall("t") == 1
+    assert await store.reports.completed_overall("t") == 1
 
 
-async def test_forgetting_the_only_respondent_leaves_no_total_behind(db):
-    setup = await register(db)
-    await respond(db, setup, ALICE, SURVEY, NORTH_FULL, answered_at=NOW + DAY)
-    await respond(db, setup, ALICE, OTHER, {"size": 1}, complete=False)
-    assert await totals(db) != ([], [])
+async def test_forgetting_the_only_respondent_leaves_no_total_behind(store: Store):
+    setup = await register(store)
+    await respond(store, setup, ALICE, SURVEY, NORTH_FULL, answered_at=NOW + DAY)
+    await respond(store, setup, ALICE, OTHER, {"size": 1}, complete=False)
+    assert await reported(store) != nothing_reported()
 
-    await forget(db, ALICE, setup.count)
+    await forget(store, ALICE, setup.count)
 
-    assert await totals(db) == ([], [])
+    assert await reported(store) == nothing_reported()
 
 
 async def test_forgetting_an_organiser_keeps_their_audit_entries_without_their_id(db, db_path):
@@ -376,21 +432,23 @@ async def test_forgetting_an_organiser_keeps_their_audit_entries_without_their_i
     assert traces(db_path, BIG_ID, SECRET_WORDS) == set()
 
 
-async def test_member_ids_are_never_given_again_after_forgetting(db):
-    setup = await register(db)
-    await respond(db, setup, ALICE, SURVEY, NORTH_FULL)
-    await respond(db, setup, BOB, SURVEY, SOUTH)
-    bob = await member_id_of(db, BOB)
-    assert bob == await scalar(db, "SELECT max(id) FROM members")
+async def test_member_ids_are_never_given_again_after_forgetting(store: Store):
+    setup = await register(store)
+    await respond(store, setup, ALICE, SURVEY, NORTH_FULL)
+    await respond(store, setup, BOB, SURVEY, SOUTH)
+    alice = await member_id_of(store, ALICE)
+    bob = await member_id_of(store, BOB)
+    assert bob > alice  # the newest member has the highest id
 
-    await forget(db, BOB, setup.count)
-    carol = await member_id_of(db, CAROL)
+    await forget(store, BOB, setup.count)
+    carol = await member_id_of(store, CAROL)
 
     assert carol > bob  # a plain rowid would be Bob's again: his export code would be Carol's
-    await forget(db, ALICE, setup.count)
-    await forget(db, CAROL, setup.count)
-    assert await count_rows(db, "members") == 0
-    assert await member_id_of(db, BOB) > carol  # even once the table is empty
+    await forget(store, ALICE, setup.count)
+    await forget(store, CAROL, setup.count)
+    for telegram_id in (ALICE, BOB, CAROL):
+        assert await store.members.find_member(telegram_id) is None
+    assert await member_id_of(store, BOB) > carol  # even once no member is left
 
 
 # A hypothesis property: any population, any members forgotten, totals equal a fresh rebuild.
@@ -585,46 +643,51 @@ async def test_secure_delete_is_on(db):
 # --- unlink_responses -------------------------------------------------------------------------
 
 
-async def test_unlinking_a_survey_detaches_only_its_responses_and_keeps_the_totals(db):
-    setup = await register(db)
-    await respond(db, setup, ALICE, SURVEY, NORTH_FULL)
-    open_t = await respond(db, setup, ALICE, OTHER, {"size": 1}, complete=False)
-    await respond(db, setup, BOB, OTHER, {"size": 5, "note": "ok"})
-    open_s = await respond(db, setup, BOB, SURVEY, {"area": "south"}, complete=False)
-    alice = await db.members.find_member(ALICE)
+async def test_unlinking_a_survey_detaches_only_its_responses_and_keeps_the_totals(
+    store: Store,
+):
+    setup = await register(store)
+    await respond(store, setup, ALICE, SURVEY, NORTH_FULL)
+    open_t = await respond(store, setup, ALICE, OTHER, {"size": 1}, complete=False)
+    await respond(store, setup, BOB, OTHER, {"size": 5, "note": "ok"})
+    open_s = await respond(store, setup, BOB, SURVEY, {"area": "south"}, complete=False)
+    alice = await store.members.find_member(ALICE)
+    bob = await store.members.find_member(BOB)
     assert alice.active_response_id == open_t
-    before = await totals(db)
+    before = await reported(store)
 
-    unlinked = await db.privacy.unlink_responses(["t"])
+    unlinked = await store.privacy.unlink_responses(["t"])
 
     assert unlinked == 2
-    assert await count_rows(db, "responses", "survey_id = 't' AND member_id IS NULL") == 2
-    assert await count_rows(db, "responses", "survey_id = 's' AND member_id IS NOT NULL") == 2
-    assert (await db.members.find_member(ALICE)).active_response_id is None
-    assert (await db.members.find_member(BOB)).active_response_id == open_s  # not unlinked
-    assert await totals(db) == before
-    assert await count_rows(db, "answers") == 4 + 1 + 2 + 1  # every answer stays
-    assert await count_rows(db, "members") == 2
-    assert await db.privacy.unlink_responses(["t"]) == 0  # nothing left to unlink
+    assert await linked_to(store, "t") == [None, None]
+    assert await linked_to(store, "s") == [alice.id, bob.id]
+    assert (await store.members.find_member(ALICE)).active_response_id is None
+    assert (await store.members.find_member(BOB)).active_response_id == open_s  # not unlinked
+    assert await reported(store) == before
+    assert await answers_given(store) == 4 + 1 + 2 + 1  # every answer stays
+    assert await store.privacy.held_data(ALICE) is not None  # both members stay
+    assert await store.privacy.held_data(BOB) is not None
+    assert await store.privacy.unlink_responses(["t"]) == 0  # nothing left to unlink
     # the anonymous responses still count in a rebuild
-    assert await rebuilt_totals(db, setup.count) == before
+    assert await rebuilt(store, setup.count) == before
 
 
-async def test_unlinked_responses_are_no_longer_part_of_the_members_data(db):
-    setup = await register(db)
-    await respond(db, setup, ALICE, SURVEY, NORTH_FULL)
-    await respond(db, setup, ALICE, OTHER, {"size": 1, "note": None})
+async def test_unlinked_responses_are_no_longer_part_of_the_members_data(store: Store):
+    setup = await register(store)
+    await respond(store, setup, ALICE, SURVEY, NORTH_FULL)
+    await respond(store, setup, ALICE, OTHER, {"size": 1, "note": None})
 
-    await db.privacy.unlink_responses(["s"])
+    await store.privacy.unlink_responses(["s"])
 
-    held = await db.privacy.held_data(ALICE)
+    held = await store.privacy.held_data(ALICE)
     assert [response.survey_id for response in held.responses] == ["t"]
     # forgetting then leaves the anonymous response, and its totals, alone
-    before_s = await db.reports.tallies_by_area("s")
-    assert (await forget(db, ALICE, setup.count)).responses == 1
-    assert await db.reports.tallies_by_area("s") == before_s
-    assert await db.reports.tallies_by_area("t") == {}
-    assert await totals(db) == await rebuilt_totals(db, setup.count)
+    before_s = await store.reports.tallies_by_area("s")
+    assert (await forget(store, ALICE, setup.count)).responses == 1
+    assert await store.reports.tallies_by_area("s") == before_s
+    assert await store.reports.tallies_by_area("t") == {}
+    assert await linked_to(store, "s") == [None]
+    assert await reported(store) == await rebuilt(store, setup.count)
 
 
 async def times_of(db: SQLiteStore, survey_id: str) -> list[tuple]:
@@ -677,13 +740,15 @@ async def test_unlinked_responses_keep_the_days_not_the_times_and_the_totals(db)
     assert await rebuilt_totals(db, setup.count) == before
 
 
-async def test_unlinking_nothing_unlinks_nothing(db):
-    setup = await register(db)
-    await respond(db, setup, ALICE, SURVEY, NORTH_FULL)
+async def test_unlinking_nothing_unlinks_nothing(store: Store):
+    setup = await register(store)
+    await respond(store, setup, ALICE, SURVEY, NORTH_FULL)
+    before = await store.privacy.held_data(ALICE)
 
-    assert await db.privacy.unlink_responses([]) == 0
-    assert await db.privacy.unlink_responses(["no-such-survey"]) == 0
-    assert await count_rows(db, "responses", "member_id IS NULL") == 0
+    assert await store.privacy.unlink_responses([]) == 0
+    assert await store.privacy.unlink_responses(["no-such-survey"]) == 0
+    assert await linked_to(store, "s") == [before.member_id]
+    assert await store.privacy.held_data(ALICE) == before
 
 
 # --- delete_inactive_members ------------------------------------------------------------------
@@ -693,36 +758,46 @@ LONG_AGO = CUTOFF - 100 * DAY
 RECENTLY = CUTOFF + DAY
 
 
-async def test_inactive_members_are_deleted_and_their_responses_stay_anonymous(db):
-    setup = await register(db)
+async def test_inactive_members_are_deleted_and_their_responses_stay_anonymous(store: Store):
+    setup = await register(store)
     # 1: everything long ago: deleted
-    await respond(db, setup, 1, SURVEY, NORTH_FULL, started_at=LONG_AGO)
-    await respond(db, setup, 1, OTHER, {"size": 3}, complete=False, started_at=LONG_AGO)
+    await respond(store, setup, 1, SURVEY, NORTH_FULL, started_at=LONG_AGO)
+    await respond(store, setup, 1, OTHER, {"size": 3}, complete=False, started_at=LONG_AGO)
     # 2: created long ago, decided again recently: kept
-    await respond(db, setup, 2, SURVEY, SOUTH, started_at=LONG_AGO)
-    await decide(db, 2, False, "v2", RECENTLY)
+    await respond(store, setup, 2, SURVEY, SOUTH, started_at=LONG_AGO)
+    await decide(store, 2, False, "v2", RECENTLY)
     # 3: created and decided long ago, answered recently: kept
-    await respond(db, setup, 3, SURVEY, NORTH_SKIPPING, started_at=LONG_AGO, answered_at=RECENTLY)
+    await respond(
+        store, setup, 3, SURVEY, NORTH_SKIPPING, started_at=LONG_AGO, answered_at=RECENTLY
+    )
     # 4: joined recently: kept; 5: joined exactly at the cutoff: kept
-    await respond(db, setup, 4, SURVEY, SOUTH, started_at=RECENTLY)
-    await decide(db, 5, True, "v1", CUTOFF)
+    await respond(store, setup, 4, SURVEY, SOUTH, started_at=RECENTLY)
+    await decide(store, 5, True, "v1", CUTOFF)
     # 6: decided long ago and never answered: deleted
-    await decide(db, 6, True, "v1", LONG_AGO)
-    before = await totals(db)
-    gone = [(await db.members.find_member(n)).id for n in (1, 6)]
+    await decide(store, 6, True, "v1", LONG_AGO)
+    before = await reported(store)
+    kept_before = [await store.privacy.held_data(n) for n in (2, 3, 4, 5)]
+    ids = {n: (await store.members.find_member(n)).id for n in (2, 3, 4)}
 
-    deleted = await db.privacy.delete_inactive_members(CUTOFF)
+    deleted = await store.privacy.delete_inactive_members(CUTOFF)
 
     assert deleted == 2
-    assert [n for n in range(1, 7) if await db.members.find_member(n) is not None] == [2, 3, 4, 5]
-    for member_id in gone:
-        assert await count_rows(db, "consents", "member_id = ?", (member_id,)) == 0
-        assert await count_rows(db, "handled_taps", "member_id = ?", (member_id,)) == 0
-    assert await count_rows(db, "responses") == 5
-    assert await count_rows(db, "responses", "member_id IS NULL") == 2  # member 1's two
-    assert await count_rows(db, "answers") == 4 + 1 + 4 + 4 + 4
-    assert await totals(db) == before
-    assert await rebuilt_totals(db, setup.count) == before
+    assert [n for n in range(1, 7) if await store.members.find_member(n) is not None] == [
+        2,
+        3,
+        4,
+        5,
+    ]
+    for gone in (1, 6):  # their consents and handled taps went with them
+        assert await store.privacy.held_data(gone) is None
+        assert await store.members.latest_consent(gone) is None
+    assert [await store.privacy.held_data(n) for n in (2, 3, 4, 5)] == kept_before
+    # member 1's two responses stay, anonymous
+    assert await linked_to(store, "s") == [None, ids[2], ids[3], ids[4]]
+    assert await linked_to(store, "t") == [None]
+    assert await answers_given(store) == 4 + 1 + 4 + 4 + 4
+    assert await reported(store) == before
+    assert await rebuilt(store, setup.count) == before
 
 
 async def test_an_inactive_members_responses_keep_the_days_not_the_times(db):
@@ -769,14 +844,15 @@ async def test_linked_surveys_gives_the_latest_activity_over_linked_responses(st
     assert await store.privacy.linked_surveys() == {"s": NOW + 9 * DAY}
 
 
-async def test_linked_surveys_ignores_unlinked_responses(db):
-    setup = await register(db)
-    await respond(db, setup, ALICE, SURVEY, NORTH_FULL, started_at=NOW)
-    await respond(db, setup, BOB, SURVEY, SOUTH, started_at=NOW + 3 * DAY)
-    await db.privacy.delete_inactive_members(NOW + DAY)  # Alice goes, her response stays
+async def test_linked_surveys_ignores_unlinked_responses(store: Store):
+    setup = await register(store)
+    await respond(store, setup, ALICE, SURVEY, NORTH_FULL, started_at=NOW)
+    await respond(store, setup, BOB, SURVEY, SOUTH, started_at=NOW + 3 * DAY)
+    await store.privacy.delete_inactive_members(NOW + DAY)  # Alice goes, her response stays
 
-    assert await db.privacy.linked_surveys() == {"s": NOW + 3 * DAY}
-    assert await count_rows(db, "responses", "member_id IS NULL") == 1
+    assert await store.privacy.linked_surveys() == {"s": NOW + 3 * DAY}
+    bob = (await store.members.find_member(BOB)).id
+    assert await linked_to(store, "s") == [None, bob]
 
 
 async def test_linked_surveys_is_empty_without_responses(store):
@@ -796,46 +872,51 @@ async def test_audit_prune_deletes_only_entries_older_than_the_cutoff(store):
     assert await store.audit.prune(NOW - DAY) == 0
 
 
-async def test_prune_taps_forgets_only_taps_older_than_the_cutoff(db):
+async def test_prune_taps_forgets_only_taps_older_than_the_cutoff(store: Store):
     for days_before in (3, 1, 0):
-        await decide(db, ALICE, True, "v1", NOW - days_before * DAY, tap=f"tap-{days_before}")
+        await decide(store, ALICE, True, "v1", NOW - days_before * DAY, tap=f"tap-{days_before}")
 
-    await db.handled.prune_taps(NOW - DAY)
+    await store.handled.prune_taps(NOW - DAY)
 
-    kept = await rows(db, "SELECT callback_query_id FROM handled_taps ORDER BY 1")
-    assert kept == [("tap-0",), ("tap-1",)]
+    kept = (await store.privacy.held_data(ALICE)).taps_handled_at
+    assert kept == [(NOW - DAY).isoformat(), NOW.isoformat()]
     # a kept tap delivered again is still refused
-    assert await decide(db, ALICE, False, "v1", NOW, tap="tap-1") is None
+    assert await decide(store, ALICE, False, "v1", NOW, tap="tap-1") is None
+    # and a forgotten one is taken as new (Telegram no longer delivers it again)
+    assert await decide(store, ALICE, False, "v1", NOW, tap="tap-3") is not None
 
 
 # --- record_consent and latest_consent --------------------------------------------------------
 
 
-async def test_declining_closes_the_open_survey_and_agreeing_does_not(db):
-    setup = await register(db)
-    open_s = await respond(db, setup, ALICE, SURVEY, {"area": "north"}, complete=False)
-    assert (await db.members.find_member(ALICE)).active_response_id == open_s
+async def test_declining_closes_the_open_survey_and_agreeing_does_not(store: Store):
+    setup = await register(store)
+    open_s = await respond(store, setup, ALICE, SURVEY, {"area": "north"}, complete=False)
+    assert (await store.members.find_member(ALICE)).active_response_id == open_s
 
-    agreed = await db.members.record_consent(ALICE, True, "v2", NOW, message_id=10)
+    agreed = await store.members.record_consent(ALICE, True, "v2", NOW, message_id=10)
     assert agreed.active_response_id == open_s
 
-    withdrawn = await db.members.record_consent(ALICE, False, "v2", NOW, message_id=11)
+    withdrawn = await store.members.record_consent(ALICE, False, "v2", NOW, message_id=11)
     assert withdrawn.agreed is False
     assert withdrawn.active_response_id is None
     assert withdrawn.last_message_id == 11
-    assert await count_rows(db, "responses", "id = ?", (open_s,)) == 1  # kept, not deleted
+    kept = await store.responses.get_response(open_s)  # kept, not deleted
+    assert kept is not None
+    assert (kept.current_question, kept.answers) == ("issues", {"area": "north"})
 
 
-async def test_a_withdraw_message_handled_before_is_refused(db):
-    await decide(db, ALICE, True, "v1", NOW)
-    assert await db.members.record_consent(ALICE, False, "v1", NOW, message_id=20) is not None
-    consents = await count_rows(db, "consents")
+async def test_a_withdraw_message_handled_before_is_refused(store: Store):
+    await decide(store, ALICE, True, "v1", NOW)
+    assert await store.members.record_consent(ALICE, False, "v1", NOW, message_id=20) is not None
+    before = await store.privacy.held_data(ALICE)
 
-    assert await db.members.record_consent(ALICE, False, "v1", NOW, message_id=20) is None
-    assert await db.members.record_consent(ALICE, True, "v1", NOW, message_id=19) is None
+    assert await store.members.record_consent(ALICE, False, "v1", NOW, message_id=20) is None
+    assert await store.members.record_consent(ALICE, True, "v1", NOW, message_id=19) is None
 
-    assert await count_rows(db, "consents") == consents
-    assert (await db.members.latest_consent(ALICE)).agreed is False
+    assert await store.privacy.held_data(ALICE) == before  # no consent added, nothing changed
+    assert len(before.consents) == 2
+    assert (await store.members.latest_consent(ALICE)).agreed is False
 
 
 async def test_latest_consent_is_the_newest_decision_of_that_member(store):
@@ -1020,50 +1101,50 @@ async def compact_due(db: SQLiteStore) -> int:
     return await scalar(db, "SELECT compact_due FROM maintenance")
 
 
-async def test_what_changes_nothing_does_not_mark_the_file_for_a_rebuild(db):
-    setup = await register(db)
-    await respond(db, setup, ALICE, SURVEY, NORTH_FULL, started_at=RECENTLY)
-    assert await compact_due(db) == 0
+async def test_what_changes_nothing_does_not_mark_the_file_for_a_rebuild(store: Store):
+    setup = await register(store)
+    await respond(store, setup, ALICE, SURVEY, NORTH_FULL, started_at=RECENTLY)
+    assert not (await store.privacy.compaction()).due
 
-    assert await db.privacy.unlink_responses([]) == 0
-    assert await db.privacy.unlink_responses(["no-such-survey"]) == 0
-    assert await db.privacy.delete_inactive_members(CUTOFF) == 0
-    assert await forget(db, BOB, setup.count) is None
+    assert await store.privacy.unlink_responses([]) == 0
+    assert await store.privacy.unlink_responses(["no-such-survey"]) == 0
+    assert await store.privacy.delete_inactive_members(CUTOFF) == 0
+    assert await forget(store, BOB, setup.count) is None
 
-    assert await compact_due(db) == 0
-    assert await db.privacy.compact_if_due(NOW) is False
+    assert await store.privacy.compaction() == Compaction(due=False, last=None)
+    assert await store.privacy.compact_if_due(NOW) is False
 
 
 @pytest.mark.parametrize(
     "change",
     ["unlink", "delete an inactive member who answered", "delete an inactive member", "forget"],
 )
-async def test_each_deletion_marks_the_file_for_one_rebuild(db, change):
-    setup = await register(db)
-    await respond(db, setup, ALICE, SURVEY, NORTH_FULL, started_at=LONG_AGO)
-    await decide(db, BOB, True, "v1", LONG_AGO)  # never answered
-    await respond(db, setup, CAROL, OTHER, {"size": 1, "note": None}, started_at=RECENTLY)
+async def test_each_deletion_marks_the_file_for_one_rebuild(store: Store, change):
+    setup = await register(store)
+    await respond(store, setup, ALICE, SURVEY, NORTH_FULL, started_at=LONG_AGO)
+    await decide(store, BOB, True, "v1", LONG_AGO)  # never answered
+    await respond(store, setup, CAROL, OTHER, {"size": 1, "note": None}, started_at=RECENTLY)
     if change == "delete an inactive member":  # Bob only: nothing of his to unlink
-        await decide(db, ALICE, True, "v1", RECENTLY)
+        await decide(store, ALICE, True, "v1", RECENTLY)
     elif change == "delete an inactive member who answered":  # Alice only
-        await decide(db, BOB, True, "v1", RECENTLY)
+        await decide(store, BOB, True, "v1", RECENTLY)
 
     async def apply() -> bool:
         """The change; whether it changed anything."""
         if change == "unlink":
-            return await db.privacy.unlink_responses(["s"]) > 0
+            return await store.privacy.unlink_responses(["s"]) > 0
         if change == "forget":
-            return await forget(db, ALICE, setup.count) is not None
-        return await db.privacy.delete_inactive_members(CUTOFF) > 0
+            return await forget(store, ALICE, setup.count) is not None
+        return await store.privacy.delete_inactive_members(CUTOFF) > 0
 
     assert await apply()
-    assert await compact_due(db) == 1
+    assert await store.privacy.compaction() == Compaction(due=True, last=None)
 
-    assert await db.privacy.compact_if_due(NOW) is True
-    assert await compact_due(db) == 0
-    assert await db.privacy.compact_if_due(NOW) is False
+    assert await store.privacy.compact_if_due(NOW) is True
+    assert await store.privacy.compaction() == Compaction(due=False, last=NOW)
+    assert await store.privacy.compact_if_due(NOW) is False
     assert not await apply()  # done before: changes nothing, and marks nothing
-    assert await compact_due(db) == 0
+    assert not (await store.privacy.compaction()).due
 
 
 async def test_a_rebuild_waits_for_the_spacing_after_the_last_and_records_its_time(store):

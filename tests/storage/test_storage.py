@@ -15,7 +15,7 @@ import aiosqlite
 import pytest
 
 from storage.errors import Busy, StorageError, UnusableDatabase
-from storage.model import AnswerValue, Member, Response
+from storage.model import AnswerValue, ConsentRecord, HeldData, HeldResponse, Member, Response
 from storage.protocol import Store
 from storage.sqlite.db import migrations
 from storage.sqlite.store import SQLiteStore, open_store
@@ -46,23 +46,6 @@ async def answers_table(db: SQLiteStore, response_id: int) -> list[tuple]:
         " ORDER BY question_id",
         (response_id,),
     )
-
-
-async def response_row(db: SQLiteStore, response_id: int) -> tuple:
-    (row,) = await rows(
-        db,
-        "SELECT status, current_question, pending_choices, updated_at, completed_at"
-        " FROM responses WHERE id = ?",
-        (response_id,),
-    )
-    return row
-
-
-async def member_row(db: SQLiteStore, member_id: int) -> tuple:
-    (row,) = await rows(
-        db, "SELECT active_response_id, last_message_id FROM members WHERE id = ?", (member_id,)
-    )
-    return row
 
 
 async def answer(
@@ -119,6 +102,34 @@ async def started(db: Store, survey_id: str = "s", telegram_id: int = TELEGRAM_I
     member = await new_member(db, telegram_id)
     version_id = await version(db, survey_id)
     return await db.responses.start_response(member.id, survey_id, version_id, "q1", NOW)
+
+
+async def visible(
+    store: Store, response_id: int, telegram_id: int = TELEGRAM_ID
+) -> tuple[Response | None, Member | None, HeldData | None]:
+    """All the protocol shows of a response and its member: what a stale write must not change
+    (answers and when each was given, where the response stands, its ticks and times, the
+    member's active response and last handled message, their consents)."""
+    return (
+        await store.responses.get_response(response_id),
+        await store.members.find_member(telegram_id),
+        await store.privacy.held_data(telegram_id),
+    )
+
+
+async def held_response(store: Store, telegram_id: int = TELEGRAM_ID) -> HeldResponse:
+    """The member's only response, as `held_data` shows it (with its times)."""
+    held = await store.privacy.held_data(telegram_id)
+    assert held is not None
+    (response,) = held.responses
+    return response
+
+
+async def answering(store: Store, telegram_id: int = TELEGRAM_ID) -> tuple[int | None, int]:
+    """The member's active response and the newest message of theirs handled."""
+    member = await store.members.find_member(telegram_id)
+    assert member is not None
+    return member.active_response_id, member.last_message_id
 
 
 # --- the database file ------------------------------------------------------------------------
@@ -232,44 +243,52 @@ async def test_a_database_cannot_be_made_under_a_file(tmp_path):
 # --- members and consent ----------------------------------------------------------------------
 
 
-async def test_find_member_is_none_before_any_decision(db):
-    assert await db.members.find_member(TELEGRAM_ID) is None
-    assert await scalar(db, "SELECT COUNT(*) FROM members") == 0
+async def test_find_member_is_none_before_any_decision(store: Store):
+    assert await store.members.find_member(TELEGRAM_ID) is None
+    assert await store.privacy.held_data(TELEGRAM_ID) is None
+    assert not await store.privacy.anything_held(TELEGRAM_ID)
 
 
-async def test_record_consent_creates_the_member_once(db):
-    first = await decide(db, TELEGRAM_ID, True, NOTICE, NOW)
-    again = await decide(db, TELEGRAM_ID, False, NOTICE, LATER)
+async def test_record_consent_creates_the_member_once(store: Store):
+    first = await decide(store, TELEGRAM_ID, True, NOTICE, NOW)
+    again = await decide(store, TELEGRAM_ID, False, NOTICE, LATER)
     assert first.id == again.id
-    assert await scalar(db, "SELECT COUNT(*) FROM members") == 1
     assert first == Member(first.id, True, None, 0)
-    assert await db.members.find_member(TELEGRAM_ID) == again
+    assert await store.members.find_member(TELEGRAM_ID) == again
+    held = await store.privacy.held_data(TELEGRAM_ID)
+    assert held.member_id == first.id
+    assert held.created_at == NOW.isoformat()  # not created again by the second decision
+    assert [consent.agreed for consent in held.consents] == [True, False]
 
 
-async def test_a_refusal_by_someone_not_yet_a_member_creates_nothing(db):
-    assert await decide(db, TELEGRAM_ID, False, NOTICE, NOW) is None
-    assert await db.members.find_member(TELEGRAM_ID) is None
-    assert await scalar(db, "SELECT COUNT(*) FROM consents") == 0
+async def test_a_refusal_by_someone_not_yet_a_member_creates_nothing(store: Store):
+    assert await decide(store, TELEGRAM_ID, False, NOTICE, NOW) is None
+    assert await store.members.find_member(TELEGRAM_ID) is None
+    assert await store.members.latest_consent(TELEGRAM_ID) is None
+    assert await store.privacy.held_data(TELEGRAM_ID) is None
+    assert not await store.privacy.anything_held(TELEGRAM_ID)
 
 
-async def test_a_redelivered_tap_adds_no_consent_row(db):
+async def test_a_redelivered_tap_adds_no_consent_row(store: Store):
     for _ in range(3):
-        await decide(db, TELEGRAM_ID, True, NOTICE, NOW, tap="the-same-tap")
-    assert await scalar(db, "SELECT COUNT(*) FROM consents") == 1
+        await decide(store, TELEGRAM_ID, True, NOTICE, NOW, tap="the-same-tap")
+    held = await store.privacy.held_data(TELEGRAM_ID)
+    assert held.consents == [ConsentRecord(True, NOTICE, NOW.isoformat())]
 
 
-async def test_every_decision_tap_is_kept_in_order(db):
-    await decide(db, TELEGRAM_ID, True, NOTICE, NOW)
-    changed = await decide(db, TELEGRAM_ID, False, NOTICE, LATER)
+async def test_every_decision_tap_is_kept_in_order(store: Store):
+    await decide(store, TELEGRAM_ID, True, NOTICE, NOW)
+    changed = await decide(store, TELEGRAM_ID, False, NOTICE, LATER)
     assert changed.agreed is False
-    again = await decide(db, TELEGRAM_ID, True, "notice-v2", LATER)
+    again = await decide(store, TELEGRAM_ID, True, "notice-v2", LATER)
     assert again.agreed is True
-    history = await rows(db, "SELECT agreed, notice_version, decided_at FROM consents ORDER BY id")
+    history = (await store.privacy.held_data(TELEGRAM_ID)).consents
     assert history == [
-        (1, NOTICE, NOW.isoformat()),
-        (0, NOTICE, LATER.isoformat()),
-        (1, "notice-v2", LATER.isoformat()),
+        ConsentRecord(True, NOTICE, NOW.isoformat()),
+        ConsentRecord(False, NOTICE, LATER.isoformat()),
+        ConsentRecord(True, "notice-v2", LATER.isoformat()),
     ]
+    assert await store.members.latest_consent(TELEGRAM_ID) == history[-1]
 
 
 async def test_consent_of_one_member_does_not_touch_another(store):
@@ -283,12 +302,12 @@ async def test_consent_of_one_member_does_not_touch_another(store):
 # --- survey versions --------------------------------------------------------------------------
 
 
-async def test_register_version_returns_the_same_id_for_the_same_hash(db):
-    first = await db.versions.register_version("s", "hash1", "{}", NOW)
-    again = await db.versions.register_version("s", "hash1", '{"ignored": true}', LATER)
+async def test_register_version_returns_the_same_id_for_the_same_hash(store: Store):
+    first = await store.versions.register_version("s", "hash1", "{}", NOW)
+    again = await store.versions.register_version("s", "hash1", '{"ignored": true}', LATER)
     assert first == again
-    assert await db.versions.version_definition(first) == "{}"
-    assert await scalar(db, "SELECT COUNT(*) FROM survey_versions") == 1
+    assert await store.versions.version_definition(first) == "{}"
+    assert await store.versions.version_ids() == [first]
 
 
 async def test_register_version_returns_a_new_id_for_a_new_hash(store):
@@ -328,16 +347,17 @@ async def test_start_response_begins_at_the_first_question_and_activates_it(stor
     assert await store.responses.get_response(response.id) == response
 
 
-async def test_start_response_twice_returns_the_same_open_response(db):
-    response = await started(db)
-    await answer(db, response.id, "q1", "a", next_question="q2", now=NOW)
-    again = await db.responses.start_response(
+async def test_start_response_twice_returns_the_same_open_response(store: Store):
+    response = await started(store)
+    await answer(store, response.id, "q1", "a", next_question="q2", now=NOW)
+    again = await store.responses.start_response(
         response.member_id, "s", response.version_id, "q1", LATER
     )
     assert again.id == response.id
     assert again.current_question == "q2"  # not restarted
     assert again.answers == {"q1": "a"}
-    assert await scalar(db, "SELECT COUNT(*) FROM responses") == 1
+    assert len((await store.privacy.held_data(TELEGRAM_ID)).responses) == 1
+    assert len([e async for e in store.export.exported_responses("s")]) == 1
 
 
 async def test_start_response_after_completion_starts_a_new_one(store):
@@ -365,12 +385,21 @@ async def test_get_response_is_none_for_an_unknown_id(store):
 # --- answering --------------------------------------------------------------------------------
 
 
-async def test_record_answer_stores_the_value_and_moves_on(db):
-    response = await started(db)
-    assert await answer(db, response.id, "q1", ["x", "ü"], next_question="q2", now=LATER)
-    stored = await db.responses.get_response(response.id)
+async def test_record_answer_stores_the_value_and_moves_on(store: Store):
+    response = await started(store)
+    assert await answer(store, response.id, "q1", ["x", "ü"], next_question="q2", now=LATER)
+    stored = await store.responses.get_response(response.id)
     assert stored.current_question == "q2"
     assert stored.answers == {"q1": ["x", "ü"]}
+    held = await held_response(store)
+    assert held.answers == {"q1": ["x", "ü"]}
+    assert held.answered_at == {"q1": LATER.isoformat()}
+
+
+async def test_answers_are_stored_as_json_text_as_given(db):
+    """SQLite's own encoding of a value: JSON, non-ASCII characters as they are."""
+    response = await started(db)
+    assert await answer(db, response.id, "q1", ["x", "ü"], next_question="q2", now=LATER)
     assert await answers_table(db, response.id) == [("q1", '["x", "ü"]', LATER.isoformat())]
 
 
@@ -394,79 +423,83 @@ async def test_every_kind_of_answer_value_round_trips(store, value):
     assert type(stored.answers["q1"]) is type(value)
 
 
-async def test_a_second_answer_to_the_same_question_returns_false_and_changes_nothing(db):
-    response = await started(db)
-    assert await answer(db, response.id, "q1", "a", next_question="q2", now=NOW)
-    answers_before = await answers_table(db, response.id)
-    row_before = await response_row(db, response.id)
+async def test_a_second_answer_to_the_same_question_returns_false_and_changes_nothing(
+    store: Store,
+):
+    response = await started(store)
+    assert await answer(store, response.id, "q1", "a", next_question="q2", now=NOW)
+    before = await visible(store, response.id)
 
-    assert not await answer(db, response.id, "q1", "b", next_question="q3", now=LATER)
-    assert await answers_table(db, response.id) == answers_before
-    assert await response_row(db, response.id) == row_before
-
-
-async def test_an_answer_to_a_question_the_response_is_not_at_returns_false(db):
-    response = await started(db)
-    assert not await answer(db, response.id, "q5", "x", next_question="q6", now=NOW)
-    assert await answers_table(db, response.id) == []
-    assert (await db.responses.get_response(response.id)).current_question == "q1"
+    assert not await answer(store, response.id, "q1", "b", next_question="q3", now=LATER)
+    assert await visible(store, response.id) == before
 
 
-async def test_a_typed_answer_claims_its_message_id(db):
-    response = await started(db)
-    assert await answer(db, response.id, "q1", "a", next_question="q2", now=NOW, message_id=10)
-    assert await member_row(db, response.member_id) == (response.id, 10)
+async def test_an_answer_to_a_question_the_response_is_not_at_returns_false(store: Store):
+    response = await started(store)
+    before = await visible(store, response.id)
+    assert not await answer(store, response.id, "q5", "x", next_question="q6", now=NOW)
+    assert await visible(store, response.id) == before
+    held = await held_response(store)
+    assert (held.answers, held.answered_at) == ({}, {})
+    assert (await store.responses.get_response(response.id)).current_question == "q1"
+
+
+async def test_a_typed_answer_claims_its_message_id(store: Store):
+    response = await started(store)
+    assert await answer(store, response.id, "q1", "a", next_question="q2", now=NOW, message_id=10)
+    assert await answering(store) == (response.id, 10)
 
 
 @pytest.mark.parametrize("message_id", [10, 9, 0])
 async def test_a_message_not_newer_than_the_last_handled_one_returns_false_and_changes_nothing(
-    db, message_id
+    store: Store, message_id
 ):
-    response = await started(db)
-    await answer(db, response.id, "q1", "a", next_question="q2", now=NOW, message_id=10)
-    answers_before = await answers_table(db, response.id)
-    row_before = await response_row(db, response.id)
+    response = await started(store)
+    await answer(store, response.id, "q1", "a", next_question="q2", now=NOW, message_id=10)
+    before = await visible(store, response.id)
 
     # The response *is* at q2, so only the message id makes this stale.
     assert not await answer(
-        db, response.id, "q2", "b", next_question="q3", now=LATER, message_id=message_id
+        store, response.id, "q2", "b", next_question="q3", now=LATER, message_id=message_id
     )
-    assert await answers_table(db, response.id) == answers_before
-    assert await response_row(db, response.id) == row_before
-    assert await member_row(db, response.member_id) == (response.id, 10)
+    assert await visible(store, response.id) == before
+    assert await answering(store) == (response.id, 10)
 
 
-async def test_a_newer_message_is_accepted(db):
-    response = await started(db)
-    await answer(db, response.id, "q1", "a", next_question="q2", now=NOW, message_id=10)
-    assert await answer(db, response.id, "q2", "b", next_question="q3", now=LATER, message_id=11)
-    assert await member_row(db, response.member_id) == (response.id, 11)
+async def test_a_newer_message_is_accepted(store: Store):
+    response = await started(store)
+    await answer(store, response.id, "q1", "a", next_question="q2", now=NOW, message_id=10)
+    assert await answer(store, response.id, "q2", "b", next_question="q3", now=LATER, message_id=11)
+    assert await answering(store) == (response.id, 11)
 
 
-async def test_a_stale_answer_does_not_claim_its_message_id(db):
-    response = await started(db)
+async def test_a_stale_answer_does_not_claim_its_message_id(store: Store):
+    response = await started(store)
+    before = await visible(store, response.id)
     assert not await answer(
-        db, response.id, "wrong", "a", next_question="q2", now=NOW, message_id=10
+        store, response.id, "wrong", "a", next_question="q2", now=NOW, message_id=10
     )
-    assert await member_row(db, response.member_id) == (response.id, 0)
+    assert await visible(store, response.id) == before
+    assert await answering(store) == (response.id, 0)
     # The same message can still answer the question the response is really at.
-    assert await answer(db, response.id, "q1", "a", next_question="q2", now=NOW, message_id=10)
+    assert await answer(store, response.id, "q1", "a", next_question="q2", now=NOW, message_id=10)
 
 
-async def test_answering_the_last_question_completes_and_deactivates_the_response(db):
-    response = await started(db)
-    assert await answer(db, response.id, "q1", "a", next_question=None, now=LATER)
-    stored = await db.responses.get_response(response.id)
+async def test_answering_the_last_question_completes_and_deactivates_the_response(store: Store):
+    response = await started(store)
+    assert await answer(store, response.id, "q1", "a", next_question=None, now=LATER)
+    stored = await store.responses.get_response(response.id)
     assert stored.completed
-    assert await response_row(db, response.id) == (
-        "completed",
-        None,
-        "[]",
-        LATER.isoformat(),
-        LATER.isoformat(),
-    )
-    assert (await db.members.find_member(TELEGRAM_ID)).active_response_id is None
-    assert not await answer(db, response.id, "q1", "b", next_question=None, now=LATER)
+    assert (stored.current_question, stored.pending_choices) == (None, [])
+    held = await held_response(store)
+    assert held.completed
+    assert (held.current_question, held.ticked) == (None, [])
+    assert (held.updated_at, held.completed_at) == (LATER.isoformat(), LATER.isoformat())
+    assert (await store.members.find_member(TELEGRAM_ID)).active_response_id is None
+    assert (await store.privacy.held_data(TELEGRAM_ID)).answering is None
+    before = await visible(store, response.id)
+    assert not await answer(store, response.id, "q1", "b", next_question=None, now=LATER)
+    assert await visible(store, response.id) == before
 
 
 async def test_completing_a_response_keeps_another_active_response(store):
@@ -486,19 +519,23 @@ async def test_answering_makes_that_response_the_active_one(store):
     assert (await store.members.find_member(TELEGRAM_ID)).active_response_id == first.id
 
 
-async def test_dropped_answers_are_removed(db):
-    response = await started(db)
-    await answer(db, response.id, "q1", "yes", next_question="q2", now=NOW)
-    await answer(db, response.id, "q2", "x", next_question="q3", now=NOW)
-    await answer(db, response.id, "q3", "y", next_question="q4", now=NOW)
-    await back(db, response.id, "q4", "q1", now=NOW)
+async def test_dropped_answers_are_removed(store: Store):
+    response = await started(store)
+    await answer(store, response.id, "q1", "yes", next_question="q2", now=NOW)
+    await answer(store, response.id, "q2", "x", next_question="q3", now=NOW)
+    await answer(store, response.id, "q3", "y", next_question="q4", now=NOW)
+    await back(store, response.id, "q4", "q1", now=NOW)
     returned = await answer(
-        db, response.id, "q1", "no", next_question="q4", dropped=["q2", "q3"], now=LATER
+        store, response.id, "q1", "no", next_question="q4", dropped=["q2", "q3"], now=LATER
     )
-    stored = await db.responses.get_response(response.id)
+    stored = await store.responses.get_response(response.id)
     assert stored.answers == {"q1": "no"}
     assert returned == stored
-    assert [question for question, _, _ in await answers_table(db, response.id)] == ["q1"]
+    held = await held_response(store)
+    assert held.answers == {"q1": "no"}
+    assert held.answered_at == {"q1": LATER.isoformat()}
+    (exported,) = [e async for e in store.export.exported_responses("s")]
+    assert exported.answers == {"q1": "no"}
 
 
 async def test_answers_of_other_responses_are_not_dropped(store):
@@ -529,24 +566,24 @@ async def test_move_back_returns_to_the_earlier_question_keeping_its_answer(stor
     assert stored.answers == {"q1": ["a"]}
 
 
-async def test_move_back_from_a_question_the_response_is_not_at_returns_false(db):
-    response = await started(db)
-    await answer(db, response.id, "q1", "a", next_question="q2", now=NOW)
-    assert await back(db, response.id, "q2", "q1", now=NOW)
-    row_before = await response_row(db, response.id)
+async def test_move_back_from_a_question_the_response_is_not_at_returns_false(store: Store):
+    response = await started(store)
+    await answer(store, response.id, "q1", "a", next_question="q2", now=NOW)
+    assert await back(store, response.id, "q2", "q1", now=NOW)
+    before = await visible(store, response.id)
     # The redelivered Back tap: the response is no longer at q2.
-    assert not await back(db, response.id, "q2", "q1", now=LATER)
-    assert await response_row(db, response.id) == row_before
+    assert not await back(store, response.id, "q2", "q1", now=LATER)
+    assert await visible(store, response.id) == before
 
 
-async def test_move_back_with_a_stale_message_id_returns_false_and_changes_nothing(db):
-    response = await started(db)
-    await answer(db, response.id, "q1", "a", next_question="q2", now=NOW, message_id=7)
-    row_before = await response_row(db, response.id)
-    assert not await back(db, response.id, "q2", "q1", now=LATER, message_id=7)
-    assert await response_row(db, response.id) == row_before
-    assert await back(db, response.id, "q2", "q1", now=LATER, message_id=8)
-    assert await member_row(db, response.member_id) == (response.id, 8)
+async def test_move_back_with_a_stale_message_id_returns_false_and_changes_nothing(store: Store):
+    response = await started(store)
+    await answer(store, response.id, "q1", "a", next_question="q2", now=NOW, message_id=7)
+    before = await visible(store, response.id)
+    assert not await back(store, response.id, "q2", "q1", now=LATER, message_id=7)
+    assert await visible(store, response.id) == before
+    assert await back(store, response.id, "q2", "q1", now=LATER, message_id=8)
+    assert await answering(store) == (response.id, 8)
 
 
 async def test_move_back_on_a_completed_response_returns_false(store):
@@ -660,30 +697,38 @@ async def test_a_failed_commit_leaves_no_transaction_open_on_the_shared_connecti
     assert await scalar(db, "SELECT COUNT(*) FROM members") == 0
 
 
-async def test_a_consent_tap_is_recorded_once_and_raises_the_message_mark(db):
-    first = await db.members.record_consent(
+async def test_a_consent_tap_is_recorded_once_and_raises_the_message_mark(store: Store):
+    first = await store.members.record_consent(
         TELEGRAM_ID, True, NOTICE, NOW, query_id="tap-1", notice_message_id=9
     )
-    again = await db.members.record_consent(
+    again = await store.members.record_consent(
         TELEGRAM_ID, True, NOTICE, LATER, query_id="tap-1", notice_message_id=9
     )
 
     assert first is not None
     assert first.last_message_id == 9
     assert again is None
-    assert await scalar(db, "SELECT COUNT(*) FROM consents") == 1
+    held = await store.privacy.held_data(TELEGRAM_ID)
+    assert held.consents == [ConsentRecord(True, NOTICE, NOW.isoformat())]
+    assert held.last_message_id == 9
 
 
-async def test_a_survey_opened_by_a_tap_is_not_opened_again_by_the_same_tap(db):
-    member = await new_member(db)
-    version_id = await version(db)
-    first = await db.responses.start_response(member.id, "s", version_id, "q1", NOW, query_id="t")
-    await answer(db, first.id, "q1", "a", next_question=None, now=NOW)
+async def test_a_survey_opened_by_a_tap_is_not_opened_again_by_the_same_tap(store: Store):
+    member = await new_member(store)
+    version_id = await version(store)
+    first = await store.responses.start_response(
+        member.id, "s", version_id, "q1", NOW, query_id="t"
+    )
+    await answer(store, first.id, "q1", "a", next_question=None, now=NOW)
 
-    again = await db.responses.start_response(member.id, "s", version_id, "q1", NOW, query_id="t")
+    again = await store.responses.start_response(
+        member.id, "s", version_id, "q1", NOW, query_id="t"
+    )
 
     assert again is None
-    assert await scalar(db, "SELECT COUNT(*) FROM responses") == 1
+    assert len((await store.privacy.held_data(TELEGRAM_ID)).responses) == 1
+    assert len([e async for e in store.export.exported_responses("s")]) == 1
+    assert await store.responses.unfinished_surveys(member.id) == []
 
 
 async def test_a_button_drawn_before_the_last_move_is_stale(store):
