@@ -289,6 +289,11 @@ class FakeBotApi(BaseRequest):
         """The bot's messages in a chat, oldest first."""
         return [m for m in self.chats.get(chat_id, []) if m.from_bot]
 
+    def chat_bound_calls(self, chat_id: int) -> list[Call]:
+        """The calls that spend Telegram's send budget in one chat (sends and edits; not
+        answerCallbackQuery, which names no chat)."""
+        return [call for call in self.calls if _chat_id(call.params) == chat_id]
+
     def calls_of(self, method: str) -> list[Call]:
         """The calls of one Bot API method, oldest first."""
         return [call for call in self.calls if call.method == method]
