@@ -7,7 +7,6 @@ is decided here.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncGenerator
 
 from app.reports import Scope, in_scope, record_release, report_for
@@ -107,8 +106,3 @@ async def milestone_reached(service: Services, survey: Survey) -> tuple[int, lis
         return None
     chats = await service.store.organisers.active_chats()
     return reached, [chat.chat_id for chat in chats if chat.area is None]
-
-
-def at_local_time(service: Services, at: dt.time) -> dt.time:
-    """A digest's time of day in the movement's time zone."""
-    return at.replace(tzinfo=service.timezone)

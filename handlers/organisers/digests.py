@@ -88,7 +88,7 @@ def schedule(job_queue: JobQueue, chat: OrganiserChat, service: Services) -> Non
     unschedule(job_queue, chat.chat_id)
     if chat.digest is None or not chat.active:
         return
-    at = organisers.at_local_time(service, chat.digest.at)
+    at = chat.digest.at.replace(tzinfo=service.timezone)  # the movement's local time
     days = (chat.digest.weekday,) if chat.digest.weekday is not None else tuple(range(7))
     # PTB counts days from Sunday = 0; Doorstep stores Monday = 0, as Python does.
     ptb_days = tuple((day + 1) % 7 for day in days)

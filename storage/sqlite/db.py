@@ -11,6 +11,7 @@ replies to Telegram.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sqlite3
@@ -184,14 +185,16 @@ async def _prepare(connection: aiosqlite.Connection, *, upgrade: bool) -> None:
     await install_paths(connection)
 
 
-async def _installed_paths(connection: aiosqlite.Connection) -> dict[str, str]:
-    """The SQL of the answer path's views and triggers as the database holds them, by name."""
-    names = [definition.name for definition in path_definitions()]
-    placeholders = ", ".join("?" * len(names))
+async def _paths_installed(connection: aiosqlite.Connection) -> bool:
+    """Whether the database holds exactly the views and triggers of `answer_path.sql`."""
+    wanted = {definition.name: definition.sql for definition in path_definitions()}
+    placeholders = ", ".join("?" * len(wanted))
     rows = await fetch_all(
-        connection, f"SELECT name, sql FROM sqlite_master WHERE name IN ({placeholders})", names
+        connection,
+        f"SELECT name, sql FROM sqlite_master WHERE name IN ({placeholders})",
+        list(wanted),
     )
-    return {name: sql for name, sql in rows}  # noqa: C416 (rows are not pairs to mypy)
+    return {name: sql for name, sql in rows} == wanted  # noqa: C416 (rows are not pairs to mypy)
 
 
 async def _refuse_another_version(connection: aiosqlite.Connection) -> None:
@@ -200,8 +203,7 @@ async def _refuse_another_version(connection: aiosqlite.Connection) -> None:
     its own answer path in place of the bot's."""
     version: int = (await fetch_all(connection, "PRAGMA user_version"))[0][0]
     expected = migrations()[-1][0]
-    held = await _installed_paths(connection)
-    if version != expected or held != {d.name: d.sql for d in path_definitions()}:
+    if version != expected or not await _paths_installed(connection):
         raise UnusableDatabase(
             f"the database is of another Doorstep version (schema {version}; this one makes"
             f" {expected}): run this command from the bot's own installation, or restart the"
@@ -254,14 +256,15 @@ def _create_private_file(path: str | Path) -> None:
     os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
-def migrations() -> list[tuple[int, str]]:
-    """The bundled migrations as (version, SQL), in order."""
+@functools.cache
+def migrations() -> tuple[tuple[int, str], ...]:
+    """The bundled migrations as (version, SQL), in order (read once: they never change)."""
     found = []
     for entry in resources.files("storage.sqlite.migrations").iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
             found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    return tuple(sorted(found))
 
 
 @dataclass(frozen=True)
@@ -274,8 +277,9 @@ class Definition:
     sql: str
 
 
-def path_definitions() -> list[Definition]:
-    """The views and triggers of `answer_path.sql`, in file order."""
+@functools.cache
+def path_definitions() -> tuple[Definition, ...]:
+    """The views and triggers of `answer_path.sql`, in file order (read once)."""
     script = resources.files("storage.sqlite").joinpath("answer_path.sql").read_text("utf-8")
     definitions, statement = [], ""
     for line in script.splitlines(keepends=True):
@@ -289,16 +293,15 @@ def path_definitions() -> list[Definition]:
                 Definition(match.group(1).lower(), match.group(2), statement.strip().rstrip(";"))
             )
             statement = ""
-    return definitions
+    return tuple(definitions)
 
 
 async def install_paths(connection: aiosqlite.Connection) -> None:
     """Make the database's views and triggers those of `answer_path.sql` (unless they are
     already: opening writes nothing then, beside a running bot)."""
-    wanted = path_definitions()
-    held = await _installed_paths(connection)
-    if all(held.get(definition.name) == definition.sql for definition in wanted):
+    if await _paths_installed(connection):
         return
+    wanted = path_definitions()
     drops = [f"DROP {d.kind.upper()} IF EXISTS {d.name};" for d in reversed(wanted)]
     creates = [f"{d.sql};" for d in wanted]
     # executescript commits first; the drops and creates run as one transaction.
