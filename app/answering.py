@@ -204,7 +204,16 @@ async def take_answer(
         area=area,
         counted=counted,
         replaced=replaced,
+        member_area=_member_area(survey, place.question, outcome.value),
     )
+
+
+def _member_area(survey: Survey, question: Question, value: AnswerValue) -> str | None:
+    """An answer to the survey's area question is the member's area from now on (invitations
+    to an area reach them); a skipped one changes nothing."""
+    if value is None or question is not tally.area_question(survey):
+        return None
+    return str(value)
 
 
 async def _replaced(service: Services, response: Response) -> Replaced | None:

@@ -21,18 +21,27 @@ __all__ = [
     "CompletedResponse",
     "ConsentOrigin",
     "ConsentRecord",
+    "Contact",
+    "ContactState",
     "Counter_",
+    "Delivery",
+    "DeliveryState",
     "Describe",
     "Digest",
     "DigestEvery",
+    "DueReminder",
     "ExportedResponse",
     "Forgotten",
     "HeldData",
     "HeldResponse",
+    "LeftOut",
     "Member",
     "OrganiserChat",
     "Replaced",
     "Response",
+    "Round",
+    "RoundProgress",
+    "RoundState",
     "TallyKey",
 ]
 
@@ -151,6 +160,107 @@ class OrganiserChat:
     digest: Digest | None
 
 
+# --- reach: invitations and reminders ------------------------------------
+
+
+@dataclass(frozen=True)
+class ContactState:
+    """Whether and where the bot may write to a member unasked."""
+
+    invitations: bool  # False after "No more invitations" or /stop
+    unreachable_since: str | None  # when a send was refused or they blocked the bot
+    area: str | None  # their latest answer to an area question
+
+
+@dataclass(frozen=True)
+class Contact:
+    """What the audience rules (`app.audience`) need to know of one member, for one survey."""
+
+    member_id: int
+    telegram_id: int
+    agreed: bool  # False once they withdrew
+    invitations: bool
+    reachable: bool
+    completed: bool  # has completed the survey at least once
+    responded_since: bool  # started or completed it since its previous round began
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """How many members a round leaves out, by reason."""
+
+    done: int = 0  # already completed it, or responded since the previous round
+    turned_off: int = 0  # "No more invitations"
+    unreachable: int = 0  # blocked the bot, or their chat is gone
+
+    @property
+    def total(self) -> int:
+        return self.done + self.turned_off + self.unreachable
+
+
+RoundState = Literal["preview", "sending", "paused", "cancelled", "finished", "closed"]
+
+
+@dataclass(frozen=True)
+class Round:
+    """An invitation round: a survey, an area (None: everyone), and where it stands."""
+
+    id: int
+    survey_id: str
+    area: str | None
+    state: RoundState
+    created_at: str
+    started_at: str | None = None
+    ended_at: str | None = None
+    left_out: LeftOut = LeftOut()
+    card_chat_id: int | None = None  # the progress card, once sending
+    card_message_id: int | None = None
+
+
+# One outbox row's state. "sending" is claimed and maybe in flight; after a crash it becomes
+# "unknown" and is never sent again: at most one invitation per member per round.
+DeliveryState = Literal["waiting", "sending", "sent", "unknown", "unreachable", "failed", "skipped"]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One invitation claimed for sending (its outbox row is "sending")."""
+
+    round_id: int
+    member_id: int
+    telegram_id: int
+    attempts: int  # tries made before this one
+
+
+@dataclass(frozen=True)
+class RoundProgress:
+    """A round's outbox, counted by state."""
+
+    counts: Mapping[str, int]
+
+    def __getitem__(self, state: DeliveryState) -> int:
+        return self.counts.get(state, 0)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def waiting(self) -> int:
+        """Still to go, including those being sent now."""
+        return self["waiting"] + self["sending"]
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """An unfinished response whose member may be reminded of it."""
+
+    response_id: int
+    telegram_id: int
+    survey_id: str
+    reminders_sent: int
+
+
 # --- privacy ------------------------------------------------------------
 
 
@@ -184,6 +294,9 @@ class HeldData:
     # what they did as an organiser or administrator (the audit log names them)
     audit_entries: list[AuditEntry] = field(default_factory=list)
     taps_handled_at: list[str] = field(default_factory=list)  # kept a week against redelivery
+    contact: ContactState | None = None  # invitations, reachability and area (members only)
+    # one (survey, outbox state) per invitation round that included them
+    invitations: list[tuple[str, DeliveryState]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -21,16 +21,25 @@ from storage.model import (
     Compaction,
     CompletedResponse,
     ConsentRecord,
+    Contact,
+    ContactState,
     Counter_,
+    Delivery,
+    DeliveryState,
     Describe,
     Digest,
+    DueReminder,
     ExportedResponse,
     Forgotten,
     HeldData,
+    LeftOut,
     Member,
     OrganiserChat,
     Replaced,
     Response,
+    Round,
+    RoundProgress,
+    RoundState,
     TallyKey,
 )
 from surveys.summary import Activity
@@ -133,8 +142,10 @@ class Responses(Protocol):
         area: str = "",
         counted: Sequence[TallyKey] = (),
         replaced: Replaced | None = None,
+        member_area: str | None = None,
     ) -> Response | None:
-        """Store the answer to the response's current question and move to `next_question`."""
+        """Store the answer to the response's current question and move to `next_question`
+        (`member_area`, when given: the member's area from now on)."""
         ...
 
     async def move_back(
@@ -351,6 +362,107 @@ class Export(Protocol):
         ...
 
 
+class Reach(Protocol):
+    """Members' contact state, invitation rounds with their outbox, and reminders.
+
+    The outbox holds one row per member per round. Claiming rows marks them "sending" before
+    anything is sent; after a crash such rows become "unknown" and are never sent again, so no
+    member gets two invitations of one round."""
+
+    async def contact_state(self, telegram_id: int) -> ContactState | None:
+        """The member's contact state (None: not a member)."""
+        ...
+
+    async def set_invitations(self, telegram_id: int, on: bool) -> bool:
+        """Turn the member's invitations and reminders on or off; False if not a member."""
+        ...
+
+    async def set_reachable(self, telegram_id: int, reachable: bool, now: dt.datetime) -> bool:
+        """Record that the bot can (again) or cannot write to the member; False if not a
+        member."""
+        ...
+
+    async def contacts(
+        self, survey_id: str, area: str | None, responded_since: dt.datetime | None
+    ) -> list[Contact]:
+        """Every member (in `area`, when given), with what the audience rules need to decide on
+        inviting them to the survey."""
+        ...
+
+    async def create_round(self, survey_id: str, area: str | None, now: dt.datetime) -> Round:
+        """A round in preview: nothing is sent until it starts."""
+        ...
+
+    async def find_round(self, round_id: int) -> Round | None:
+        """A round, or None."""
+        ...
+
+    async def latest_start(self, survey_id: str) -> dt.datetime | None:
+        """When the survey's latest round began sending (None: never)."""
+        ...
+
+    async def start_round(
+        self,
+        round_id: int,
+        member_ids: Sequence[int],
+        left_out: LeftOut,
+        card: tuple[int, int],
+        now: dt.datetime,
+    ) -> bool:
+        """Move a previewed round to sending, with one outbox row per member to invite and the
+        progress card's (chat, message); False, changing nothing, unless it was in preview."""
+        ...
+
+    async def set_round_state(
+        self, round_id: int, expected: Sequence[RoundState], state: RoundState, now: dt.datetime
+    ) -> bool:
+        """Move a round to `state` if it is in one of the `expected` states."""
+        ...
+
+    async def rounds_in(self, states: Sequence[RoundState]) -> list[Round]:
+        """Rounds in these states, oldest first."""
+        ...
+
+    async def recent_rounds(self, limit: int) -> list[Round]:
+        """Rounds that started, newest first."""
+        ...
+
+    async def claim_deliveries(self, round_id: int, limit: int, now: dt.datetime) -> list[Delivery]:
+        """Mark up to `limit` waiting rows due by `now` as "sending", and return them."""
+        ...
+
+    async def settle_deliveries(
+        self, outcomes: Sequence[tuple[Delivery, DeliveryState, dt.datetime | None]]
+    ) -> None:
+        """Record how claimed deliveries ended: sent, unreachable, failed, skipped, or waiting
+        again (retry no earlier than the given time, one more attempt counted)."""
+        ...
+
+    async def recover_in_flight(self) -> int:
+        """After a restart: rows still "sending" may or may not have left; make them "unknown"
+        (never sent again). Returns how many."""
+        ...
+
+    async def round_progress(self, round_id: int) -> RoundProgress:
+        """A round's outbox rows, counted by state."""
+        ...
+
+    async def due_reminders(
+        self, survey_id: str, idle_before: dt.datetime, allowed: int, limit: int
+    ) -> list[DueReminder]:
+        """Unfinished responses to the survey idle (no answer, no reminder) since before
+        `idle_before`, reminded fewer than `allowed` times, of members who agreed, take
+        invitations and are reachable."""
+        ...
+
+    async def claim_reminder(
+        self, reminder: DueReminder, idle_before: dt.datetime, now: dt.datetime
+    ) -> bool:
+        """Count a reminder as sent before sending it (so none goes twice); False if the response
+        moved on, or was reminded, since `idle_before`."""
+        ...
+
+
 class Store(Protocol):
     """Everything Doorstep keeps, by concern; one open database."""
 
@@ -381,6 +493,9 @@ class Store(Protocol):
 
     @property
     def export(self) -> Export: ...
+
+    @property
+    def reach(self) -> Reach: ...
 
     async def checkpoint(self) -> bool:
         """Make deletions final on disk (no trace of deleted rows in logs); False when another

@@ -23,7 +23,7 @@ SELECT
     NULL AS response_id, NULL AS question_id, NULL AS value, NULL AS next_question,
     NULL AS dropped, NULL AS message_id, NULL AS step, NULL AS submitted_at,
     NULL AS area, NULL AS counted, NULL AS replaced, NULL AS replaced_area,
-    NULL AS replaced_counted, NULL AS replaced_day;
+    NULL AS replaced_counted, NULL AS replaced_day, NULL AS member_area;
 
 CREATE TRIGGER accept_answer INSTEAD OF INSERT ON answer_submissions
 BEGIN
@@ -78,12 +78,15 @@ BEGIN
     UPDATE responses SET counted = 0
     WHERE NEW.next_question IS NULL AND id = NEW.replaced AND counted = 1;
     -- The member's typed-message mark moves on; a completed response stops being the active
-    -- one, an answered one becomes it. Rows that would not change are not written.
+    -- one, an answered one becomes it; an answer to an area question is the member's area now.
+    -- Rows that would not change are not written.
     UPDATE members
     SET last_message_id = COALESCE(NEW.message_id, last_message_id),
         active_response_id = CASE WHEN NEW.next_question IS NULL
-            THEN NULLIF(active_response_id, NEW.response_id) ELSE NEW.response_id END
+            THEN NULLIF(active_response_id, NEW.response_id) ELSE NEW.response_id END,
+        area = COALESCE(NEW.member_area, area)
     WHERE id = (SELECT member_id FROM responses WHERE id = NEW.response_id)
       AND (NEW.message_id IS NOT NULL OR NEW.next_question IS NULL
-           OR active_response_id IS NOT NEW.response_id);
+           OR active_response_id IS NOT NEW.response_id
+           OR (NEW.member_area IS NOT NULL AND area IS NOT NEW.member_area));
 END;

@@ -2,7 +2,8 @@
 
 A member's Telegram id is stored in `members` only; everything else about them hangs off the
 internal `members.id`. /forget deletes that row with every row keyed to it (consents, responses,
-answers, handled taps) and takes their responses out of the report totals, in one transaction.
+answers, handled taps, invitations) and takes their responses out of the report totals, in one
+transaction.
 Retention unlinks the responses of long-closed surveys (they stay, anonymous, in the totals)
 and deletes members inactive for as long.
 
@@ -23,6 +24,7 @@ import aiosqlite
 from storage.model import (
     AnswerValue,
     Compaction,
+    ContactState,
     Counter_,
     Describe,
     Forgotten,
@@ -128,12 +130,14 @@ class SQLitePrivacy(Part):
         async with self._db.transaction() as connection:
             rows = await fetch_all(
                 connection,
-                "SELECT m.id, m.created_at, r.survey_id, m.last_message_id FROM members m"
+                "SELECT m.id, m.created_at, r.survey_id, m.last_message_id, m.invitations,"
+                " m.unreachable_since, m.area FROM members m"
                 " LEFT JOIN responses r ON r.id = m.active_response_id WHERE m.telegram_id = ?",
                 (telegram_id,),
             )
             # An organiser or administrator who never agreed has audit entries only.
-            member_id, created_at, answering, last_message_id = rows[0] if rows else (None,) * 4
+            member_id, created_at, answering, last_message_id = rows[0][:4] if rows else (None,) * 4
+            contact = ContactState(bool(rows[0][4]), *rows[0][5:]) if rows else None
             consents = await members.consent_history(connection, member_id)
             held = await fetch_all(connection, _RESPONSES_OF_MEMBER, (member_id,))
             taps = await fetch_all(
@@ -142,6 +146,13 @@ class SQLitePrivacy(Part):
                 (member_id,),
             )
             entries = await audit.naming(connection, telegram_id)
+            invitations = await fetch_all(
+                connection,
+                "SELECT r.survey_id, o.state FROM outbox o"
+                " JOIN invitation_rounds r ON r.id = o.round_id WHERE o.member_id = ?"
+                " ORDER BY r.id",
+                (member_id,),
+            )
         if member_id is None and not entries:
             return None
         return HeldData(
@@ -154,6 +165,8 @@ class SQLitePrivacy(Part):
             last_message_id or 0,
             entries,
             [at for (at,) in taps],
+            contact,
+            [(survey_id, state) for survey_id, state in invitations],
         )
 
     async def anything_held(self, telegram_id: int) -> bool:
@@ -162,7 +175,8 @@ class SQLitePrivacy(Part):
             rows = await fetch_all(
                 connection,
                 "SELECT EXISTS (SELECT 1 FROM members WHERE telegram_id = ?1)"
-                " OR EXISTS (SELECT 1 FROM audit_log WHERE actor = ?1 OR chat_id = ?1)",
+                " OR EXISTS (SELECT 1 FROM audit_log WHERE actor = ?1 OR chat_id = ?1)"
+                " OR EXISTS (SELECT 1 FROM invitation_rounds WHERE card_chat_id = ?1)",
                 (telegram_id,),
             )
         return bool(rows[0][0])
@@ -182,8 +196,14 @@ class SQLitePrivacy(Part):
             removed = (
                 [] if member_id is None else await _remove_member(connection, member_id, count)
             )
-            # An organiser's or administrator's own entries stay, without who they were.
-            if not await audit.unname(connection, telegram_id) and not rows:
+            # An organiser's or administrator's own entries stay, without who they were; so do
+            # the invitation rounds they started, without the chat their progress card was in.
+            cards = await connection.execute(
+                "UPDATE invitation_rounds SET card_chat_id = NULL WHERE card_chat_id = ?",
+                (telegram_id,),
+            )
+            named = await audit.unname(connection, telegram_id) or cards.rowcount
+            if not named and not rows:
                 return None  # nothing was held: the transaction ends with nothing changed
             await audit.add(connection, "forget", now, scope=describe(member_id, len(removed)))
             await _compact_later(connection)

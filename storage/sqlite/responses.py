@@ -174,12 +174,14 @@ class SQLiteResponses(Part):
         area: str = "",
         counted: Sequence[TallyKey] = (),
         replaced: Replaced | None = None,
+        member_area: str | None = None,
     ) -> Response | None:
         """Store the answer to the response's current question and move to `next_question`.
 
         `next_question` None completes the response, which then counts in the report totals of
         `area` under each of the `counted` keys, in place of the member's `replaced` completion
-        (if it still counts); `dropped` are answers the new one hides. The
+        (if it still counts); `dropped` are answers the new one hides; `member_area`, when
+        given, becomes the member's area (the answer was to an area question). The
         answer came from a button drawn at `step`, or from the message `message_id`. Returns the
         response as it is now, or None, changing nothing, when the response has moved on since the
         button was drawn, or the message was handled before: both mean a stale or repeated update.
@@ -192,8 +194,8 @@ class SQLiteResponses(Part):
                 await connection.execute(
                     "INSERT INTO answer_submissions (response_id, question_id, value,"
                     " next_question, dropped, message_id, step, submitted_at, area, counted,"
-                    " replaced, replaced_area, replaced_counted, replaced_day)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " replaced, replaced_area, replaced_counted, replaced_day, member_area)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         response.id,
                         question_id,
@@ -209,6 +211,7 @@ class SQLiteResponses(Part):
                         replaced.area if replaced else None,
                         json.dumps(replaced.counted if replaced else [], ensure_ascii=False),
                         replaced.day if replaced else None,
+                        member_area,
                     ),
                 )
             except sqlite3.IntegrityError as error:

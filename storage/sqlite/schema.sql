@@ -44,6 +44,28 @@ CREATE TABLE handled_taps (
 
 CREATE INDEX handled_taps_by_member ON handled_taps (member_id);
 
+CREATE TABLE invitation_rounds (
+    id INTEGER PRIMARY KEY,
+    survey_id TEXT NOT NULL,
+    -- one value of the survey's area question; NULL: every reachable member
+    area TEXT,
+    state TEXT NOT NULL
+        CHECK (state IN ('preview', 'sending', 'paused', 'cancelled', 'finished', 'closed')),
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    ended_at TEXT,
+    -- members left out when it started, by reason
+    left_out_done INTEGER NOT NULL DEFAULT 0,
+    left_out_turned_off INTEGER NOT NULL DEFAULT 0,
+    left_out_unreachable INTEGER NOT NULL DEFAULT 0,
+    -- the progress card, edited as the round goes (in an administrator's private chat: their
+    -- id goes when they are forgotten; the audit log says who started the round)
+    card_chat_id INTEGER,
+    card_message_id INTEGER
+);
+
+CREATE INDEX invitation_rounds_by_survey ON invitation_rounds (survey_id, started_at);
+
 CREATE TABLE maintenance (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     compact_due INTEGER NOT NULL
@@ -57,7 +79,8 @@ CREATE TABLE "members" (
     active_response_id INTEGER REFERENCES responses (id) ON DELETE SET NULL,
     -- the newest private message that changed state: a redelivered message is never newer
     last_message_id INTEGER NOT NULL DEFAULT 0
-);
+, invitations INTEGER NOT NULL DEFAULT 1
+    CHECK (invitations IN (0, 1)), unreachable_since TEXT, area TEXT);
 
 CREATE TABLE milestones (
     survey_id TEXT NOT NULL,
@@ -81,6 +104,22 @@ CREATE TABLE organiser_chats (
     registered_at TEXT NOT NULL
 );
 
+CREATE TABLE outbox (
+    round_id INTEGER NOT NULL REFERENCES invitation_rounds (id) ON DELETE CASCADE,
+    member_id INTEGER NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    state TEXT NOT NULL DEFAULT 'waiting' CHECK (
+        state IN ('waiting', 'sending', 'sent', 'unknown', 'unreachable', 'failed', 'skipped')),
+    -- tries that failed for a passing reason (a server error, the network)
+    attempts INTEGER NOT NULL DEFAULT 0,
+    -- a retry waits until then
+    not_before TEXT,
+    PRIMARY KEY (round_id, member_id)
+) WITHOUT ROWID;
+
+CREATE INDEX outbox_by_member ON outbox (member_id);
+
+CREATE INDEX outbox_by_state ON outbox (round_id, state, not_before);
+
 CREATE TABLE report_state (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     totals_stale INTEGER NOT NULL
@@ -101,7 +140,7 @@ CREATE TABLE "responses" (
     step INTEGER NOT NULL DEFAULT 0,
     started_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    completed_at TEXT, counted INTEGER NOT NULL DEFAULT 1,
+    completed_at TEXT, counted INTEGER NOT NULL DEFAULT 1, reminders_sent INTEGER NOT NULL DEFAULT 0, reminded_at TEXT,
     CHECK ((status = 'completed') = (current_question IS NULL))
 );
 

@@ -14,6 +14,7 @@ from storage.sqlite.handled import SQLiteHandled
 from storage.sqlite.members import SQLiteMembers
 from storage.sqlite.organisers import SQLiteOrganisers
 from storage.sqlite.privacy import SQLitePrivacy
+from storage.sqlite.reach import SQLiteReach
 from storage.sqlite.reports import SQLiteReports
 from storage.sqlite.responses import SQLiteResponses
 from storage.sqlite.versions import SQLiteVersions
@@ -34,6 +35,7 @@ class SQLiteStore(Database):
         self.privacy = SQLitePrivacy(self)
         self.versions = SQLiteVersions(self)
         self.export = SQLiteExport(self)
+        self.reach = SQLiteReach(self)
 
 
 async def open_store(path: str | Path, *, create: bool = True) -> SQLiteStore:

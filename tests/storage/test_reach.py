@@ -1,0 +1,363 @@
+"""Reach in storage (every backend): members' contact state, the facts the audience rules read,
+invitation rounds and their outbox (at most one invitation per member per round, also across a
+crash), reminders, and what /mydata and /forget see of them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from storage.model import Contact, Delivery, DueReminder, LeftOut
+from storage.protocol import Store
+from tests.storage.test_storage import NOTICE, NOW, answer, decide, new_member, started, version
+
+LATER = NOW + dt.timedelta(hours=1)
+CARD = (99, 7)  # an administrator's private chat, and the progress card's message there
+
+
+async def member_ids(store: Store, *telegram_ids: int) -> list[int]:
+    ids = []
+    for telegram_id in telegram_ids:
+        ids.append((await new_member(store, telegram_id)).id)
+    return ids
+
+
+async def sending_round(store: Store, member_ids: list[int], survey_id: str = "s") -> int:
+    invitation = await store.reach.create_round(survey_id, None, NOW)
+    assert await store.reach.start_round(invitation.id, member_ids, LeftOut(), CARD, NOW)
+    return invitation.id
+
+
+# --- contact state --------------------------------------------------------------------------
+
+
+async def test_a_new_member_takes_invitations_is_reachable_and_has_no_area(store: Store):
+    await new_member(store, 1)
+
+    state = await store.reach.contact_state(1)
+
+    assert state is not None
+    assert (state.invitations, state.unreachable_since, state.area) == (True, None, None)
+
+
+async def test_contact_state_is_none_and_changes_fail_for_someone_not_a_member(store: Store):
+    assert await store.reach.contact_state(5) is None
+    assert not await store.reach.set_invitations(5, False)
+    assert not await store.reach.set_reachable(5, False, NOW)
+    assert await store.privacy.held_data(5) is None  # nothing was created
+
+
+async def test_invitations_turn_off_and_on_again(store: Store):
+    await new_member(store, 1)
+
+    assert await store.reach.set_invitations(1, False)
+    off = await store.reach.contact_state(1)
+    assert await store.reach.set_invitations(1, True)
+    on = await store.reach.contact_state(1)
+
+    assert off is not None
+    assert not off.invitations
+    assert on is not None
+    assert on.invitations
+
+
+async def test_unreachable_keeps_the_first_refusal_and_reachable_clears_it(store: Store):
+    await new_member(store, 1)
+
+    await store.reach.set_reachable(1, False, NOW)
+    await store.reach.set_reachable(1, False, LATER)
+    blocked = await store.reach.contact_state(1)
+    await store.reach.set_reachable(1, True, LATER)
+    back = await store.reach.contact_state(1)
+
+    assert blocked is not None
+    assert blocked.unreachable_since == NOW.isoformat()
+    assert back is not None
+    assert back.unreachable_since is None
+
+
+async def test_an_answer_to_an_area_question_becomes_the_members_area(store: Store):
+    response = await started(store, "s", 1)
+
+    await answer(
+        store, response.id, "q1", "north", next_question="q2", now=NOW, member_area="north"
+    )
+    first = await store.reach.contact_state(1)
+    await answer(store, response.id, "q2", "x", next_question="q3", now=NOW)  # not an area one
+    kept = await store.reach.contact_state(1)
+    again = await store.responses.move_back(
+        (await store.responses.get_response(response.id)),  # type: ignore[arg-type]
+        "q1",
+        now=NOW,
+    )
+    assert again is not None
+    await answer(
+        store, response.id, "q1", "south", next_question="q2", now=NOW, member_area="south"
+    )
+    latest = await store.reach.contact_state(1)
+
+    assert first is not None
+    assert first.area == "north"
+    assert kept is not None
+    assert kept.area == "north"
+    assert latest is not None
+    assert latest.area == "south"
+
+
+# --- the audience's facts -------------------------------------------------------------------
+
+
+async def test_contacts_say_what_the_audience_rules_need(store: Store):
+    done = await started(store, "s", 1)
+    await answer(store, done.id, "q1", "north", next_question=None, now=NOW, member_area="north")
+    await started(store, "s", 2)  # unfinished
+    await new_member(store, 3)
+    await store.reach.set_invitations(3, False)
+    await new_member(store, 4)
+    await store.reach.set_reachable(4, False, NOW)
+    await new_member(store, 5)
+    await decide(store, 5, False, NOTICE, NOW)  # withdrew
+
+    contacts = {
+        contact.telegram_id: contact for contact in await store.reach.contacts("s", None, None)
+    }
+
+    assert contacts[1] == Contact(contacts[1].member_id, 1, True, True, True, True, False)
+    assert contacts[2].completed is False
+    assert contacts[2].responded_since is False
+    assert contacts[3].invitations is False
+    assert contacts[4].reachable is False
+    assert contacts[5].agreed is False
+
+
+async def test_contacts_in_an_area_are_only_the_members_whose_area_it_is(store: Store):
+    north = await started(store, "s", 1)
+    await answer(store, north.id, "q1", "north", next_question="q2", now=NOW, member_area="north")
+    await new_member(store, 2)  # no area yet
+
+    in_north = await store.reach.contacts("s", "north", None)
+    everyone = await store.reach.contacts("s", None, None)
+
+    assert [contact.telegram_id for contact in in_north] == [1]
+    assert sorted(contact.telegram_id for contact in everyone) == [1, 2]
+
+
+async def test_responded_since_counts_responses_started_or_completed_since(store: Store):
+    before = await started(store, "s", 1)  # started at NOW
+    await started(store, "other", 2)  # another survey
+    member = await new_member(store, 3)
+    late = await store.responses.start_response(member.id, "s", await version(store), "q1", LATER)
+    assert late is not None
+
+    contacts = {c.telegram_id: c for c in await store.reach.contacts("s", None, LATER)}
+    await answer(store, before.id, "q1", "x", next_question=None, now=LATER)
+    after_completion = {c.telegram_id: c for c in await store.reach.contacts("s", None, LATER)}
+
+    assert (contacts[1].responded_since, contacts[2].responded_since) == (False, False)
+    assert contacts[3].responded_since is True
+    assert after_completion[1].responded_since is True
+
+
+# --- rounds ---------------------------------------------------------------------------------
+
+
+async def test_a_round_starts_once_from_its_preview(store: Store):
+    ids = await member_ids(store, 1, 2)
+    preview = await store.reach.create_round("s", "north", NOW)
+
+    started_once = await store.reach.start_round(preview.id, ids, LeftOut(3, 2, 1), CARD, LATER)
+    started_twice = await store.reach.start_round(preview.id, ids, LeftOut(), CARD, LATER)
+    found = await store.reach.find_round(preview.id)
+
+    assert preview.state == "preview"
+    assert preview.started_at is None
+    assert (started_once, started_twice) == (True, False)
+    assert found is not None
+    assert (found.state, found.area, found.left_out) == ("sending", "north", LeftOut(3, 2, 1))
+    assert (found.card_chat_id, found.card_message_id) == CARD
+    assert (await store.reach.round_progress(preview.id))["waiting"] == 2
+    assert await store.reach.latest_start("s") == LATER
+
+
+async def test_round_states_move_only_from_the_expected_ones(store: Store):
+    round_id = await sending_round(store, await member_ids(store, 1))
+
+    paused = await store.reach.set_round_state(round_id, ["sending"], "paused", NOW)
+    not_sending = await store.reach.set_round_state(round_id, ["sending"], "finished", NOW)
+    cancelled = await store.reach.set_round_state(
+        round_id, ["sending", "paused"], "cancelled", LATER
+    )
+    found = await store.reach.find_round(round_id)
+
+    assert (paused, not_sending, cancelled) == (True, False, True)
+    assert found is not None
+    assert (found.state, found.ended_at) == ("cancelled", LATER.isoformat())
+
+
+async def test_rounds_in_and_recent_rounds(store: Store):
+    ids = await member_ids(store, 1)
+    first = await sending_round(store, ids)
+    second = await sending_round(store, ids, "t")
+    await store.reach.set_round_state(first, ["sending"], "finished", NOW)
+    await store.reach.create_round("s", None, NOW)  # a preview never started
+
+    sending = await store.reach.rounds_in(["sending", "paused"])
+    recent = await store.reach.recent_rounds(10)
+
+    assert [r.id for r in sending] == [second]
+    assert [r.id for r in recent] == [second, first]
+
+
+# --- the outbox -----------------------------------------------------------------------------
+
+
+async def test_claims_take_each_waiting_row_once(store: Store):
+    round_id = await sending_round(store, await member_ids(store, 1, 2, 3))
+
+    first = await store.reach.claim_deliveries(round_id, 2, NOW)
+    second = await store.reach.claim_deliveries(round_id, 2, NOW)
+    third = await store.reach.claim_deliveries(round_id, 2, NOW)
+
+    assert [d.telegram_id for d in first] == [1, 2]
+    assert [d.telegram_id for d in second] == [3]
+    assert third == []
+    assert (await store.reach.round_progress(round_id))["sending"] == 3
+
+
+async def test_settled_rows_count_by_state_and_retries_wait(store: Store):
+    round_id = await sending_round(store, await member_ids(store, 1, 2, 3, 4))
+    one, two, three, four = await store.reach.claim_deliveries(round_id, 4, NOW)
+
+    await store.reach.settle_deliveries(
+        [
+            (one, "sent", None),
+            (two, "unreachable", None),
+            (three, "waiting", LATER),
+            (four, "failed", None),
+        ]
+    )
+    too_early = await store.reach.claim_deliveries(round_id, 10, NOW)
+    retried = await store.reach.claim_deliveries(round_id, 10, LATER)
+    progress = await store.reach.round_progress(round_id)
+
+    assert too_early == []
+    assert retried == [Delivery(round_id, three.member_id, 3, 1)]
+    assert (progress["sent"], progress["unreachable"], progress["failed"]) == (1, 1, 1)
+    assert progress.waiting == 1
+    assert progress.total == 4
+
+
+async def test_only_claimed_rows_settle(store: Store):
+    round_id = await sending_round(store, await member_ids(store, 1))
+    (claimed,) = await store.reach.claim_deliveries(round_id, 1, NOW)
+    await store.reach.settle_deliveries([(claimed, "sent", None)])
+
+    await store.reach.settle_deliveries([(claimed, "waiting", LATER)])  # a late, second outcome
+
+    assert (await store.reach.round_progress(round_id))["sent"] == 1
+    assert await store.reach.claim_deliveries(round_id, 1, LATER) == []
+
+
+async def test_after_a_crash_rows_in_flight_are_unknown_and_never_claimed_again(store: Store):
+    round_id = await sending_round(store, await member_ids(store, 1, 2, 3))
+    await store.reach.claim_deliveries(round_id, 2, NOW)  # then the process dies
+
+    recovered = await store.reach.recover_in_flight()
+    rest = await store.reach.claim_deliveries(round_id, 10, LATER)
+    progress = await store.reach.round_progress(round_id)
+
+    assert recovered == 2
+    assert [d.telegram_id for d in rest] == [3]
+    assert progress["unknown"] == 2
+
+
+# --- reminders ------------------------------------------------------------------------------
+
+
+async def test_a_response_idle_long_enough_is_due_and_claimed_once(store: Store):
+    response = await started(store, "s", 1)  # updated at NOW
+
+    due = await store.reach.due_reminders("s", LATER, 1, 10)
+    claimed = await store.reach.claim_reminder(due[0], LATER, LATER)
+    claimed_again = await store.reach.claim_reminder(due[0], LATER, LATER)
+    after = await store.reach.due_reminders("s", LATER + dt.timedelta(hours=5), 1, 10)
+
+    assert due == [DueReminder(response.id, 1, "s", 0)]
+    assert (claimed, claimed_again) == (True, False)
+    assert after == []  # one reminder allowed, one sent
+
+
+async def test_a_second_reminder_waits_for_idleness_since_the_first(store: Store):
+    await started(store, "s", 1)
+    (first,) = await store.reach.due_reminders("s", LATER, 2, 10)
+    await store.reach.claim_reminder(first, LATER, LATER)
+
+    soon = await store.reach.due_reminders("s", LATER, 2, 10)
+    later = await store.reach.due_reminders("s", LATER + dt.timedelta(seconds=1), 2, 10)
+
+    assert soon == []
+    assert [r.reminders_sent for r in later] == [1]
+
+
+async def test_no_reminder_for_responses_answered_recently_finished_or_of_members_out_of_reach(
+    store: Store,
+):
+    recent = await started(store, "s", 1)
+    await answer(store, recent.id, "q1", "x", next_question="q2", now=LATER)
+    done = await started(store, "s", 2)
+    await answer(store, done.id, "q1", "x", next_question=None, now=NOW)
+    await started(store, "s", 3)
+    await store.reach.set_invitations(3, False)
+    await started(store, "s", 4)
+    await store.reach.set_reachable(4, False, NOW)
+    await started(store, "s", 5)
+    await decide(store, 5, False, NOTICE, NOW)
+    await started(store, "t", 6)  # another survey
+
+    assert await store.reach.due_reminders("s", LATER, 1, 10) == []
+
+
+async def test_a_reminder_is_not_claimed_once_the_member_answered_meanwhile(store: Store):
+    response = await started(store, "s", 1)
+    (due,) = await store.reach.due_reminders("s", LATER, 1, 10)
+    await answer(store, response.id, "q1", "x", next_question="q2", now=LATER)
+
+    assert not await store.reach.claim_reminder(due, LATER, LATER)
+
+
+# --- the member's data ----------------------------------------------------------------------
+
+
+async def test_held_data_shows_the_contact_state_and_the_invitations(store: Store):
+    round_id = await sending_round(store, await member_ids(store, 1))
+    (delivery,) = await store.reach.claim_deliveries(round_id, 1, NOW)
+    await store.reach.settle_deliveries([(delivery, "sent", None)])
+    await store.reach.set_invitations(1, False)
+
+    held = await store.privacy.held_data(1)
+
+    assert held is not None
+    assert held.contact is not None
+    assert held.contact.invitations is False
+    assert held.invitations == [("s", "sent")]
+
+
+async def test_forgetting_a_member_deletes_their_outbox_rows(store: Store):
+    round_id = await sending_round(store, await member_ids(store, 1, 2))
+
+    await store.privacy.forget_member(1, lambda *_: ("", []), NOW, lambda *_: "forgotten")
+
+    assert (await store.reach.round_progress(round_id)).total == 1
+
+
+async def test_forgetting_an_administrator_removes_their_chat_from_the_progress_cards(
+    store: Store,
+):
+    round_id = await sending_round(store, await member_ids(store, 1))
+    assert await store.privacy.anything_held(CARD[0])
+
+    await store.privacy.forget_member(CARD[0], lambda *_: ("", []), NOW, lambda *_: "forgotten")
+    found = await store.reach.find_round(round_id)
+
+    assert found is not None
+    assert found.card_chat_id is None
+    assert not await store.privacy.anything_held(CARD[0])
