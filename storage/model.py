@@ -227,9 +227,8 @@ class Delivery:
     """One invitation claimed for sending (its outbox row is "sending")."""
 
     round_id: int
-    member_id: int
-    telegram_id: int
     attempts: int  # tries made before this one
+    contact: Contact  # as it is when claimed: the rules are checked again before sending
 
 
 @dataclass(frozen=True)

@@ -427,8 +427,11 @@ class Reach(Protocol):
         """Rounds that started, newest first."""
         ...
 
-    async def claim_deliveries(self, round_id: int, limit: int, now: dt.datetime) -> list[Delivery]:
-        """Mark up to `limit` waiting rows due by `now` as "sending", and return them."""
+    async def claim_deliveries(
+        self, invitation: Round, limit: int, now: dt.datetime
+    ) -> list[Delivery]:
+        """Mark up to `limit` waiting rows due by `now` as "sending", and return them with their
+        members' contact facts as they are now (responses since the round began)."""
         ...
 
     async def settle_deliveries(

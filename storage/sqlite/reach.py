@@ -31,6 +31,24 @@ _ROUND_COLUMNS = (
 _AGREED = "(SELECT agreed FROM consents c WHERE c.member_id = m.id ORDER BY c.id DESC LIMIT 1)"
 
 
+# What the audience rules read of member m for survey :survey, responses since :since (as Contact).
+_CONTACT = f"""
+    m.id, m.telegram_id, COALESCE({_AGREED}, 0), m.invitations, m.unreachable_since IS NULL,
+    EXISTS (SELECT 1 FROM responses r WHERE r.member_id = m.id
+        AND r.survey_id = :survey AND r.status = 'completed'),
+    :since IS NOT NULL AND EXISTS (SELECT 1 FROM responses r
+        WHERE r.member_id = m.id AND r.survey_id = :survey
+        AND (r.started_at >= :since OR r.completed_at >= :since))
+"""
+
+
+def _contact(row: Sequence) -> Contact:
+    member, telegram, agreed, on, reachable, done, responded = row
+    return Contact(
+        member, telegram, bool(agreed), bool(on), bool(reachable), bool(done), bool(responded)
+    )
+
+
 def _round(row: Sequence) -> Round:
     round_id, survey_id, area, state, created, started, ended, done, off, gone, chat, message = row
     return Round(
@@ -96,22 +114,11 @@ class SQLiteReach(Part):
         async with self._db.statement() as connection:
             rows = await fetch_all(
                 connection,
-                f"SELECT m.id, m.telegram_id, COALESCE({_AGREED}, 0), m.invitations,"
-                " m.unreachable_since IS NULL,"
-                " EXISTS (SELECT 1 FROM responses r WHERE r.member_id = m.id"
-                "   AND r.survey_id = :survey AND r.status = 'completed'),"
-                " :since IS NOT NULL AND EXISTS (SELECT 1 FROM responses r"
-                "   WHERE r.member_id = m.id AND r.survey_id = :survey"
-                "   AND (r.started_at >= :since OR r.completed_at >= :since))"
-                " FROM members m WHERE :area IS NULL OR m.area = :area ORDER BY m.id",
+                f"SELECT {_CONTACT} FROM members m WHERE :area IS NULL OR m.area = :area"
+                " ORDER BY m.id",
                 {"survey": survey_id, "since": since, "area": area},
             )
-        return [
-            Contact(
-                member, telegram, bool(agreed), bool(on), bool(reachable), bool(done), bool(new)
-            )
-            for member, telegram, agreed, on, reachable, done, new in rows
-        ]
+        return [_contact(row) for row in rows]
 
     async def create_round(self, survey_id: str, area: str | None, now: dt.datetime) -> Round:
         """A round in preview: nothing is sent until it starts."""
@@ -214,25 +221,32 @@ class SQLiteReach(Part):
             )
         return [_round(row) for row in rows]
 
-    async def claim_deliveries(self, round_id: int, limit: int, now: dt.datetime) -> list[Delivery]:
-        """Mark up to `limit` waiting rows due by `now` as "sending", and return them."""
+    async def claim_deliveries(
+        self, invitation: Round, limit: int, now: dt.datetime
+    ) -> list[Delivery]:
+        """Mark up to `limit` waiting rows due by `now` as "sending", and return them with their
+        members' contact facts as they are now (responses since the round began)."""
         async with self._db.transaction() as connection:
             rows = await fetch_all(
                 connection,
-                "SELECT o.member_id, m.telegram_id, o.attempts FROM outbox o"
-                " JOIN members m ON m.id = o.member_id"
-                " WHERE o.round_id = ? AND o.state = 'waiting'"
-                " AND (o.not_before IS NULL OR o.not_before <= ?)"
-                " ORDER BY o.member_id LIMIT ?",
-                (round_id, now.isoformat(), limit),
+                f"SELECT o.attempts, {_CONTACT} FROM outbox o JOIN members m ON m.id = o.member_id"
+                " WHERE o.round_id = :round AND o.state = 'waiting'"
+                " AND (o.not_before IS NULL OR o.not_before <= :now)"
+                " ORDER BY o.member_id LIMIT :limit",
+                {
+                    "round": invitation.id,
+                    "now": now.isoformat(),
+                    "limit": limit,
+                    "survey": invitation.survey_id,
+                    "since": invitation.started_at,
+                },
             )
+            deliveries = [Delivery(invitation.id, row[0], _contact(row[1:])) for row in rows]
             await connection.executemany(
                 "UPDATE outbox SET state = 'sending' WHERE round_id = ? AND member_id = ?",
-                ((round_id, member_id) for member_id, _, _ in rows),
+                ((invitation.id, delivery.contact.member_id) for delivery in deliveries),
             )
-        return [
-            Delivery(round_id, member, telegram, attempts) for member, telegram, attempts in rows
-        ]
+        return deliveries
 
     async def settle_deliveries(
         self, outcomes: Sequence[tuple[Delivery, DeliveryState, dt.datetime | None]]
@@ -250,7 +264,7 @@ class SQLiteReach(Part):
                         "state": state,
                         "not_before": not_before.isoformat() if not_before else None,
                         "round": delivery.round_id,
-                        "member": delivery.member_id,
+                        "member": delivery.contact.member_id,
                     }
                     for delivery, state, not_before in outcomes
                 ),

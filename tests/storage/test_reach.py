@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from storage.model import Contact, Delivery, DueReminder, LeftOut
+from storage.model import Contact, DueReminder, LeftOut, Round
 from storage.protocol import Store
 from tests.storage.test_storage import NOTICE, NOW, answer, decide, new_member, started, version
 
@@ -21,10 +21,12 @@ async def member_ids(store: Store, *telegram_ids: int) -> list[int]:
     return ids
 
 
-async def sending_round(store: Store, member_ids: list[int], survey_id: str = "s") -> int:
-    invitation = await store.reach.create_round(survey_id, None, NOW)
-    assert await store.reach.start_round(invitation.id, member_ids, LeftOut(), CARD, NOW)
-    return invitation.id
+async def sending_round(store: Store, member_ids: list[int], survey_id: str = "s") -> Round:
+    preview = await store.reach.create_round(survey_id, None, NOW)
+    assert await store.reach.start_round(preview.id, member_ids, LeftOut(), CARD, NOW)
+    invitation = await store.reach.find_round(preview.id)
+    assert invitation is not None
+    return invitation
 
 
 # --- contact state --------------------------------------------------------------------------
@@ -179,14 +181,14 @@ async def test_a_round_starts_once_from_its_preview(store: Store):
 
 
 async def test_round_states_move_only_from_the_expected_ones(store: Store):
-    round_id = await sending_round(store, await member_ids(store, 1))
+    invitation = await sending_round(store, await member_ids(store, 1))
 
-    paused = await store.reach.set_round_state(round_id, ["sending"], "paused", NOW)
-    not_sending = await store.reach.set_round_state(round_id, ["sending"], "finished", NOW)
+    paused = await store.reach.set_round_state(invitation.id, ["sending"], "paused", NOW)
+    not_sending = await store.reach.set_round_state(invitation.id, ["sending"], "finished", NOW)
     cancelled = await store.reach.set_round_state(
-        round_id, ["sending", "paused"], "cancelled", LATER
+        invitation.id, ["sending", "paused"], "cancelled", LATER
     )
-    found = await store.reach.find_round(round_id)
+    found = await store.reach.find_round(invitation.id)
 
     assert (paused, not_sending, cancelled) == (True, False, True)
     assert found is not None
@@ -195,8 +197,8 @@ async def test_round_states_move_only_from_the_expected_ones(store: Store):
 
 async def test_rounds_in_and_recent_rounds(store: Store):
     ids = await member_ids(store, 1)
-    first = await sending_round(store, ids)
-    second = await sending_round(store, ids, "t")
+    first = (await sending_round(store, ids)).id
+    second = (await sending_round(store, ids, "t")).id
     await store.reach.set_round_state(first, ["sending"], "finished", NOW)
     await store.reach.create_round("s", None, NOW)  # a preview never started
 
@@ -211,21 +213,22 @@ async def test_rounds_in_and_recent_rounds(store: Store):
 
 
 async def test_claims_take_each_waiting_row_once(store: Store):
-    round_id = await sending_round(store, await member_ids(store, 1, 2, 3))
+    invitation = await sending_round(store, await member_ids(store, 1, 2, 3))
 
-    first = await store.reach.claim_deliveries(round_id, 2, NOW)
-    second = await store.reach.claim_deliveries(round_id, 2, NOW)
-    third = await store.reach.claim_deliveries(round_id, 2, NOW)
+    first = await store.reach.claim_deliveries(invitation, 2, NOW)
+    second = await store.reach.claim_deliveries(invitation, 2, NOW)
+    third = await store.reach.claim_deliveries(invitation, 2, NOW)
 
-    assert [d.telegram_id for d in first] == [1, 2]
-    assert [d.telegram_id for d in second] == [3]
+    assert [d.contact.telegram_id for d in first] == [1, 2]
+    assert all(d.contact.agreed and d.contact.invitations for d in first)
+    assert [d.contact.telegram_id for d in second] == [3]
     assert third == []
-    assert (await store.reach.round_progress(round_id))["sending"] == 3
+    assert (await store.reach.round_progress(invitation.id))["sending"] == 3
 
 
 async def test_settled_rows_count_by_state_and_retries_wait(store: Store):
-    round_id = await sending_round(store, await member_ids(store, 1, 2, 3, 4))
-    one, two, three, four = await store.reach.claim_deliveries(round_id, 4, NOW)
+    invitation = await sending_round(store, await member_ids(store, 1, 2, 3, 4))
+    one, two, three, four = await store.reach.claim_deliveries(invitation, 4, NOW)
 
     await store.reach.settle_deliveries(
         [
@@ -235,38 +238,38 @@ async def test_settled_rows_count_by_state_and_retries_wait(store: Store):
             (four, "failed", None),
         ]
     )
-    too_early = await store.reach.claim_deliveries(round_id, 10, NOW)
-    retried = await store.reach.claim_deliveries(round_id, 10, LATER)
-    progress = await store.reach.round_progress(round_id)
+    too_early = await store.reach.claim_deliveries(invitation, 10, NOW)
+    retried = await store.reach.claim_deliveries(invitation, 10, LATER)
+    progress = await store.reach.round_progress(invitation.id)
 
     assert too_early == []
-    assert retried == [Delivery(round_id, three.member_id, 3, 1)]
+    assert [(d.contact.telegram_id, d.attempts) for d in retried] == [(3, 1)]
     assert (progress["sent"], progress["unreachable"], progress["failed"]) == (1, 1, 1)
     assert progress.waiting == 1
     assert progress.total == 4
 
 
 async def test_only_claimed_rows_settle(store: Store):
-    round_id = await sending_round(store, await member_ids(store, 1))
-    (claimed,) = await store.reach.claim_deliveries(round_id, 1, NOW)
+    invitation = await sending_round(store, await member_ids(store, 1))
+    (claimed,) = await store.reach.claim_deliveries(invitation, 1, NOW)
     await store.reach.settle_deliveries([(claimed, "sent", None)])
 
     await store.reach.settle_deliveries([(claimed, "waiting", LATER)])  # a late, second outcome
 
-    assert (await store.reach.round_progress(round_id))["sent"] == 1
-    assert await store.reach.claim_deliveries(round_id, 1, LATER) == []
+    assert (await store.reach.round_progress(invitation.id))["sent"] == 1
+    assert await store.reach.claim_deliveries(invitation, 1, LATER) == []
 
 
 async def test_after_a_crash_rows_in_flight_are_unknown_and_never_claimed_again(store: Store):
-    round_id = await sending_round(store, await member_ids(store, 1, 2, 3))
-    await store.reach.claim_deliveries(round_id, 2, NOW)  # then the process dies
+    invitation = await sending_round(store, await member_ids(store, 1, 2, 3))
+    await store.reach.claim_deliveries(invitation, 2, NOW)  # then the process dies
 
     recovered = await store.reach.recover_in_flight()
-    rest = await store.reach.claim_deliveries(round_id, 10, LATER)
-    progress = await store.reach.round_progress(round_id)
+    rest = await store.reach.claim_deliveries(invitation, 10, LATER)
+    progress = await store.reach.round_progress(invitation.id)
 
     assert recovered == 2
-    assert [d.telegram_id for d in rest] == [3]
+    assert [d.contact.telegram_id for d in rest] == [3]
     assert progress["unknown"] == 2
 
 
@@ -328,8 +331,8 @@ async def test_a_reminder_is_not_claimed_once_the_member_answered_meanwhile(stor
 
 
 async def test_held_data_shows_the_contact_state_and_the_invitations(store: Store):
-    round_id = await sending_round(store, await member_ids(store, 1))
-    (delivery,) = await store.reach.claim_deliveries(round_id, 1, NOW)
+    invitation = await sending_round(store, await member_ids(store, 1))
+    (delivery,) = await store.reach.claim_deliveries(invitation, 1, NOW)
     await store.reach.settle_deliveries([(delivery, "sent", None)])
     await store.reach.set_invitations(1, False)
 
@@ -342,22 +345,38 @@ async def test_held_data_shows_the_contact_state_and_the_invitations(store: Stor
 
 
 async def test_forgetting_a_member_deletes_their_outbox_rows(store: Store):
-    round_id = await sending_round(store, await member_ids(store, 1, 2))
+    invitation = await sending_round(store, await member_ids(store, 1, 2))
 
     await store.privacy.forget_member(1, lambda *_: ("", []), NOW, lambda *_: "forgotten")
 
-    assert (await store.reach.round_progress(round_id)).total == 1
+    assert (await store.reach.round_progress(invitation.id)).total == 1
 
 
 async def test_forgetting_an_administrator_removes_their_chat_from_the_progress_cards(
     store: Store,
 ):
-    round_id = await sending_round(store, await member_ids(store, 1))
+    invitation = await sending_round(store, await member_ids(store, 1))
     assert await store.privacy.anything_held(CARD[0])
 
     await store.privacy.forget_member(CARD[0], lambda *_: ("", []), NOW, lambda *_: "forgotten")
-    found = await store.reach.find_round(round_id)
+    found = await store.reach.find_round(invitation.id)
 
     assert found is not None
     assert found.card_chat_id is None
     assert not await store.privacy.anything_held(CARD[0])
+
+
+async def test_a_claim_carries_each_members_facts_as_they_are_now(store: Store):
+    ids = await member_ids(store, 1, 2, 3)
+    invitation = await sending_round(store, ids)  # began at NOW
+    await store.reach.set_invitations(1, False)
+    await store.responses.start_response(ids[1], "s", await version(store), "q1", LATER)
+
+    claimed = {
+        d.contact.telegram_id: d.contact
+        for d in await store.reach.claim_deliveries(invitation, 5, LATER)
+    }
+
+    assert claimed[1].invitations is False
+    assert claimed[2].responded_since is True
+    assert (claimed[3].invitations, claimed[3].responded_since) == (True, False)
