@@ -9,6 +9,8 @@ Formats (always ASCII, at most 64 bytes; ids are numbers, never labels):
     s:R:S          Skip          b:R:S  Back
     r:SURVEY       an organiser's report of a survey     g:SURVEY  its charts
     f:1            delete everything held about me (confirmed)     f:0  keep it
+    i:0            no more invitations (or reminders)      i:1  invitations on again
+    v:ROUND:A      an administrator's invitation round: s send, p pause, u resume, x cancel
 A response's step counts its changes, so a button works only while its question is on screen
 as it was drawn: an older button, or one Telegram delivers again later, is stale.
 Decoding is strict: anything else is None, and the handler answers it as a stale button.
@@ -99,6 +101,30 @@ class Forget:
     confirmed: bool
 
 
+@dataclass(frozen=True)
+class Invitations:
+    """A member turns invitations and reminders off ("No more invitations") or on again."""
+
+    on: bool
+
+
+class RoundAction(StrEnum):
+    """What an administrator's button does to an invitation round."""
+
+    SEND = "s"
+    PAUSE = "p"
+    RESUME = "u"
+    CANCEL = "x"
+
+
+@dataclass(frozen=True)
+class RoundButton:
+    """A button of an invitation round's preview or progress card."""
+
+    round_id: int
+    action: RoundAction
+
+
 Callback = (
     Consent
     | OpenSurvey
@@ -108,6 +134,8 @@ Callback = (
     | ShowReport
     | ShowChart
     | Forget
+    | Invitations
+    | RoundButton
 )
 
 _PATTERNS = {
@@ -118,6 +146,8 @@ _PATTERNS = {
     "a": re.compile(rf"a:(?P<r>{_NUMBER}):(?P<s>{_NUMBER}):(?P<o>{_NUMBER})"),
     "t": re.compile(rf"t:(?P<r>{_NUMBER}):(?P<s>{_NUMBER}):(?P<o>{_NUMBER}):(?P<on>[01])"),
     "f": re.compile(r"f:(?P<confirmed>[01])"),
+    "i": re.compile(r"i:(?P<on>[01])"),
+    "v": re.compile(rf"v:(?P<round>{_NUMBER}):(?P<action>[spux])"),
     "m": re.compile(rf"(?P<move>[dsb]):(?P<r>{_NUMBER}):(?P<s>{_NUMBER})"),
 }
 
@@ -141,6 +171,10 @@ def encode(callback: Callback) -> str:
             data = f"{move.value}:{response_id}:{step}"
         case Forget(confirmed):
             data = f"f:{int(confirmed)}"
+        case Invitations(on):
+            data = f"i:{int(on)}"
+        case RoundButton(round_id, action):
+            data = f"v:{round_id}:{action.value}"
     if len(data.encode()) > MAX_CALLBACK_BYTES:
         raise ValueError(f"callback data over {MAX_CALLBACK_BYTES} bytes: {data!r}")
     return data
@@ -159,6 +193,10 @@ def decode(data: object) -> Callback | None:
         return Consent(fields["agreed"] == "1", fields["version"], fields["survey"])
     if data[0] == "f":
         return Forget(fields["confirmed"] == "1")
+    if data[0] == "i":
+        return Invitations(fields["on"] == "1")
+    if data[0] == "v":
+        return RoundButton(int(fields["round"]), RoundAction(fields["action"]))
     if data[0] == "o":
         return OpenSurvey(fields["survey"])
     if data[0] == "r":

@@ -11,9 +11,12 @@ from handlers.callbacks import (
     AnswerOption,
     Consent,
     Forget,
+    Invitations,
     Move,
     OpenSurvey,
     QuestionMove,
+    RoundAction,
+    RoundButton,
     ShowChart,
     ShowReport,
     ToggleOption,
@@ -38,6 +41,12 @@ EVERY_KIND = [
     (AnswerOption(BIGGEST_ID, BIGGEST_ID, 99), f"a:{BIGGEST_ID}:{BIGGEST_ID}:99"),
     (Forget(True), "f:1"),
     (Forget(False), "f:0"),
+    (Invitations(False), "i:0"),
+    (Invitations(True), "i:1"),
+    (RoundButton(12, RoundAction.SEND), "v:12:s"),
+    (RoundButton(12, RoundAction.PAUSE), "v:12:p"),
+    (RoundButton(12, RoundAction.RESUME), "v:12:u"),
+    (RoundButton(BIGGEST_ID, RoundAction.CANCEL), f"v:{BIGGEST_ID}:x"),
 ]
 
 
@@ -51,6 +60,13 @@ def test_every_kind_encodes_to_its_documented_form_and_decodes_back(callback, da
     "data", ["f:2", "f:", "f:1:x", "f", "f:01", "f:10", "f:-1", "f:1 ", "f:1\n", "F:1", "f:１"]
 )
 def test_forget_decodes_strictly(data):
+    assert decode(data) is None
+
+
+@pytest.mark.parametrize(
+    "data", ["i:2", "i:", "i", "i:01", "v:1", "v:1:", "v:1:q", "v:01:s", "v:-1:s", "v:1:s:", "v::s"]
+)
+def test_invitation_and_round_buttons_decode_strictly(data):
     assert decode(data) is None
 
 
@@ -205,6 +221,8 @@ callbacks = st.one_of(
     st.builds(ToggleOption, response_id=ids, step=ids, option=options, chosen=st.booleans()),
     st.builds(QuestionMove, move=st.sampled_from(Move), response_id=ids, step=ids),
     st.builds(Forget, confirmed=st.booleans()),
+    st.builds(Invitations, on=st.booleans()),
+    st.builds(RoundButton, round_id=ids, action=st.sampled_from(RoundAction)),
 )
 
 
@@ -226,6 +244,8 @@ CALLBACK_TYPES = (
     ShowReport,
     ShowChart,
     Forget,
+    Invitations,
+    RoundButton,
 )
 
 
