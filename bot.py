@@ -51,7 +51,7 @@ from telegram.ext import (
 from telegram.helpers import create_deep_linked_url
 from telegram.request import BaseRequest, HTTPXRequest
 
-from app import export, reports
+from app import export, reach, reports
 from app import privacy as privacy_cases
 from app.notice import Notice, load_notice
 from app.services import Catalogue, Clock, Services, utc_now
@@ -64,7 +64,7 @@ from app.settings import (
     SurveySettings,
     settings_problem,
 )
-from handlers import buttons, commands, conversation, errors, privacy
+from handlers import buttons, commands, contact, conversation, errors, privacy
 from handlers.commands import Audience
 from handlers.connection import PollingWatch, connect, refusal_while_polling, retry_delays
 from handlers.context import SERVICES_KEY, jobs
@@ -73,6 +73,7 @@ from handlers.ordering import ChatOrderedUpdateProcessor
 from handlers.organisers import digests, milestones, registration
 from handlers.organisers import reports as organiser_reports
 from handlers.rate_limits import ChatPausingRateLimiter
+from handlers.sender import SENDER_KEY, Sender
 from storage.errors import Busy, StorageError, UnusableDatabase
 from storage.protocol import Store
 from storage.sqlite.db import backup, check_database
@@ -137,8 +138,10 @@ def build_application(
     rate_limiter: BaseRateLimiter | None = None,
     clock: Clock = utc_now,
     flood_clock: Seconds = time.monotonic,
+    background_sending: bool = True,
 ) -> Application:
-    """The Application with every handler; `request` and the clocks are replaced in tests.
+    """The Application with every handler; `request` and the clocks are replaced in tests, and
+    tests drive the bulk sender by hand (`background_sending=False`).
 
     Raises OSError or ValueError when the privacy notice cannot be read."""
     notice = load_notice(settings.privacy_notice, settings.retention_days)
@@ -155,7 +158,14 @@ def build_application(
         .rate_limiter(rate_limiter or ChatPausingRateLimiter())
         .concurrent_updates(ChatOrderedUpdateProcessor(CONCURRENT_UPDATES))
         .post_init(
-            partial(_started, settings=settings, loaded=surveys.surveys, notice=notice, clock=clock)
+            partial(
+                _started,
+                settings=settings,
+                loaded=surveys.surveys,
+                notice=notice,
+                clock=clock,
+                background_sending=background_sending,
+            )
         )
         .post_shutdown(_stopped)
     )
@@ -197,7 +207,7 @@ def register_handlers(application: Application, flood_guard: FloodGuard) -> None
         CommandHandler(member_commands, conversation.private_only, filters=~private)
     )
     application.add_handler(
-        ChatMemberHandler(registration.bot_membership, ChatMemberHandler.MY_CHAT_MEMBER)
+        ChatMemberHandler(contact.bot_membership, ChatMemberHandler.MY_CHAT_MEMBER)
     )
     application.add_handler(
         MessageHandler(filters.StatusUpdate.MIGRATE, registration.chat_migrated)
@@ -222,8 +232,10 @@ async def _started(
     loaded: list[Survey],
     notice: Notice,
     clock: Clock,
+    background_sending: bool,
 ) -> None:
-    """Open the database, record survey versions, schedule the jobs, set the command menu."""
+    """Open the database, record survey versions, schedule the jobs, set the command menu, and
+    start the bulk sender (invitations and reminders)."""
     store = await open_store(settings.database)
     catalogue = Catalogue()
     await catalogue.register(store, loaded, clock())
@@ -254,6 +266,12 @@ async def _started(
             "members are shown the bundled privacy notice: write your own, naming your"
             " organisation and how to contact it, and set DOORSTEP_PRIVACY_NOTICE"
         )
+    unknown = await reach.recover(services)
+    if unknown:
+        log.warning("%d invitations were in flight when the bot stopped: not sent again", unknown)
+    sender = application.bot_data[SENDER_KEY] = Sender(application)
+    if background_sending:
+        sender.start()
     for audience, scope in commands.MENU_SCOPES.items():
         await application.bot.set_my_commands(commands.menu(audience), scope=scope)
     ids = ", ".join(catalogue.current) or "none"
@@ -305,7 +323,10 @@ def _key_file(settings: OfflineSettings) -> Path:
 
 
 async def _stopped(application: Application) -> None:
-    """Close the database after the last update, and the posts it set off."""
+    """Close the database after the last update, the posts it set off and the bulk sender."""
+    sender: Sender | None = application.bot_data.get(SENDER_KEY)
+    if sender is not None:
+        await sender.stop()
     await milestones.finish_pending(application)
     services: Services | None = application.bot_data.get(SERVICES_KEY)
     if services is not None:

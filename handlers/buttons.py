@@ -1,5 +1,6 @@
-"""The member's buttons in private chat: the notice's I agree / No thanks, survey choices,
-answers, ticks, Skip, Back and Done, and /forget's confirmation.
+"""The buttons in private chats: the notice's I agree / No thanks, survey choices, answers,
+ticks, Skip, Back and Done, /forget's confirmation, invitations off and on, and an
+administrator's invitation round (Send, Pause, Resume, Cancel).
 
 Every button is decoded strictly (`handlers.callbacks`) and its callback query answered once.
 A button acts only on the current question of the member's active survey, as drawn: one drawn
@@ -20,18 +21,21 @@ from app import answering
 from app import privacy as app_privacy
 from app.answering import Place
 from app.privacy import Withdrawal
-from handlers import callbacks, conversation, privacy, render
+from handlers import callbacks, contact, conversation, privacy, render
 from handlers.callbacks import (
     AnswerOption,
     Consent,
     Forget,
+    Invitations,
     Move,
     OpenSurvey,
     QuestionMove,
+    RoundButton,
     ToggleOption,
 )
 from handlers.context import query_of, services
 from handlers.errors import ignore_harmless
+from handlers.organisers import invitations
 from storage.model import Member
 from surveys import engine
 from surveys.engine import Rejected, Verdict
@@ -59,6 +63,10 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await _question_button(query, chat, context, pressed)
         case Forget() as choice:
             await privacy.forget_button(query, context, choice)
+        case Invitations() as choice:
+            await contact.invitations_button(query, context, choice)
+        case RoundButton() as pressed:
+            await invitations.round_button(query, context, pressed)
         case _:  # malformed, forged, or an organiser's button that reached the wrong place
             await _answer(query, render.STALE_BUTTON)
 

@@ -19,9 +19,9 @@ from telegram import (
 )
 from telegram.ext import ContextTypes
 
-from handlers import conversation, privacy, render
+from handlers import contact, conversation, privacy, render
 from handlers.context import Callback, message_of
-from handlers.organisers import administration, digests, registration
+from handlers.organisers import administration, digests, invitations, registration
 from handlers.organisers import reports as organiser_reports
 
 
@@ -118,6 +118,13 @@ COMMANDS = (
         Topic.DATA,
     ),
     Command(
+        "stop",
+        "No more invitations or reminders",
+        contact.stop_command,
+        Audience.MEMBERS,
+        Topic.DATA,
+    ),
+    Command(
         "withdraw",
         "Stop giving answers",
         privacy.withdraw_command,
@@ -168,6 +175,20 @@ COMMANDS = (
         "export",
         "A survey's responses as a CSV file (administrators, in private)",
         administration.export_command,
+        Audience.ORGANISERS,
+        in_menu=False,
+    ),
+    Command(
+        "invite",
+        "Invite members to a survey: /invite SURVEY [AREA] (administrators, in private)",
+        invitations.invite_command,
+        Audience.ORGANISERS,
+        in_menu=False,
+    ),
+    Command(
+        "invites",
+        "The recent invitation rounds (administrators, in private)",
+        invitations.invites_command,
         Audience.ORGANISERS,
         in_menu=False,
     ),

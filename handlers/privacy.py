@@ -14,7 +14,7 @@ import datetime as dt
 from telegram import CallbackQuery, InputFile, Update
 from telegram.ext import ContextTypes
 
-from app import privacy
+from app import privacy, reach
 from app.privacy import Withdrawal
 from handlers import privacy_render, render
 from handlers.callbacks import Forget
@@ -26,10 +26,12 @@ CLEAN_UP = "clean-up"  # the job's name: at most one is pending
 
 
 async def privacy_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/privacy: the notice, the member's choice, and the button that changes it."""
-    service = services(context)
-    consent = await privacy.consent_of(service, sender_of(update).id)
-    text, markup = privacy_render.privacy_status(service.notice, consent, service.timezone)
+    """/privacy: the notice, the member's choice and invitations, and the buttons that change
+    them."""
+    service, member = services(context), sender_of(update).id
+    consent = await privacy.consent_of(service, member)
+    contact = await reach.contact_state(service, member)
+    text, markup = privacy_render.privacy_status(service.notice, consent, service.timezone, contact)
     await send_long(message_of(update).chat, text, markup)  # an operator's notice can be long
 
 

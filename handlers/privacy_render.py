@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from telegram import InlineKeyboardMarkup
 
 from app.notice import Notice
-from handlers import render
+from handlers import contact_render, render
 from handlers.callbacks import Consent, Forget
-from storage.model import ConsentRecord, HeldData, HeldResponse
+from storage.model import ConsentRecord, ContactState, HeldData, HeldResponse
 from surveys.engine import answer_text
 from surveys.model import Survey
 
@@ -44,9 +44,7 @@ FORGOTTEN = (
 )
 KEPT = "Nothing was deleted."
 MYDATA_CAPTION = "Everything held about you, as a JSON file."
-NO_CONTACT_PREFERENCES = (
-    "None are stored: Doorstep writes to you only in reply to your own messages."
-)
+NOT_A_MEMBER_CONTACT = "None: I write only to members, and only in reply to your own messages."
 
 
 def with_question(notice: Notice) -> str:
@@ -55,20 +53,27 @@ def with_question(notice: Notice) -> str:
 
 
 def privacy_status(
-    notice: Notice, consent: ConsentRecord | None, timezone: dt.tzinfo = dt.UTC
+    notice: Notice,
+    consent: ConsentRecord | None,
+    timezone: dt.tzinfo = dt.UTC,
+    contact: ContactState | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """/privacy: the notice, the member's current choice, and the button that changes it."""
+    """/privacy: the notice, the member's current choice and their invitations, and the buttons
+    that change them."""
     if consent is None:
         return with_question(notice), render.notice_keyboard(notice.version, None)
     day = _day(consent.decided_at, timezone)
     if consent.agreed:
         earlier = "" if consent.notice_version == notice.version else " to an earlier version"
         status = f"<b>Your choice:</b> you agreed{earlier} on {day}. You can withdraw at any time."
-        button = render.button("Withdraw my consent", Consent(False, notice.version))
+        rows = [[render.button("Withdraw my consent", Consent(False, notice.version))]]
+        if contact is not None:
+            status += f"\n{contact_render.status(contact)}"
+            rows.append([contact_render.toggle(contact.invitations)])
     else:
         status = f"<b>Your choice:</b> you withdrew your consent on {day}, so I take no answers."
-        button = render.button("I agree", Consent(True, notice.version))
-    return f"{notice.text}\n\n{status}", InlineKeyboardMarkup([[button]])
+        rows = [[render.button("I agree", Consent(True, notice.version))]]
+    return f"{notice.text}\n\n{status}", InlineKeyboardMarkup(rows)
 
 
 def forget_keyboard() -> InlineKeyboardMarkup:
@@ -116,7 +121,7 @@ def held_data_json(
         "responses": [
             _response(response, surveys[response.version_id]) for response in held.responses
         ],
-        "contact_preferences": NO_CONTACT_PREFERENCES,
+        "contact_preferences": _contact(held),
         "technical": {
             "answering_survey": held.answering,
             "last_message_handled": held.last_message_id,
@@ -133,6 +138,21 @@ def held_data_json(
         ],
     }
     return json.dumps(document, ensure_ascii=False, indent=2).encode()
+
+
+def _contact(held: HeldData) -> object:
+    """Whether and where the bot may write to the member unasked, and the invitations it
+    sent them."""
+    if held.contact is None:
+        return NOT_A_MEMBER_CONTACT
+    return {
+        "invitations_and_reminders": "on" if held.contact.invitations else "off",
+        "unreachable_since": held.contact.unreachable_since,
+        "area": held.contact.area,
+        "invitations": [
+            {"survey_id": survey_id, "delivery": state} for survey_id, state in held.invitations
+        ],
+    }
 
 
 def _response(response: HeldResponse, survey: Survey) -> dict[str, object]:

@@ -547,7 +547,12 @@ async def test_mydata_sends_everything_held_as_a_json_file(harness: BotHarness) 
     ]
     assert response["answers"][0]["in_words"] == NORTH
     assert response["answers"][-1]["in_words"] == FREE_TEXT
-    assert document["contact_preferences"] == privacy_render.NO_CONTACT_PREFERENCES
+    assert document["contact_preferences"] == {
+        "invitations_and_reminders": "on",
+        "unreachable_since": None,
+        "area": str(ALL_TYPES_STORED[0][1]),  # their answer to the area question
+        "invitations": [],
+    }
     assert OTHER_FREE_TEXT not in sent.file.content.decode("utf-8")  # only their own data
 
 

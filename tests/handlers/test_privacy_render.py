@@ -15,13 +15,13 @@ from app.notice import Notice
 from handlers.callbacks import Consent, Forget, decode
 from handlers.privacy_render import (
     ASK_TO_AGREE,
-    NO_CONTACT_PREFERENCES,
+    NOT_A_MEMBER_CONTACT,
     forget_keyboard,
     held_data_json,
     privacy_status,
     with_question,
 )
-from storage.model import AuditEntry, ConsentRecord, HeldData, HeldResponse
+from storage.model import AuditEntry, ConsentRecord, ContactState, HeldData, HeldResponse
 from surveys.model import Survey
 from tests.app.test_notice import telegram_html_problems
 
@@ -112,7 +112,27 @@ def test_the_document_names_the_member_and_when_it_was_made():
         "respondent_code_in_exports": "resp-code",
     }
     assert doc["generated_at"] == "2025-03-05T09:30:15+00:00"
-    assert doc["contact_preferences"] == NO_CONTACT_PREFERENCES
+    assert doc["contact_preferences"] == NOT_A_MEMBER_CONTACT  # HELD has no contact state
+
+
+def test_the_document_states_the_members_invitations_area_and_invitations_sent():
+    held = replace(
+        HELD,
+        contact=ContactState(False, "2025-03-04T10:00:00+00:00", "north"),
+        invitations=[("s", "sent"), ("s", "unknown")],
+    )
+
+    doc = json.loads(held_data_json(held, {1: V1, 2: V2}, "resp-code", NOW).decode())
+
+    assert doc["contact_preferences"] == {
+        "invitations_and_reminders": "off",
+        "unreachable_since": "2025-03-04T10:00:00+00:00",
+        "area": "north",
+        "invitations": [
+            {"survey_id": "s", "delivery": "sent"},
+            {"survey_id": "s", "delivery": "unknown"},
+        ],
+    }
 
 
 def test_the_document_lists_every_consent_decision_in_order():

@@ -23,6 +23,7 @@ import bot
 from app.notice import Notice
 from handlers.organisers import milestones
 from handlers.rate_limits import ChatPausingRateLimiter
+from handlers.sender import SENDER_KEY, Sender
 from storage.sqlite.store import SQLiteStore
 from tests.support.fake_telegram import BOT_USER, FakeBotApi, ShownMessage, chat_member
 
@@ -137,6 +138,7 @@ class BotHarness:
             rate_limiter=ChatPausingRateLimiter(overall_max_rate=0, group_max_rate=0),
             clock=clock,
             flood_clock=flood_clock,
+            background_sending=False,  # tests send invitations and reminders with `send_bulk`
         )
         harness = cls(application, api, clock, flood_clock, database, surveys, settings=settings)
         application.add_error_handler(harness._record_error)
@@ -185,6 +187,12 @@ class BotHarness:
     async def settle(self) -> None:
         """Wait for the background tasks that handlers started (see `handlers.organisers`)."""
         await milestones.finish_pending(self.application)
+
+    async def send_bulk(self) -> None:
+        """Let the bulk sender send every invitation and reminder it can now (in the running
+        bot it does so in the background)."""
+        sender: Sender = self.application.bot_data[SENDER_KEY]
+        await sender.drain()
 
     def member(self, user_id: int = 424242, first_name: str = "Sam") -> MemberChat:
         """A member's private chat with the bot."""
@@ -330,6 +338,24 @@ class MemberChat:
     def _message_json(self, message_id: int) -> dict[str, Any]:
         return private_message(self.user_id, message_id, self.first_name)
 
+    async def bot_status_becomes(self, status: str, old_status: str = "member") -> None:
+        """Telegram tells the bot its own membership changed (my_chat_member): in a group "left"
+        or "kicked" when it is removed; in a private chat "kicked" when the member blocks the
+        bot and "member" when they unblock it."""
+        change = {
+            "chat": self.chat,
+            "from": self.user,
+            "date": int(time.time()),
+            "old_chat_member": chat_member(BOT_USER, old_status),
+            "new_chat_member": chat_member(BOT_USER, status),
+        }
+        await self._deliver({"my_chat_member": change})
+
+    @property
+    def chat(self) -> dict[str, Any]:
+        """The chat as the Bot API describes it."""
+        return self.harness.api.chat_json(self.chat_id)
+
     # --- what the chat shows ---
 
     def messages(self) -> list[ShownMessage]:
@@ -379,23 +405,6 @@ class GroupChat(MemberChat):
         return await self._deliver(
             {"message": {**self._message_json(message.message_id), **content}}
         )
-
-    async def bot_status_becomes(self, status: str, old_status: str = "member") -> None:
-        """Telegram tells the bot its own membership changed (my_chat_member), e.g. to "left"
-        or "kicked" when it is removed."""
-        change = {
-            "chat": self.chat,
-            "from": self.user,
-            "date": int(time.time()),
-            "old_chat_member": chat_member(BOT_USER, old_status),
-            "new_chat_member": chat_member(BOT_USER, status),
-        }
-        await self._deliver({"my_chat_member": change})
-
-    @property
-    def chat(self) -> dict[str, Any]:
-        """The group as the Bot API describes it."""
-        return self.harness.api.chat_json(self.chat_id)
 
     def _message_json(self, message_id: int) -> dict[str, Any]:
         return {

@@ -1,0 +1,303 @@
+"""Reaching members unasked: invitation rounds (preview, start, pause, resume, cancel), the
+outbox they send from, reminders, and members' choice to hear no more.
+
+An administrator previews a round (nothing is sent), then starts it: the audience is decided
+again then (`app.audience`) and one outbox row is written per member. The sender
+(`handlers.reach.sender`) claims rows, checks the rules once more, sends, and settles each row
+here. A crash never sends an invitation twice: a claimed row is "sending" until settled, and a
+restart turns such rows "unknown" (`recover`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from app import audience, schedule
+from app.services import Services
+from storage.model import (
+    ContactState,
+    Delivery,
+    DeliveryState,
+    DueReminder,
+    LeftOut,
+    Round,
+    RoundProgress,
+    RoundState,
+)
+from surveys.model import Survey
+from surveys.tally import area_question
+
+INVITE_ACTION = "invite"
+RECENT_ROUNDS = 10
+# A round that ends (by its last send, a cancel, or its survey closing) is one of these.
+ENDED: tuple[RoundState, ...] = ("cancelled", "finished", "closed")
+
+
+@dataclass(frozen=True)
+class NotOpen:
+    """The survey asked for takes no answers today (closed, or no such survey)."""
+
+
+@dataclass(frozen=True)
+class NoAreas:
+    """An area was asked for, but the survey has no area question."""
+
+    survey: Survey
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A round ready to start: whom it reaches and whom it leaves out, and why."""
+
+    invitation: Round
+    survey: Survey
+    reaches: int
+    left_out: LeftOut
+
+
+@dataclass(frozen=True)
+class Started:
+    """A round now sending."""
+
+    invitation: Round
+    survey: Survey
+    reaches: int
+
+
+async def preview(
+    service: Services, survey_id: str, area: str | None
+) -> Preview | NotOpen | NoAreas:
+    """Count a round's audience without sending anything (the round waits, in preview, for the
+    administrator's go)."""
+    survey = _open_survey(service, survey_id)
+    if survey is None:
+        return NotOpen()
+    if area is not None and area_question(survey) is None:
+        return NoAreas(survey)
+    invitation = await service.store.reach.create_round(survey_id, area, service.clock())
+    split = await _audience(service, survey, area)
+    return Preview(invitation, survey, len(split.invited), split.left_out)
+
+
+async def start(
+    service: Services, round_id: int, admin_id: int, card: tuple[int, int]
+) -> Started | NotOpen | None:
+    """Start a previewed round: decide its audience now, write its outbox, and record it in the
+    audit log. None when the round is not in preview (started already, or unknown)."""
+    invitation = await service.store.reach.find_round(round_id)
+    if invitation is None or invitation.state != "preview":
+        return None
+    survey = _open_survey(service, invitation.survey_id)
+    if survey is None:
+        return NotOpen()
+    split = await _audience(service, survey, invitation.area)
+    now = service.clock()
+    if not await service.store.reach.start_round(
+        round_id, split.invited, split.left_out, card, now
+    ):
+        return None  # started meanwhile: this tap came again
+    await service.store.audit.record(
+        INVITE_ACTION,
+        now,
+        actor=admin_id,
+        survey_id=survey.id,
+        scope=f"{invitation.area or 'every area'}: {len(split.invited)} members",
+    )
+    started = await service.store.reach.find_round(round_id)
+    assert started is not None
+    return Started(started, survey, len(split.invited))
+
+
+async def _audience(service: Services, survey: Survey, area: str | None) -> audience.Audience:
+    """Members a round of `survey` would invite now: those who responded since the survey's
+    last round are left out, so that a second round reaches only those who have not."""
+    since = await service.store.reach.latest_start(survey.id)
+    contacts = await service.store.reach.contacts(survey.id, area, since)
+    return audience.audience(contacts, survey)
+
+
+def _open_survey(service: Services, survey_id: str) -> Survey | None:
+    if not service.catalogue.is_open(survey_id, service.today()):
+        return None
+    return service.catalogue.current_survey(survey_id)
+
+
+class Control(Enum):
+    """What an administrator may do to a round, from the states it may be in."""
+
+    PAUSE = (("sending",), "paused")
+    RESUME = (("paused",), "sending")
+    CANCEL = (("preview", "sending", "paused"), "cancelled")
+
+    @property
+    def expected(self) -> tuple[RoundState, ...]:
+        return self.value[0]
+
+    @property
+    def state(self) -> RoundState:
+        return self.value[1]
+
+
+async def control(service: Services, round_id: int, action: Control) -> Round | None:
+    """Pause, resume or cancel a round; None when it was not in a state that allows it."""
+    changed = await service.store.reach.set_round_state(
+        round_id, action.expected, action.state, service.clock()
+    )
+    return await service.store.reach.find_round(round_id) if changed else None
+
+
+async def find(service: Services, round_id: int) -> tuple[Round, RoundProgress] | None:
+    """A round and its outbox's progress."""
+    invitation = await service.store.reach.find_round(round_id)
+    if invitation is None:
+        return None
+    return invitation, await service.store.reach.round_progress(round_id)
+
+
+async def recent(service: Services) -> list[tuple[Round, RoundProgress]]:
+    """The latest rounds that started, newest first, with their progress."""
+    rounds = await service.store.reach.recent_rounds(RECENT_ROUNDS)
+    return [(r, await service.store.reach.round_progress(r.id)) for r in rounds]
+
+
+# --- sending ----------------------------------------------------------------------------------
+
+
+async def recover(service: Services) -> int:
+    """At start: invitations that were in flight when the process stopped may or may not have
+    left; they count as "unknown" and are never sent again. Returns how many."""
+    return await service.store.reach.recover_in_flight()
+
+
+def quiet_until(service: Services) -> dt.datetime | None:
+    """When quiet hours end, if they are on now (invitations and reminders wait until then)."""
+    if service.quiet_hours is None:
+        return None
+    now = service.clock()
+    allowed = service.quiet_hours.next_allowed(now, service.timezone)
+    return allowed if allowed > now else None
+
+
+async def rounds_to_send(service: Services) -> list[Round]:
+    """Rounds sending now. A round whose survey closed stops here, for good (a paused one too)."""
+    sending = []
+    for invitation in await service.store.reach.rounds_in(["sending", "paused"]):
+        if _open_survey(service, invitation.survey_id) is None:
+            await service.store.reach.set_round_state(
+                invitation.id, ["sending", "paused"], "closed", service.clock()
+            )
+        elif invitation.state == "sending":
+            sending.append(invitation)
+    return sending
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Invitations claimed for sending, and the survey they invite to."""
+
+    survey: Survey
+    deliveries: list[Delivery]
+
+
+async def claim(service: Services, invitation: Round, limit: int) -> Batch | None:
+    """Claim up to `limit` invitations of a round to send now; those the rules now leave out
+    are settled as skipped at once. None when the round has nothing left to send now (it is
+    finished when nothing waits at all)."""
+    survey = _open_survey(service, invitation.survey_id)
+    if survey is None:
+        return None
+    claimed = await service.store.reach.claim_deliveries(invitation, limit, service.clock())
+    to_send = [d for d in claimed if audience.may_invite(d.contact, survey)]
+    skipped = [d for d in claimed if d not in to_send]
+    if skipped:
+        await service.store.reach.settle_deliveries([(d, "skipped", None) for d in skipped])
+    if not claimed:
+        await _finish_if_done(service, invitation)
+        return None
+    return Batch(survey, to_send)
+
+
+async def _finish_if_done(service: Services, invitation: Round) -> None:
+    """A round with no row waiting or in flight is finished (rows waiting for a retry are
+    still waiting)."""
+    if (await service.store.reach.round_progress(invitation.id)).waiting == 0:
+        await service.store.reach.set_round_state(
+            invitation.id, ["sending"], "finished", service.clock()
+        )
+
+
+class Outcome(Enum):
+    """How one send ended, as the sender saw it."""
+
+    SENT = "sent"
+    UNREACHABLE = "unreachable"  # Forbidden, or the chat is gone: not tried again
+    UNKNOWN = "unknown"  # timed out after it went: it may have arrived, so it is not sent again
+    PASSING = "passing"  # a server error or the network: tried again later, up to a limit
+    FAILED = "failed"  # refused for another reason: not tried again
+
+
+async def settle(service: Services, results: Sequence[tuple[Delivery, Outcome]]) -> None:
+    """Record how each claimed invitation ended; a member Telegram refuses is unreachable from
+    now on (until they write again or unblock the bot)."""
+    now = service.clock()
+    rows: list[tuple[Delivery, DeliveryState, dt.datetime | None]] = []
+    for delivery, outcome in results:
+        if outcome is Outcome.PASSING:
+            retry = schedule.retry_at(delivery.attempts + 1, now)
+            rows.append((delivery, "waiting" if retry else "failed", retry))
+        else:
+            rows.append((delivery, outcome.value, None))
+    await service.store.reach.settle_deliveries(rows)
+    for delivery, outcome in results:
+        if outcome is Outcome.UNREACHABLE:
+            await service.store.reach.set_reachable(delivery.contact.telegram_id, False, now)
+
+
+# --- reminders --------------------------------------------------------------------------------
+
+
+async def due_reminders(service: Services, limit: int) -> list[tuple[DueReminder, Survey]]:
+    """Unfinished responses to open surveys that ask for reminders, idle long enough, of members
+    who take invitations and can be reached."""
+    now, due = service.clock(), []
+    for survey in service.catalogue.open_surveys(service.today()):
+        if survey.remind_after is None or not survey.reminders:
+            continue
+        idle_before = now - dt.timedelta(hours=survey.remind_after)
+        found = await service.store.reach.due_reminders(
+            survey.id, idle_before, survey.reminders, limit - len(due)
+        )
+        due += [(reminder, survey) for reminder in found]
+        if len(due) >= limit:
+            break
+    return due
+
+
+async def claim_reminder(service: Services, reminder: DueReminder, survey: Survey) -> bool:
+    """Count a reminder as sent before it goes, so that none goes twice (a crash in between
+    loses one reminder rather than repeating it); False if the member answered meanwhile."""
+    assert survey.remind_after is not None
+    now = service.clock()
+    idle_before = now - dt.timedelta(hours=survey.remind_after)
+    return await service.store.reach.claim_reminder(reminder, idle_before, now)
+
+
+# --- members' choice --------------------------------------------------------------------------
+
+
+async def set_invitations(service: Services, telegram_id: int, on: bool) -> bool:
+    """A member turns invitations and reminders on or off; False if they are not a member."""
+    return await service.store.reach.set_invitations(telegram_id, on)
+
+
+async def set_reachable(service: Services, telegram_id: int, reachable: bool) -> bool:
+    """The member blocked the bot (or their chat is gone), or came back."""
+    return await service.store.reach.set_reachable(telegram_id, reachable, service.clock())
+
+
+async def contact_state(service: Services, telegram_id: int) -> ContactState | None:
+    """The member's contact state (None: not a member)."""
+    return await service.store.reach.contact_state(telegram_id)

@@ -1,0 +1,237 @@
+"""The bulk sender: invitation rounds and reminders, sent in the background with what members'
+replies leave of Telegram's send budget.
+
+One task per process, started with the bot and cancelled before the database closes. Each pass
+claims a batch of a sending round's outbox (`app.reach.claim`), sends it in the bulk lane of
+the send budget (`handlers.send_budget`: a reply to a member never waits behind it), and settles
+every row. Quiet hours hold invitations and reminders, never replies. Progress cards are edited
+at most every CARD_EVERY seconds, and once more when a round ends.
+
+At most one invitation per member per round: a claimed row is "sending" until settled, and a
+row claimed when the process died is "unknown" after the restart (`app.reach.recover`), never
+sent again. So the invitations of unknown fate are at most one batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import httpx
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import Application, ContextTypes
+
+from app import reach
+from app.reach import Outcome
+from app.services import Services
+from handlers import contact_render
+from handlers import invitation_render as card_text
+from handlers.context import SERVICES_KEY
+from handlers.errors import chat_is_gone, ignore_harmless
+from handlers.send_budget import Lane
+from storage.model import Delivery, Round
+from surveys.model import Survey
+
+log = logging.getLogger(__name__)
+
+SENDER_KEY = "sender"
+CARD_EVERY = 5.0  # seconds between two edits of a progress card
+IDLE_WAIT = 5.0  # an idle sender looks again this often (retries fall due, rounds resume)
+REMINDERS_EVERY = 60.0  # seconds between two looks for reminders due
+BATCH = 16  # invitations claimed at once: half a second of Telegram's free budget
+PAID_BATCH_SECONDS = 0.5  # with paid broadcasts, a batch is this long at the paid rate
+
+
+class Sender:
+    """Sends invitation rounds and reminders until cancelled."""
+
+    def __init__(self, application: Application, *, paid_rate: int = 0) -> None:
+        self._application = application
+        self._paid = paid_rate > 0
+        self._batch = max(BATCH, int(paid_rate * PAID_BATCH_SECONDS))
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._card_edited: dict[int, float] = {}  # round id -> loop time of its last card edit
+        self._sending: set[int] = set()  # rounds sending at the last pass
+        self._reminders_due_at = 0.0
+
+    @property
+    def _service(self) -> Services:
+        service: Services = self._application.bot_data[SERVICES_KEY]
+        return service
+
+    @property
+    def _bot(self) -> Bot:
+        return self._application.bot
+
+    def start(self) -> None:
+        """Run in the background until `stop`."""
+        self._task = asyncio.create_task(self._run(), name="doorstep-sender")
+
+    async def stop(self) -> None:
+        """Cancel the background task and wait for it: a send in flight is left "sending", and
+        becomes "unknown" at the next start."""
+        if self._task is None:
+            return
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+
+    def wake(self) -> None:
+        """Look at once (a round started, paused, resumed or cancelled)."""
+        self._wake.set()
+
+    async def drain(self) -> None:
+        """Send everything that can be sent now (tests and the command line drive the sender
+        with this instead of the background task)."""
+        while await self.run_pass():
+            pass
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                busy = await self.run_pass()
+            except Exception:  # a storage error or a bug: log it, and go on after a pause
+                log.exception("the sender failed a pass; it tries again")
+                busy = False
+            if not busy:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), IDLE_WAIT)
+                self._wake.clear()
+
+    async def run_pass(self) -> bool:
+        """One pass over the sending rounds and the reminders due; whether anything was sent."""
+        service = self._service
+        rounds = await reach.rounds_to_send(service)
+        await self._refresh_ended(rounds)
+        if reach.quiet_until(service) is not None:
+            for invitation in rounds:
+                await self._refresh_card(invitation.id)
+            return False
+        sent = False
+        for invitation in rounds:
+            sent = await self._send_batch(invitation) or sent
+        return await self._remind() or sent
+
+    async def _send_batch(self, invitation: Round) -> bool:
+        batch = await reach.claim(self._service, invitation, self._batch)
+        if batch is None:
+            await self._refresh_card(invitation.id, final=True)
+            return False
+        outcomes = await asyncio.gather(
+            *(self._invite(batch.survey, delivery) for delivery in batch.deliveries)
+        )
+        await reach.settle(self._service, list(zip(batch.deliveries, outcomes, strict=True)))
+        await self._refresh_card(invitation.id)
+        return True
+
+    async def _invite(self, survey: Survey, delivery: Delivery) -> Outcome:
+        text, markup = contact_render.invitation(survey)
+        return await self._deliver(delivery.contact.telegram_id, text, markup)
+
+    async def _remind(self) -> bool:
+        """Send the reminders due (each counted before it goes, so none goes twice)."""
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._reminders_due_at:
+            return False
+        service = self._service
+        due = await reach.due_reminders(service, self._batch)
+        if len(due) < self._batch:  # all found: look again later; otherwise go on at once
+            self._reminders_due_at = loop.time() + REMINDERS_EVERY
+        claimed = [(r, s) for r, s in due if await reach.claim_reminder(service, r, s)]
+
+        async def remind(telegram_id: int, survey: Survey) -> None:
+            text, markup = contact_render.reminder(survey)
+            if await self._deliver(telegram_id, text, markup) is Outcome.UNREACHABLE:
+                await reach.set_reachable(service, telegram_id, False)
+
+        await asyncio.gather(*(remind(r.telegram_id, s) for r, s in claimed))
+        return bool(claimed)
+
+    async def _deliver(self, chat_id: int, text: str, markup: InlineKeyboardMarkup) -> Outcome:
+        """Send one bulk message, and say how it went."""
+        try:
+            await self._bot.send_message(
+                chat_id,
+                text,
+                reply_markup=markup,
+                allow_paid_broadcast=self._paid or None,
+                rate_limit_args=Lane.BULK,
+            )
+        except Forbidden:
+            return Outcome.UNREACHABLE
+        except BadRequest as error:
+            return Outcome.UNREACHABLE if chat_is_gone(error) else Outcome.FAILED
+        except RetryAfter:  # still refused after the send budget's own retries
+            return Outcome.PASSING
+        except TimedOut as error:
+            return Outcome.PASSING if _never_sent(error) else Outcome.UNKNOWN
+        except NetworkError:  # refused before it was read, or a server error (5xx)
+            return Outcome.PASSING
+        return Outcome.SENT
+
+    async def _refresh_ended(self, sending: list[Round]) -> None:
+        """A round that stopped sending since the last pass (finished, closed, or changed by a
+        button) gets its card edited once more, at once."""
+        now_sending = {invitation.id for invitation in sending}
+        for round_id in self._sending - now_sending:
+            await self._refresh_card(round_id, final=True)
+        self._sending = now_sending
+
+    async def _refresh_card(self, round_id: int, *, final: bool = False) -> None:
+        """Edit a round's progress card, at most every CARD_EVERY seconds unless `final`."""
+        now = asyncio.get_running_loop().time()
+        if not final and now - self._card_edited.get(round_id, -CARD_EVERY) < CARD_EVERY:
+            return
+        self._card_edited[round_id] = now
+        if final:
+            self._card_edited.pop(round_id, None)
+        await show_card(self._bot, self._service, round_id)
+
+
+def _never_sent(error: TimedOut) -> bool:
+    """Whether a timed-out request never reached Telegram (no connection was made), so that
+    sending it again cannot make a second message."""
+    return isinstance(error.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout)
+
+
+async def show_card(bot: Bot, service: Services, round_id: int) -> None:
+    """Edit a round's progress card to show where it stands now."""
+    found = await reach.find(service, round_id)
+    if found is None:
+        return
+    invitation, progress = found
+    survey = service.catalogue.current_survey(invitation.survey_id)
+    if invitation.card_chat_id is None or invitation.card_message_id is None or survey is None:
+        return  # the administrator was forgotten since, or the survey's file is gone
+    quiet = reach.quiet_until(service)
+    local_end = quiet.astimezone(service.timezone) if quiet else None
+    text, markup = card_text.card(survey, invitation, progress, service.clock(), local_end)
+    try:
+        await ignore_harmless(
+            bot.edit_message_text(
+                text,
+                chat_id=invitation.card_chat_id,
+                message_id=invitation.card_message_id,
+                reply_markup=markup,
+            )
+        )
+    except TelegramError as error:  # a card that cannot be edited never stops the sending
+        log.info("progress card of round %d not updated: %s", round_id, error)
+
+
+def wake_sender(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Tell the sender to look at once (it may not run: tests drive it by hand)."""
+    sender: Sender | None = context.bot_data.get(SENDER_KEY)
+    if sender is not None:
+        sender.wake()

@@ -1,0 +1,525 @@
+"""Invitations, reminders and opting out, end to end through the fake Bot API: an administrator
+previews and sends a round, members get one invitation each (or are left out, and why), and
+turn invitations off and on; reminders go once, and only to idle responses; a crash mid-round
+sends no one a second invitation."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.fake_telegram import Failure, ShownMessage
+from tests.support.harness import BotHarness, MemberChat
+
+REACH_SURVEYS = Path(__file__).parent.parent / "support" / "reach_surveys"
+ADMIN = 1001
+BLOCKED = Failure(403, "Forbidden: bot was blocked by the user")
+
+
+@pytest.fixture
+async def harness(database: Path) -> AsyncIterator[BotHarness]:
+    running = await BotHarness.start(database, REACH_SURVEYS, admins={ADMIN})
+    yield running
+    await running.stop()
+    running.assert_no_errors()
+
+
+@pytest.fixture
+def admin(harness: BotHarness) -> MemberChat:
+    return harness.member(ADMIN, "Admin")
+
+
+async def agreed(harness: BotHarness, *user_ids: int) -> list[MemberChat]:
+    """Members who agreed to the notice (and answered nothing)."""
+    chats = []
+    for user_id in user_ids:
+        chat = harness.member(user_id)
+        await chat.send("/start")
+        await chat.tap("I agree")
+        chats.append(chat)
+    return chats
+
+
+async def living_in(harness: BotHarness, user_id: int, area: str) -> MemberChat:
+    """A member who answered the area question of `local`, and stopped there."""
+    (chat,) = await agreed(harness, user_id)
+    await chat.send("/start local")
+    await chat.tap(area)
+    return chat
+
+
+def invitations(chat: MemberChat, title: str = "Local priorities") -> list[ShownMessage]:
+    """The invitations in a member's chat."""
+    return [
+        message
+        for message in chat.messages()
+        if "Take part" in message.labels() and message.plain.startswith(title)
+    ]
+
+
+def reminders(chat: MemberChat) -> list[ShownMessage]:
+    return [m for m in chat.messages() if m.plain.startswith("You have not finished")]
+
+
+async def preview(admin: MemberChat, command: str = "/invite local") -> ShownMessage:
+    await admin.send(command)
+    return admin.latest()
+
+
+async def send_round(
+    harness: BotHarness, admin: MemberChat, command: str = "/invite local"
+) -> None:
+    shown = await preview(admin, command)
+    send = next(label for label in shown.labels() if label.startswith("Send to"))
+    await admin.tap(send, shown)
+    await harness.send_bulk()
+
+
+# --- preview and send -----------------------------------------------------------------------
+
+
+async def test_the_preview_quotes_the_invitation_counts_the_audience_and_sends_nothing(
+    harness: BotHarness, admin: MemberChat
+):
+    members = await agreed(harness, 1, 2, 3)
+    await members[2].send("/stop")
+
+    shown = await preview(admin)
+    await harness.send_bulk()
+
+    assert "Members will read:" in shown.plain
+    assert "Three questions about where you live." in shown.plain
+    assert "It reaches 2 members." in shown.plain
+    assert "0 already done, 1 turned invitations off, 0 unreachable" in shown.plain
+    assert shown.labels() == ["Send to 2 members", "Cancel"]
+    assert all(invitations(member) == [] for member in members)
+
+
+async def test_send_invites_each_member_once_and_the_card_shows_the_round(
+    harness: BotHarness, admin: MemberChat
+):
+    members = await agreed(harness, 1, 2)
+
+    await send_round(harness, admin)
+    await harness.send_bulk()  # nothing more to send
+
+    for member in members:
+        (invitation,) = invitations(member)
+        assert invitation.labels() == ["Take part", "No more invitations"]
+    card = admin.latest()
+    assert "Finished." in card.plain
+    assert "2 of 2" in card.plain
+    assert "Sent 2" in card.plain
+    assert card.labels() == []
+
+
+async def test_take_part_opens_the_survey_and_a_started_one_resumes(
+    harness: BotHarness, admin: MemberChat
+):
+    (fresh,) = await agreed(harness, 1)
+    started = await living_in(harness, 2, "North")
+
+    await send_round(harness, admin)
+    await fresh.tap("Take part", invitations(fresh)[0])
+    await started.tap("Take part", invitations(started)[0])
+
+    assert "Where do you live?" in fresh.latest().plain
+    assert "Do you rent?" in started.latest().plain
+
+
+async def test_a_round_is_recorded_in_the_audit_log_and_listed_by_invites(
+    harness: BotHarness, admin: MemberChat
+):
+    await agreed(harness, 1, 2)
+
+    await send_round(harness, admin)
+    await admin.send("/audit")
+    audit = admin.latest().plain
+    await admin.send("/invites")
+    listed = admin.latest().plain
+
+    assert "invite" in audit
+    assert "every area: 2 members" in audit
+    assert "Local priorities · every area · finished · sent 2 of 2" in listed
+
+
+async def test_an_area_round_reaches_only_the_members_of_that_area(
+    harness: BotHarness, admin: MemberChat
+):
+    north = await living_in(harness, 1, "North")
+    south = await living_in(harness, 2, "South")
+    (nowhere,) = await agreed(harness, 3)
+
+    await send_round(harness, admin, "/invite local north")
+
+    assert len(invitations(north)) == 1
+    assert invitations(south) == invitations(nowhere) == []
+
+
+async def test_a_second_round_reaches_only_those_who_have_not_responded_since(
+    harness: BotHarness, admin: MemberChat
+):
+    eager, idle = await agreed(harness, 1, 2)
+    await send_round(harness, admin)
+    await eager.tap("Take part", invitations(eager)[0])
+
+    await send_round(harness, admin)
+
+    assert len(invitations(eager)) == 1
+    assert len(invitations(idle)) == 2
+
+
+async def test_bad_invite_commands_get_one_line_and_change_nothing(
+    harness: BotHarness, admin: MemberChat
+):
+    await agreed(harness, 1)
+    replies = []
+    for command in ("/invite", "/invite nope", "/invite ending local", "/invite pulse north"):
+        await admin.send(command)
+        replies.append(admin.latest().plain)
+
+    assert replies[0].startswith("Send /invite SURVEY")
+    assert replies[1] == "That survey is not open, so I cannot invite anyone to it."
+    assert replies[2].startswith("No survey has the area")
+    assert replies[3] == "Weekly pulse has no area question, so it cannot be sent to one area."
+    assert await harness.count("invitation_rounds") == 0
+
+
+async def test_only_administrators_invite(harness: BotHarness):
+    (member,) = await agreed(harness, 1)
+
+    await member.send("/invite local")
+    forged = await member.press("v:1:s")
+
+    assert member.latest().plain == "Only a Doorstep administrator can do that."
+    assert forged is not None
+    assert await harness.count("invitation_rounds") == 0
+
+
+# --- pause, resume, cancel ------------------------------------------------------------------
+
+
+async def test_pause_holds_the_round_resume_finishes_it_and_cancel_stops_it(
+    harness: BotHarness, admin: MemberChat
+):
+    members = await agreed(harness, 1, 2)
+    shown = await preview(admin)
+    await admin.tap("Send to 2 members", shown)
+
+    await admin.tap("Pause", admin.messages()[-1])
+    await harness.send_bulk()
+    paused = [invitations(m) for m in members]
+    card_paused = admin.latest()
+    await admin.tap("Resume", card_paused)
+    await harness.send_bulk()
+
+    assert paused == [[], []]
+    assert "Paused" in card_paused.plain
+    assert card_paused.labels() == ["Resume", "Cancel"]
+    assert all(len(invitations(m)) == 1 for m in members)
+
+
+async def test_a_cancelled_round_sends_nothing_more(harness: BotHarness, admin: MemberChat):
+    members = await agreed(harness, 1, 2)
+    shown = await preview(admin)
+    await admin.tap("Send to 2 members", shown)
+
+    await admin.tap("Cancel", admin.latest())
+    await harness.send_bulk()
+
+    assert all(invitations(m) == [] for m in members)
+    assert "Cancelled" in admin.latest().plain
+
+
+async def test_cancel_on_a_preview_sends_nothing_and_send_afterwards_is_refused(
+    harness: BotHarness, admin: MemberChat
+):
+    (member,) = await agreed(harness, 1)
+    shown = await preview(admin)
+
+    await admin.tap("Cancel", shown)
+    await admin.press(shown.buttons()[0]["callback_data"], shown)  # Send, from an old copy
+    await harness.send_bulk()
+
+    assert admin.latest().plain == "Cancelled: nothing was sent."
+    assert invitations(member) == []
+
+
+async def test_a_round_stops_when_its_survey_closes(harness: BotHarness, admin: MemberChat):
+    members = await agreed(harness, 1, 2)
+    shown = await preview(admin, "/invite ending")
+    await admin.tap("Send to 2 members", shown)
+
+    harness.clock.advance(days=1)  # "ending" closes at the end of the 29th
+    await harness.send_bulk()
+
+    assert all(invitations(m, "Last call") == [] for m in members)
+    assert "Stopped: the survey closed." in admin.latest().plain
+
+
+# --- quiet hours ----------------------------------------------------------------------------
+
+
+async def test_nothing_goes_in_quiet_hours_and_the_round_resumes_when_they_end(
+    harness: BotHarness, admin: MemberChat
+):
+    (member,) = await agreed(harness, 1)
+    harness.clock.advance(hours=10)  # 22:00 in London
+    await send_round(harness, admin)
+    during = invitations(member)
+    card = admin.latest().plain
+
+    harness.clock.advance(hours=11)  # 09:00
+    await harness.send_bulk()
+
+    assert during == []
+    assert "quiet hours end at 09:00" in card
+    assert len(invitations(member)) == 1
+
+
+async def test_quiet_hours_never_hold_a_reply(harness: BotHarness):
+    harness.clock.advance(hours=12)  # midnight
+    (member,) = await agreed(harness, 1)
+
+    await member.send("/start local")
+
+    assert "Where do you live?" in member.latest().plain
+
+
+# --- exclusions -----------------------------------------------------------------------------
+
+
+async def test_every_exclusion(harness: BotHarness, admin: MemberChat):
+    invited, turned_off, blocked, withdrew = await agreed(harness, 1, 2, 3, 4)
+    done = await living_in(harness, 5, "North")
+    await done.tap("Yes")
+    await done.tap("Housing")
+    never_agreed = harness.member(6)
+    await never_agreed.send("/start")
+    await turned_off.send("/stop")
+    await blocked.bot_status_becomes("kicked")
+    await withdrew.send("/withdraw")
+
+    shown = await preview(admin)
+    await admin.tap("Send to 1 members", shown)
+    await harness.send_bulk()
+
+    assert "1 already done, 1 turned invitations off, 1 unreachable" in shown.plain
+    assert len(invitations(invited)) == 1
+    for member in (done, turned_off, blocked, withdrew, never_agreed):
+        assert invitations(member) == []
+
+
+async def test_a_repeatable_survey_invites_again_those_who_took_it_before_the_last_round(
+    harness: BotHarness, admin: MemberChat
+):
+    (member,) = await agreed(harness, 1)
+    await member.send("/start pulse")
+    await member.tap("Yes")
+
+    await send_round(harness, admin, "/invite pulse")
+
+    assert len(invitations(member, "Weekly pulse")) == 1
+
+
+async def test_a_member_who_turns_invitations_off_after_the_round_starts_is_skipped(
+    harness: BotHarness, admin: MemberChat
+):
+    (member,) = await agreed(harness, 1)
+    shown = await preview(admin)
+    await admin.tap("Send to 1 members", shown)
+
+    await member.send("/stop")
+    await harness.send_bulk()
+
+    assert invitations(member) == []
+    assert "skipped 1" in admin.latest().plain
+
+
+# --- reachability ---------------------------------------------------------------------------
+
+
+async def test_a_403_makes_the_member_unreachable_until_they_unblock_the_bot(
+    harness: BotHarness, admin: MemberChat
+):
+    (member,) = await agreed(harness, 1)
+    harness.api.fail_next("sendMessage", BLOCKED, chat_id=member.chat_id)
+
+    await send_round(harness, admin)
+    card = admin.latest().plain
+    left_out = (await preview(admin)).plain
+    await member.bot_status_becomes("member", old_status="kicked")
+    back = (await preview(admin)).plain
+
+    assert "unreachable 1" in card
+    assert "1 unreachable" in left_out
+    assert "It reaches 1 members." in back
+
+
+async def test_chat_not_found_is_unreachable_and_server_errors_are_retried_then_failed(
+    harness: BotHarness, admin: MemberChat
+):
+    gone, flaky = await agreed(harness, 1, 2)
+    harness.api.fail_next(
+        "sendMessage", Failure(400, "Bad Request: chat not found"), chat_id=gone.chat_id
+    )
+    harness.api.fail_next(
+        "sendMessage", Failure(500, "Internal Server Error"), times=3, chat_id=flaky.chat_id
+    )
+
+    await send_round(harness, admin)
+    for _ in range(3):  # each retry waits its backoff
+        harness.clock.advance(minutes=30)
+        await harness.send_bulk()
+
+    card = admin.latest().plain
+    assert "unreachable 1" in card
+    assert "failed 1" in card
+    assert invitations(flaky) == []
+    assert len(harness.api.calls_of("sendMessage")) >= 3
+
+
+async def test_a_passing_server_error_is_retried_and_the_invitation_goes(
+    harness: BotHarness, admin: MemberChat
+):
+    (member,) = await agreed(harness, 1)
+    harness.api.fail_next("sendMessage", Failure(502, "Bad Gateway"), chat_id=member.chat_id)
+
+    await send_round(harness, admin)
+    before_retry = invitations(member)
+    harness.clock.advance(minutes=30)
+    await harness.send_bulk()
+
+    assert before_retry == []
+    assert len(invitations(member)) == 1
+
+
+# --- /stop, the button, /privacy ------------------------------------------------------------
+
+
+async def test_no_more_invitations_turns_them_off_and_privacy_turns_them_on(
+    harness: BotHarness, admin: MemberChat
+):
+    (member,) = await agreed(harness, 1)
+    await send_round(harness, admin)
+
+    await member.tap("No more invitations", invitations(member)[0])
+    toast = member.callback_answers()[-1]
+    flipped = invitations(member)[0].labels()
+    await send_round(harness, admin)
+    while_off = len(invitations(member))
+    await member.send("/privacy")
+    privacy_off = member.latest()
+    await member.tap("Turn invitations back on", privacy_off)
+    await send_round(harness, admin)
+
+    assert toast["text"].startswith("Done: no more invitations")
+    assert flipped == ["Take part", "Turn invitations back on"]
+    assert while_off == 1
+    assert "Invitations:</b> off" in privacy_off.text
+    assert len(invitations(member)) == 2
+
+
+async def test_stop_turns_invitations_off_and_says_how_to_undo_it(harness: BotHarness):
+    (member,) = await agreed(harness, 1)
+
+    await member.send("/stop")
+
+    assert member.latest().plain.startswith("Done: no more invitations or reminders.")
+    assert member.latest().labels() == ["Turn invitations back on"]
+    await member.tap("Turn invitations back on")
+    assert member.callback_answers()[-1]["text"].startswith("Invitations are on")
+
+
+async def test_stop_from_someone_never_recorded_stores_nothing(harness: BotHarness):
+    stranger = harness.member(77)
+
+    await stranger.send("/stop")
+
+    assert "nothing about you is stored" in stranger.latest().plain
+    assert await harness.count("members") == 0
+
+
+async def test_mydata_shows_invitations_and_forget_deletes_them(
+    harness: BotHarness, admin: MemberChat
+):
+    member = await living_in(harness, 1, "South")
+    await send_round(harness, admin)
+
+    assert await harness.scalar("SELECT count(*) FROM outbox") == 1
+    await member.send("/forget")
+    await member.tap("Delete everything")
+
+    assert await harness.scalar("SELECT count(*) FROM outbox") == 0
+    assert await harness.count("members") == 0
+
+
+# --- reminders ------------------------------------------------------------------------------
+
+
+async def test_a_reminder_goes_once_to_an_idle_response(harness: BotHarness):
+    member = await living_in(harness, 1, "North")
+
+    harness.clock.advance(hours=47)
+    await harness.send_bulk()
+    too_soon = reminders(member)
+    harness.clock.advance(hours=2)
+    await harness.send_bulk()
+    harness.clock.advance(hours=100)
+    await harness.send_bulk()
+
+    assert too_soon == []
+    (reminder,) = reminders(member)
+    assert reminder.labels() == ["Continue", "No more invitations"]
+    await member.tap("Continue", reminder)
+    assert "Do you rent?" in member.latest().plain
+
+
+async def test_no_reminder_for_an_active_finished_or_opted_out_member(harness: BotHarness):
+    active = await living_in(harness, 1, "North")
+    finished = await living_in(harness, 2, "North")
+    await finished.tap("Yes")
+    await finished.tap("Housing")
+    opted_out = await living_in(harness, 3, "North")
+    await opted_out.send("/stop")
+
+    harness.clock.advance(hours=30)
+    await active.tap("Yes")  # active again: idle from now
+    harness.clock.advance(hours=30)
+    await harness.send_bulk()
+
+    assert reminders(active) == reminders(finished) == reminders(opted_out) == []
+
+
+# --- crashes --------------------------------------------------------------------------------
+
+
+async def test_a_crash_mid_round_sends_no_one_a_second_invitation(database: Path):
+    first = await BotHarness.start(database, REACH_SURVEYS, admins={ADMIN})
+    members = await agreed(first, *range(1, 41))
+    admin = first.member(ADMIN, "Admin")
+    shown = await preview(admin)
+    await admin.tap("Send to 40 members", shown)
+    stuck = members[20]  # in the second batch of 16
+    first.api.hold(stuck.chat_id)  # its send hangs; the process dies meanwhile
+
+    sending = asyncio.create_task(first.send_bulk())
+    # Polling what the chats show: the fake Bot API has no event for "31 sent".
+    while sum(len(invitations(m)) for m in members) < 31 and not sending.done():  # noqa: ASYNC110
+        await asyncio.sleep(0.01)  # the first batch, and the rest of the second, go out
+    sending.cancel()  # SIGKILL: the second batch is claimed and never settled
+    first.api.release(stuck.chat_id)
+    second = await first.restart()
+    await second.send_bulk()
+
+    counts = [len(invitations(member)) for member in members]
+    assert max(counts) == 1  # no duplicates
+    unknown = await second.scalar("SELECT count(*) FROM outbox WHERE state = 'unknown'")
+    assert unknown == 16  # one batch was in flight
+    assert counts.count(0) == 1  # the one that hung never went, and is not sent again
+    assert await second.scalar("SELECT count(*) FROM outbox WHERE state = 'sent'") == 24
+    await second.stop()
+    second.assert_no_errors()
