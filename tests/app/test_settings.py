@@ -1,5 +1,5 @@
-"""The settings of invitations and reminders, read from DOORSTEP_* variables: quiet hours, their
-default, and the one line a wrong value gives."""
+"""The settings of invitations and reminders, read from DOORSTEP_* variables: quiet hours and
+paid broadcasting, their defaults, and the one line a wrong value gives."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from app.schedule import QuietHours
-from app.settings import Settings, settings_problem
+from app.settings import MAX_PAID_BROADCAST_RATE, Settings, settings_problem
 from tests.support.harness import TEST_TOKEN
 
 
@@ -88,3 +88,55 @@ def test_quiet_hours_that_start_where_they_end_are_one_line_pointing_to_off(
     assert problem(monkeypatch, quiet_hours="09:00-9:00") == (
         "DOORSTEP_QUIET_HOURS: starts and ends at 09:00; for no quiet hours, set off"
     )
+
+
+# --- paid broadcasting -------------------------------------------------------------------------
+
+
+def test_nothing_is_paid_for_unless_set() -> None:
+    settings = Settings()
+    assert (settings.paid_broadcast, settings.paid_replies) == (False, False)
+    assert settings.paid_broadcast_rate == 100
+
+
+def test_paid_broadcasting_and_replies_are_turned_on_by_their_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = read(monkeypatch, paid_broadcast="true", paid_broadcast_rate="400", paid_replies="1")
+    assert (settings.paid_broadcast, settings.paid_broadcast_rate, settings.paid_replies) == (
+        True,
+        400,
+        True,
+    )
+
+
+@pytest.mark.parametrize("rate", ["31", str(MAX_PAID_BROADCAST_RATE)])
+def test_a_paid_rate_from_just_above_the_free_one_to_telegrams_ceiling_is_read(
+    monkeypatch: pytest.MonkeyPatch, rate: str
+) -> None:
+    assert read(monkeypatch, paid_broadcast_rate=rate).paid_broadcast_rate == int(rate)
+
+
+@pytest.mark.parametrize(
+    ("rate", "message"),
+    [
+        ("30", "input should be greater than or equal to 31 (not '30')"),
+        ("1001", "input should be less than or equal to 1000 (not '1001')"),
+        ("fast", "input should be a valid integer"),
+    ],
+)
+def test_a_paid_rate_out_of_range_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, rate: str, message: str
+) -> None:
+    line = problem(monkeypatch, paid_broadcast_rate=rate)
+    assert line.startswith(f"DOORSTEP_PAID_BROADCAST_RATE: {message}")
+    assert "\n" not in line
+
+
+@pytest.mark.parametrize("name", ["paid_broadcast", "paid_replies"])
+def test_a_paid_switch_that_is_not_a_boolean_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    line = problem(monkeypatch, **{name: "maybe"})
+    assert line.startswith(f"DOORSTEP_{name.upper()}: input should be a valid boolean")
+    assert line.endswith("(not 'maybe')")
