@@ -250,6 +250,7 @@ async def _started(
         secret_key=secret_key(settings),
         retention_days=settings.retention_days,
         rebuild_interval=dt.timedelta(minutes=settings.rebuild_interval_minutes),
+        quiet_hours=settings.quiet_hours,
     )
     application.bot_data[SERVICES_KEY] = services
     recounted = await reports.recount_if_needed(store, catalogue)

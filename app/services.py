@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from app.notice import Notice
-from app.settings import default
+from app.schedule import QuietHours
+from app.settings import DEFAULT_QUIET_HOURS, default
 from storage.model import Counter_
 from storage.protocol import Store
 from surveys import tally
@@ -110,6 +111,8 @@ class Services:
     min_group_size: int = default("min_group_size")  # k: no figure is about fewer people
     retention_days: int = default("retention_days")  # links to members outlive a survey so long
     rebuild_interval: dt.timedelta = dt.timedelta(minutes=default("rebuild_interval_minutes"))
+    # No invitation or reminder goes out inside it, in `timezone` (None: none are quiet).
+    quiet_hours: QuietHours | None = DEFAULT_QUIET_HOURS
 
     def is_admin(self, user_id: int | None) -> bool:
         """Whether a Telegram user is one of the operator's administrators."""

@@ -326,8 +326,8 @@ class _SurveyJsonSchema(GenerateJsonSchema):
 def survey_json_schema() -> dict[str, Any]:
     """The JSON Schema of a survey file, for editors that check and autocomplete YAML.
 
-    It accepts what `parse_survey` accepts, except for rules that span fields (see README,
-    "Survey format")."""
+    It accepts what `parse_survey` accepts, except for rules that span fields (docs/surveys.md,
+    "What only validate checks"); of those it states one: `reminders` only with `remind_after`."""
     schema = Survey.model_json_schema(by_alias=True, schema_generator=_SurveyJsonSchema)
     schema["title"] = "Doorstep survey"
     return schema

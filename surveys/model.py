@@ -59,6 +59,12 @@ MAX_CHOICES = 20
 MAX_CONDITION_LEAVES = 20
 MAX_CONDITION_DEPTH = 4
 MAX_CONDITION_VALUES = MAX_CHOICES
+# Reminders about an unfinished response: the longest wait is 30 days (a reminder later than
+# that reminds a member of nothing they remember), and a member is reminded at most three times
+# (more is nagging, and each reminder spends the bot's shared sending budget).
+MAX_REMIND_AFTER_HOURS = 720
+MAX_REMINDERS = 3
+DEFAULT_REMINDERS = 1  # when a survey sets remind_after and not reminders
 
 
 class StrictModel(BaseModel):
@@ -366,8 +372,33 @@ TYPE_TAGS = frozenset(
 # --- the survey --------------------------------------------------------------------------------
 
 
+def _not_a_boolean(value: Any) -> Any:
+    """Refuse true/false where a count belongs: pydantic would read `reminders: true` as 1."""
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not true/false")
+    return value
+
+
+# The check for true/false comes after the range, so that the JSON Schema states the range.
+RemindAfterHours = Annotated[
+    int, Field(ge=1, le=MAX_REMIND_AFTER_HOURS), BeforeValidator(_not_a_boolean)
+]
+ReminderCount = Annotated[int, Field(ge=0, le=MAX_REMINDERS), BeforeValidator(_not_a_boolean)]
+
+# In the JSON Schema, the one rule across survey fields that a schema can state.
+_REMINDERS_NEED_REMIND_AFTER: dict[str, Any] = {
+    "if": {"required": ["reminders"], "properties": {"reminders": {"not": {"type": "null"}}}},
+    "then": {
+        "required": ["remind_after"],
+        "properties": {"remind_after": {"not": {"type": "null"}}},
+    },
+}
+
+
 class Survey(StrictModel):
     """One survey: its header and its questions, in the order they are asked."""
+
+    model_config = ConfigDict(json_schema_extra=_REMINDERS_NEED_REMIND_AFTER)
 
     id: Slug
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -375,7 +406,35 @@ class Survey(StrictModel):
     opens: dt.date | None = None
     closes: dt.date | None = None
     repeatable: StrictBool = False
+    remind_after: RemindAfterHours | None = Field(
+        default=None,
+        description=f"Hours (1-{MAX_REMIND_AFTER_HOURS}) an unfinished response may stay "
+        "untouched before its member is reminded of it. Absent: no reminders.",
+    )
+    # Validated after remind_after, which it needs; also when absent, to take its default.
+    reminders: ReminderCount | None = Field(
+        default=None,
+        validate_default=True,
+        description=f"At most how many reminders (0-{MAX_REMINDERS}) one response gets, each "
+        f"after remind_after more hours untouched; default {DEFAULT_REMINDERS}. Only with "
+        "remind_after.",
+    )
     questions: Annotated[list[Question], Field(min_length=1, max_length=50)]
+
+    @field_validator("reminders")
+    @classmethod
+    def _reminders_need_remind_after(
+        cls, reminders: int | None, info: ValidationInfo
+    ) -> int | None:
+        """The default count when remind_after is set, written into the survey so that its
+        stored version keeps it; an error when reminders is set and remind_after is not."""
+        if "remind_after" not in info.data:
+            return reminders  # remind_after is invalid: reported on its own
+        if info.data["remind_after"] is None:
+            if reminders is not None:
+                raise ValueError("needs remind_after, the hours a response waits before a reminder")
+            return None
+        return DEFAULT_REMINDERS if reminders is None else reminders
 
     @model_validator(mode="after")
     def _consistent(self) -> Survey:
@@ -398,6 +457,11 @@ class Survey(StrictModel):
         return (self.opens is None or self.opens <= today) and (
             self.closes is None or today <= self.closes
         )
+
+    @property
+    def reminders_allowed(self) -> int:
+        """How many reminders one response may get: none without remind_after."""
+        return self.reminders or 0
 
 
 @dataclass(frozen=True)

@@ -257,6 +257,17 @@ def test_a_rebuild_interval_out_of_range_stops_the_bot_with_one_line(capsys, mon
     assert lines[0].startswith("DOORSTEP_REBUILD_INTERVAL_MINUTES: ")
 
 
+def test_malformed_quiet_hours_stop_the_bot_with_one_line(capsys, monkeypatch):
+    monkeypatch.setenv("DOORSTEP_BOT_TOKEN", VALID_TOKEN)
+    monkeypatch.setenv("DOORSTEP_QUIET_HOURS", "9pm-9am")
+    monkeypatch.setattr(bot, "build_application", refuse_to_build)
+    assert bot.main(["run"]) == 2
+    assert capsys.readouterr().err == (
+        "DOORSTEP_QUIET_HOURS: '9pm-9am' is not a window like 21:00-09:00 "
+        "(times 00:00 to 23:59), or off\n"
+    )
+
+
 def test_a_number_out_of_range_is_named_in_plain_words(capsys, monkeypatch):
     monkeypatch.setenv("DOORSTEP_BOT_TOKEN", VALID_TOKEN)
     monkeypatch.setenv("DOORSTEP_MIN_GROUP_SIZE", "1")

@@ -31,10 +31,13 @@ from handlers.commands import Audience
 from surveys import tally
 from surveys.loader import MAX_FILE_BYTES, MAX_NESTING, parse_survey
 from surveys.model import (
+    DEFAULT_REMINDERS,
     MAX_CHOICES,
     MAX_CONDITION_DEPTH,
     MAX_CONDITION_LEAVES,
     MAX_CONDITION_VALUES,
+    MAX_REMIND_AFTER_HOURS,
+    MAX_REMINDERS,
     Survey,
 )
 from surveys.summary import Activity, breakdown, survey_report
@@ -113,6 +116,13 @@ def test_the_survey_file_limits_are_documented() -> None:
     assert f"nests `all`/`any` at most {MAX_CONDITION_DEPTH} deep" in text
     assert f"lists at most {MAX_CONDITION_VALUES} values" in text
     assert f"`choices` (choice, multi; 2 to {MAX_CHOICES}," in text
+
+
+def test_the_reminder_fields_limits_and_default_are_documented() -> None:
+    text = words(SURVEYS_DOC)
+    assert f"`remind_after` (1 to {MAX_REMIND_AFTER_HOURS} hours," in text
+    assert f"`reminders` (0 to {MAX_REMINDERS}, default {DEFAULT_REMINDERS})" in text
+    assert "`reminders` alone is an error" in text
 
 
 # --- settings, commands and links --------------------------------------------------------------

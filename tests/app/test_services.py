@@ -26,3 +26,4 @@ def test_a_services_built_without_settings_has_the_settings_defaults(
     assert defaults["min_group_size"] == settings.min_group_size
     assert defaults["retention_days"] == settings.retention_days
     assert defaults["rebuild_interval"] == dt.timedelta(minutes=settings.rebuild_interval_minutes)
+    assert defaults["quiet_hours"] == settings.quiet_hours

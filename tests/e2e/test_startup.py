@@ -4,6 +4,7 @@ through an outage), and logs without content or the token."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import suppress
@@ -14,6 +15,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError
 from telegram.ext import Application
 
 import bot
+from app.schedule import QuietHours
 from handlers import connection
 from tests.support.fake_telegram import BOT_USERNAME, UNREACHABLE, Failure, FakeBotApi
 from tests.support.harness import TEST_TOKEN, BotHarness, MemberChat, settings_for
@@ -36,6 +38,20 @@ async def test_members_and_organiser_groups_each_get_their_command_menu(
     }
     for call in harness.api.calls_of("setMyCommands"):
         assert all(command["description"] for command in call.params["commands"])
+
+
+@pytest.mark.parametrize(
+    ("setting", "quiet_hours"),
+    [("22:00-08:00", QuietHours(dt.time(22), dt.time(8))), ("off", None)],
+)
+async def test_the_running_bot_keeps_the_quiet_hours_setting(
+    database: Path, setting: str, quiet_hours: QuietHours | None
+) -> None:
+    harness = await BotHarness.start(database, quiet_hours=setting)
+    services = harness.application.bot_data[bot.SERVICES_KEY]
+    await harness.stop()
+
+    assert services.quiet_hours == quiet_hours
 
 
 def logged(caplog: pytest.LogCaptureFixture, level: int, name: str = "doorstep") -> list[str]:

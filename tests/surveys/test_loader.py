@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import textwrap
 
 import pytest
@@ -13,13 +14,18 @@ from surveys.loader import (
     MAX_NESTING,
     FileProblem,
     LoadResult,
+    canonical_json,
+    content_hash,
     parse_files,
     parse_survey,
 )
 from surveys.model import (
+    DEFAULT_REMINDERS,
     MAX_CONDITION_DEPTH,
     MAX_CONDITION_LEAVES,
     MAX_CONDITION_VALUES,
+    MAX_REMIND_AFTER_HOURS,
+    MAX_REMINDERS,
     ChoiceQuestion,
     Equals,
     In,
@@ -336,6 +342,105 @@ def test_opens_and_closes_on_the_same_day_are_fine_alongside_question_problems()
     header = HEADER + "opens: 2024-05-10\ncloses: 2024-05-10\n"
     result = load("- {id: a, type: yesno, text: A, colour: red}", header)
     assert result.problems == [FileProblem(FILE, "a", "colour", "unknown field")]
+
+
+# --- reminders -----------------------------------------------------------------------------------
+
+
+def reminder_header(lines: str) -> str:
+    return HEADER + textwrap.dedent(lines).strip() + "\n"
+
+
+def test_a_survey_without_remind_after_sends_no_reminders():
+    survey = loaded(load(YESNO_A))
+    assert (survey.remind_after, survey.reminders, survey.reminders_allowed) == (None, None, 0)
+
+
+def test_remind_after_alone_allows_the_default_single_reminder():
+    survey = loaded(load(YESNO_A, reminder_header("remind_after: 48")))
+    assert (survey.remind_after, survey.reminders) == (48, DEFAULT_REMINDERS) == (48, 1)
+    assert survey.reminders_allowed == 1
+
+
+@pytest.mark.parametrize(
+    ("remind_after", "reminders"),
+    [(1, 0), (24, 1), (72, 2), (MAX_REMIND_AFTER_HOURS, MAX_REMINDERS), ("24", "2"), (24.0, 3)],
+)
+def test_remind_after_and_reminders_within_their_ranges_load(remind_after, reminders):
+    header = reminder_header(f"remind_after: {remind_after!r}\nreminders: {reminders!r}")
+    survey = loaded(load(YESNO_A, header))
+    assert (survey.remind_after, survey.reminders) == (int(remind_after), int(reminders))
+    assert survey.reminders_allowed == int(reminders)
+
+
+def test_a_null_reminders_without_remind_after_is_as_if_absent():
+    survey = loaded(load(YESNO_A, reminder_header("reminders: null")))
+    assert survey.reminders_allowed == 0
+
+
+def test_reminders_without_remind_after_is_reported_saying_so():
+    problem = assert_problem(
+        load(YESNO_A, reminder_header("reminders: 2")), None, "reminders", "needs remind_after"
+    )
+    assert str(problem) == (
+        "members.yaml: reminders: needs remind_after, the hours a response waits before a reminder"
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "message"),
+    [
+        ("remind_after: 0", "remind_after", "greater than or equal to 1"),
+        ("remind_after: -24", "remind_after", "greater than or equal to 1"),
+        ("remind_after: 721", "remind_after", "less than or equal to 720"),
+        ("remind_after: 1.5", "remind_after", "valid integer"),
+        ("remind_after: two days", "remind_after", "valid integer"),
+        ("remind_after: [24]", "remind_after", "valid integer"),
+        ("remind_after: true", "remind_after", "must be a whole number, not true/false"),
+        ("remind_after: 24\nreminders: 4", "reminders", "less than or equal to 3"),
+        ("remind_after: 24\nreminders: -1", "reminders", "greater than or equal to 0"),
+        (
+            "remind_after: 24\nreminders: true",
+            "reminders",
+            "must be a whole number, not true/false",
+        ),
+    ],
+)
+def test_a_remind_after_or_reminders_out_of_range_is_one_problem(line, field, message):
+    assert_problem(load(YESNO_A, reminder_header(line)), None, field, message)
+
+
+def test_an_invalid_remind_after_is_not_also_reported_as_missing_for_reminders():
+    header = reminder_header("remind_after: 0\nreminders: 2")
+    assert_problem(load(YESNO_A, header), None, "remind_after", "greater than or equal to 1")
+
+
+def test_reminder_problems_are_reported_alongside_question_problems():
+    result = load("- {id: a, type: yesno, text: A, colour: red}", reminder_header("reminders: 2"))
+    assert {(p.question, p.field) for p in result.problems} == {
+        ("a", "colour"),
+        (None, "reminders"),
+    }
+
+
+def test_the_stored_version_carries_the_reminder_fields():
+    survey = loaded(load(YESNO_A, reminder_header("remind_after: 48")))
+    stored = json.loads(canonical_json(survey))
+
+    assert (stored["remind_after"], stored["reminders"]) == (48, 1)
+    assert Survey.model_validate_json(canonical_json(survey)) == survey
+
+
+def test_the_default_reminder_count_is_written_out_so_both_spellings_are_one_version():
+    implicit = loaded(load(YESNO_A, reminder_header("remind_after: 48")))
+    explicit = loaded(load(YESNO_A, reminder_header("remind_after: 48\nreminders: 1")))
+    assert content_hash(implicit) == content_hash(explicit)
+
+
+def test_a_survey_without_reminders_keeps_the_version_it_had_before_they_existed():
+    # Stored versions are found by hash: a field that is absent must not change it.
+    survey = loaded(load(YESNO_A))
+    assert "remind" not in canonical_json(survey)
 
 
 # --- question problems ---------------------------------------------------------------------------

@@ -13,7 +13,13 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from surveys.loader import SurveyYamlLoader, parse_survey, survey_json_schema
-from surveys.model import MAX_CHOICES, MAX_CONDITION_LEAVES
+from surveys.model import (
+    DEFAULT_REMINDERS,
+    MAX_CHOICES,
+    MAX_CONDITION_LEAVES,
+    MAX_REMIND_AFTER_HOURS,
+    MAX_REMINDERS,
+)
 
 LIBRARY = Path(__file__).resolve().parents[2] / "surveys" / "library"
 SCHEMA = survey_json_schema()
@@ -150,3 +156,48 @@ def test_closes_before_opens_is_checked_by_validate_alone():
     text = survey_text(YESNO_A, HEADER + "opens: 2026-12-01\ncloses: 2026-11-01\n")
     assert not parse_survey(text, "f.yaml").ok
     assert schema_errors(text) == []
+
+
+# The reminder fields, in the survey's header: the one rule across fields a schema can state
+# (reminders only with remind_after) is stated there too.
+REMINDERS_VALID = {
+    "remind_after alone": "remind_after: 48\n",
+    "both, at their limits": "remind_after: 720\nreminders: 3\n",
+    "no reminders at all": "remind_after: 1\nreminders: 0\n",
+    "a null reminders without remind_after": "reminders: null\n",
+}
+REMINDERS_INVALID = {
+    "reminders without remind_after": "reminders: 2\n",
+    "reminders with a null remind_after": "remind_after: null\nreminders: 2\n",
+    "remind_after of 0 hours": "remind_after: 0\n",
+    "remind_after over 30 days": "remind_after: 721\n",
+    "remind_after of a fraction of an hour": "remind_after: 1.5\n",
+    "remind_after as true": "remind_after: true\n",
+    "more than three reminders": "remind_after: 24\nreminders: 4\n",
+    "reminders as true": "remind_after: 24\nreminders: true\n",
+}
+
+
+@pytest.mark.parametrize("name", REMINDERS_VALID)
+def test_reminder_fields_validate_accepts_the_schema_accepts(name):
+    text = survey_text(YESNO_A, HEADER + REMINDERS_VALID[name])
+    assert parse_survey(text, "f.yaml").ok, parse_survey(text, "f.yaml").problems
+    assert schema_errors(text) == []
+
+
+@pytest.mark.parametrize("name", REMINDERS_INVALID)
+def test_reminder_fields_validate_refuses_the_schema_refuses(name):
+    text = survey_text(YESNO_A, HEADER + REMINDERS_INVALID[name])
+    assert not parse_survey(text, "f.yaml").ok
+    assert schema_errors(text) != []
+
+
+def test_the_schema_documents_the_reminder_fields():
+    fields = SCHEMA["properties"]
+    for field in ("remind_after", "reminders"):
+        assert fields[field]["description"], field
+    (remind_after, _null) = fields["remind_after"]["anyOf"]
+    (reminders, _null) = fields["reminders"]["anyOf"]
+    assert (remind_after["minimum"], remind_after["maximum"]) == (1, MAX_REMIND_AFTER_HOURS)
+    assert (reminders["minimum"], reminders["maximum"]) == (0, MAX_REMINDERS)
+    assert f"default {DEFAULT_REMINDERS}" in fields["reminders"]["description"]
