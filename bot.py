@@ -270,7 +270,8 @@ async def _started(
     unknown = await reach.recover(services)
     if unknown:
         log.warning("%d invitations were in flight when the bot stopped: not sent again", unknown)
-    sender = application.bot_data[SENDER_KEY] = Sender(application)
+    paid_rate = settings.paid_broadcast_rate if settings.paid_broadcast else 0
+    sender = application.bot_data[SENDER_KEY] = Sender(application, paid_rate=paid_rate)
     if background_sending:
         sender.start()
     for audience, scope in commands.MENU_SCOPES.items():

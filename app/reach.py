@@ -126,26 +126,25 @@ def _open_survey(service: Services, survey_id: str) -> Survey | None:
 
 
 class Control(Enum):
-    """What an administrator may do to a round, from the states it may be in."""
+    """What an administrator may do to a round."""
 
-    PAUSE = (("sending",), "paused")
-    RESUME = (("paused",), "sending")
-    CANCEL = (("preview", "sending", "paused"), "cancelled")
+    PAUSE = "pause"
+    RESUME = "resume"
+    CANCEL = "cancel"
 
-    @property
-    def expected(self) -> tuple[RoundState, ...]:
-        return self.value[0]
 
-    @property
-    def state(self) -> RoundState:
-        return self.value[1]
+# Each control: the states a round may be in for it, and the state it moves the round to.
+_MOVES: dict[Control, tuple[tuple[RoundState, ...], RoundState]] = {
+    Control.PAUSE: (("sending",), "paused"),
+    Control.RESUME: (("paused",), "sending"),
+    Control.CANCEL: (("preview", "sending", "paused"), "cancelled"),
+}
 
 
 async def control(service: Services, round_id: int, action: Control) -> Round | None:
     """Pause, resume or cancel a round; None when it was not in a state that allows it."""
-    changed = await service.store.reach.set_round_state(
-        round_id, action.expected, action.state, service.clock()
-    )
+    expected, state = _MOVES[action]
+    changed = await service.store.reach.set_round_state(round_id, expected, state, service.clock())
     return await service.store.reach.find_round(round_id) if changed else None
 
 
@@ -182,16 +181,22 @@ def quiet_until(service: Services) -> dt.datetime | None:
 
 
 async def rounds_to_send(service: Services) -> list[Round]:
-    """Rounds sending now. A round whose survey closed stops here, for good (a paused one too)."""
-    sending = []
+    """Rounds sending now."""
+    return await service.store.reach.rounds_in(["sending"])
+
+
+async def close_rounds_of_closed_surveys(service: Services) -> list[Round]:
+    """A round (sending or paused) whose survey closed stops for good; returns those that
+    stopped now."""
+    closed = []
     for invitation in await service.store.reach.rounds_in(["sending", "paused"]):
-        if _open_survey(service, invitation.survey_id) is None:
+        if _open_survey(service, invitation.survey_id) is None and (
             await service.store.reach.set_round_state(
                 invitation.id, ["sending", "paused"], "closed", service.clock()
             )
-        elif invitation.state == "sending":
-            sending.append(invitation)
-    return sending
+        ):
+            closed.append(invitation)
+    return closed
 
 
 @dataclass(frozen=True)
@@ -262,13 +267,14 @@ async def settle(service: Services, results: Sequence[tuple[Delivery, Outcome]])
 async def due_reminders(service: Services, limit: int) -> list[tuple[DueReminder, Survey]]:
     """Unfinished responses to open surveys that ask for reminders, idle long enough, of members
     who take invitations and can be reached."""
-    now, due = service.clock(), []
+    now = service.clock()
+    due: list[tuple[DueReminder, Survey]] = []
     for survey in service.catalogue.open_surveys(service.today()):
-        if survey.remind_after is None or not survey.reminders:
+        if survey.remind_after is None or not survey.reminders_allowed:
             continue
         idle_before = now - dt.timedelta(hours=survey.remind_after)
         found = await service.store.reach.due_reminders(
-            survey.id, idle_before, survey.reminders, limit - len(due)
+            survey.id, idle_before, survey.reminders_allowed, limit - len(due)
         )
         due += [(reminder, survey) for reminder in found]
         if len(due) >= limit:

@@ -28,7 +28,7 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application, ContextTypes, ExtBot
 
 from app import reach
 from app.reach import Outcome
@@ -61,7 +61,6 @@ class Sender:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._card_edited: dict[int, float] = {}  # round id -> loop time of its last card edit
-        self._sending: set[int] = set()  # rounds sending at the last pass
         self._reminders_due_at = 0.0
 
     @property
@@ -70,8 +69,9 @@ class Sender:
         return service
 
     @property
-    def _bot(self) -> Bot:
-        return self._application.bot
+    def _bot(self) -> ExtBot[None]:
+        bot: ExtBot[None] = self._application.bot
+        return bot
 
     def start(self) -> None:
         """Run in the background until `stop`."""
@@ -92,8 +92,9 @@ class Sender:
         self._wake.set()
 
     async def drain(self) -> None:
-        """Send everything that can be sent now (tests and the command line drive the sender
+        """Send everything that can be sent now, reminders due included (tests drive the sender
         with this instead of the background task)."""
+        self._reminders_due_at = 0.0
         while await self.run_pass():
             pass
 
@@ -112,8 +113,9 @@ class Sender:
     async def run_pass(self) -> bool:
         """One pass over the sending rounds and the reminders due; whether anything was sent."""
         service = self._service
+        for closed in await reach.close_rounds_of_closed_surveys(service):
+            await self._refresh_card(closed.id, final=True)
         rounds = await reach.rounds_to_send(service)
-        await self._refresh_ended(rounds)
         if reach.quiet_until(service) is not None:
             for invitation in rounds:
                 await self._refresh_card(invitation.id)
@@ -179,14 +181,6 @@ class Sender:
         except NetworkError:  # refused before it was read, or a server error (5xx)
             return Outcome.PASSING
         return Outcome.SENT
-
-    async def _refresh_ended(self, sending: list[Round]) -> None:
-        """A round that stopped sending since the last pass (finished, closed, or changed by a
-        button) gets its card edited once more, at once."""
-        now_sending = {invitation.id for invitation in sending}
-        for round_id in self._sending - now_sending:
-            await self._refresh_card(round_id, final=True)
-        self._sending = now_sending
 
     async def _refresh_card(self, round_id: int, *, final: bool = False) -> None:
         """Edit a round's progress card, at most every CARD_EVERY seconds unless `final`."""

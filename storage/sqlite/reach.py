@@ -38,7 +38,7 @@ _CONTACT = f"""
         AND r.survey_id = :survey AND r.status = 'completed'),
     :since IS NOT NULL AND EXISTS (SELECT 1 FROM responses r
         WHERE r.member_id = m.id AND r.survey_id = :survey
-        AND (r.started_at >= :since OR r.completed_at >= :since))
+        AND (r.started_at > :since OR r.completed_at > :since))
 """
 
 

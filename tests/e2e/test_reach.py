@@ -164,6 +164,7 @@ async def test_a_second_round_reaches_only_those_who_have_not_responded_since(
 ):
     eager, idle = await agreed(harness, 1, 2)
     await send_round(harness, admin)
+    harness.clock.advance(hours=2)
     await eager.tap("Take part", invitations(eager)[0])
 
     await send_round(harness, admin)
@@ -212,13 +213,15 @@ async def test_pause_holds_the_round_resume_finishes_it_and_cancel_stops_it(
     await admin.tap("Pause", admin.messages()[-1])
     await harness.send_bulk()
     paused = [invitations(m) for m in members]
-    card_paused = admin.latest()
-    await admin.tap("Resume", card_paused)
+    card = admin.latest()  # the preview, edited into the progress card
+    paused_card = (card.plain, card.labels())
+    await admin.tap("Resume", card)
     await harness.send_bulk()
 
     assert paused == [[], []]
-    assert "Paused" in card_paused.plain
-    assert card_paused.labels() == ["Resume", "Cancel"]
+    assert "Paused" in paused_card[0]
+    assert paused_card[1] == ["Resume", "Cancel"]
+    assert "Finished." in card.plain
     assert all(len(invitations(m)) == 1 for m in members)
 
 
@@ -239,9 +242,10 @@ async def test_cancel_on_a_preview_sends_nothing_and_send_afterwards_is_refused(
 ):
     (member,) = await agreed(harness, 1)
     shown = await preview(admin)
+    send = shown.buttons()[0]["callback_data"]
 
     await admin.tap("Cancel", shown)
-    await admin.press(shown.buttons()[0]["callback_data"], shown)  # Send, from an old copy
+    await admin.press(send, shown)  # Send, tapped on a copy of the preview seen before
     await harness.send_bulk()
 
     assert admin.latest().plain == "Cancelled: nothing was sent."
@@ -403,7 +407,7 @@ async def test_a_passing_server_error_is_retried_and_the_invitation_goes(
 async def test_no_more_invitations_turns_them_off_and_privacy_turns_them_on(
     harness: BotHarness, admin: MemberChat
 ):
-    (member,) = await agreed(harness, 1)
+    member, other = await agreed(harness, 1, 2)
     await send_round(harness, admin)
 
     await member.tap("No more invitations", invitations(member)[0])
@@ -421,6 +425,7 @@ async def test_no_more_invitations_turns_them_off_and_privacy_turns_them_on(
     assert while_off == 1
     assert "Invitations:</b> off" in privacy_off.text
     assert len(invitations(member)) == 2
+    assert len(invitations(other)) == 3
 
 
 async def test_stop_turns_invitations_off_and_says_how_to_undo_it(harness: BotHarness):

@@ -150,9 +150,10 @@ async def test_responded_since_counts_responses_started_or_completed_since(store
     late = await store.responses.start_response(member.id, "s", await version(store), "q1", LATER)
     assert late is not None
 
-    contacts = {c.telegram_id: c for c in await store.reach.contacts("s", None, LATER)}
+    since = NOW + dt.timedelta(minutes=30)  # the last round began between the two starts
+    contacts = {c.telegram_id: c for c in await store.reach.contacts("s", None, since)}
     await answer(store, before.id, "q1", "x", next_question=None, now=LATER)
-    after_completion = {c.telegram_id: c for c in await store.reach.contacts("s", None, LATER)}
+    after_completion = {c.telegram_id: c for c in await store.reach.contacts("s", None, since)}
 
     assert (contacts[1].responded_since, contacts[2].responded_since) == (False, False)
     assert contacts[3].responded_since is True
