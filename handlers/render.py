@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from html import escape, unescape
-from typing import assert_never
+from typing import NamedTuple, assert_never
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -87,6 +87,18 @@ TYPE_YOUR_ANSWER = "Please answer in a text message."
 USE_BUTTONS = _PROBLEMS[Problem.USE_BUTTONS]
 
 
+class Reply(NamedTuple):
+    """One message to show: its text (HTML) and its buttons."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+
+    def beneath(self, above: str | None) -> Reply:
+        """The same message with `above` shown first (what was just answered, an intro, why a
+        message was refused), a blank line between."""
+        return self if above is None else Reply(f"{above}\n\n{self.text}", self.markup)
+
+
 def problem_text(rejected: Rejected) -> str:
     """The short explanation for an answer that was not accepted."""
     limit, actual = (
@@ -109,12 +121,10 @@ def notice_keyboard(version: str, survey_id: str | None) -> InlineKeyboardMarkup
     )
 
 
-def survey_list(
-    surveys: list[Survey], unfinished: set[str], done: set[str]
-) -> tuple[str, InlineKeyboardMarkup | None]:
+def survey_list(surveys: list[Survey], unfinished: set[str], done: set[str]) -> Reply:
     """The open surveys as buttons, marking those in progress or already taken."""
     if not surveys:
-        return NO_SURVEYS, None
+        return Reply(NO_SURVEYS)
     rows = []
     for survey in surveys:
         label = survey.title
@@ -123,17 +133,19 @@ def survey_list(
         elif survey.id in done and not survey.repeatable:
             label = f"✓ {survey.title}"
         rows.append([button(label, OpenSurvey(survey.id))])
-    return "<b>Surveys open now</b>\nTap one to start or carry on.", InlineKeyboardMarkup(rows)
+    return Reply(
+        "<b>Surveys open now</b>\nTap one to start or carry on.", InlineKeyboardMarkup(rows)
+    )
 
 
-def welcome(unfinished: list[Survey]) -> tuple[str, InlineKeyboardMarkup | None]:
+def welcome(unfinished: list[Survey]) -> Reply:
     """The /start greeting, reminding the member of unfinished surveys."""
     if not unfinished:
-        return f"{WELCOME}\n\nSend /surveys to see what is open.", None
+        return Reply(f"{WELCOME}\n\nSend /surveys to see what is open.")
     names = ", ".join(f"<b>{escape(survey.title)}</b>" for survey in unfinished)
     text = f"{WELCOME}\n\nYou have not finished {names} yet. Carry on where you stopped?"
     rows = [[button(f"Continue: {survey.title}", OpenSurvey(survey.id))] for survey in unfinished]
-    return text, InlineKeyboardMarkup(rows)
+    return Reply(text, InlineKeyboardMarkup(rows))
 
 
 def survey_intro(survey: Survey) -> str:
