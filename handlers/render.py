@@ -28,9 +28,12 @@ from surveys.model import (
 
 MAX_MESSAGE_LENGTH = 4096  # Telegram counts UTF-16 code units
 SCALE_BUTTONS_PER_ROW = 6
-# An answer repeated under its question is cut to this, so that a title (200), a question
-# (1500), its hint and a long typed answer always fit one message; the recap shows it whole.
+# An answer repeated with a question is cut to this, so that a title (200), a question (1500)
+# and its hint fit one message with a long typed answer under them and the answer just given
+# above them (tests/handlers/test_render.py); the recap shows every answer whole.
 MAX_ECHO_LENGTH = 1000
+# The answered question named above the next one is cut to this: a reminder, not the question.
+ECHO_QUESTION_LENGTH = 200
 TICK = "✅ "
 
 NOTICE_CHANGED = "The privacy notice has changed since you saw it: please read it again."
@@ -149,7 +152,7 @@ def welcome(unfinished: list[Survey]) -> Reply:
 
 
 def survey_intro(survey: Survey) -> str:
-    """The first message of a new response."""
+    """Said before the first question of a new response."""
     return f"<b>{escape(survey.title)}</b>\n\n{escape(survey.intro)}"
 
 
@@ -181,12 +184,14 @@ def question_text(
     return "\n".join(lines)
 
 
-def answered_text(
-    survey: Survey, question: Question, progress: Progress, value: AnswerValue
-) -> str:
-    """A question's message after it was answered: the buttons go, the answer shows."""
-    text = question_text(survey, question, progress)
-    return f"{text}\n\n✔️ <b>{escape(shorten(answer_text(question, value), MAX_ECHO_LENGTH))}</b>"
+def echo(question: Question, value: AnswerValue) -> str:
+    """What the member just answered, shown above the next question (in the message that asked
+    it): the question, shortened, and the answer."""
+    asked = escape(shorten(question.text, ECHO_QUESTION_LENGTH))
+    if value is None:
+        return f"<i>{asked}</i>\n✔️ Skipped"
+    answer = escape(shorten(answer_text(question, value), MAX_ECHO_LENGTH))
+    return f"<i>{asked}</i>\n✔️ <b>{answer}</b>"
 
 
 def _echoes_answer(question: Question) -> bool:
