@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from handlers import render
+from handlers.rate_limits import ChatPausingRateLimiter
 from tests.e2e.test_answering import NORTH, answer_up_to_priorities
 from tests.support.fake_telegram import Call, Failure
 from tests.support.harness import BotHarness, MemberChat
@@ -372,3 +373,67 @@ async def test_a_message_showing_the_reply_already_needs_nothing_more(
 
     assert spent(harness, member, before) == ["editMessageText"]  # nothing sent, no error
     assert (await harness.answers_of(member))["area"] == "north"
+
+
+# --- when the rate limiter prefers sends ---------------------------------------------------------
+
+
+class BusyLimiter(ChatPausingRateLimiter):
+    """The tests' limiter, preferring sends while `busy` (as a send-budget limiter may while
+    replies queue: only sends can be paid broadcasts)."""
+
+    def __init__(self) -> None:
+        super().__init__(overall_max_rate=0, group_max_rate=0)
+        self.busy = False
+
+    def prefers_sends(self) -> bool:
+        return self.busy
+
+
+@pytest.fixture
+async def limited(database: Path) -> AsyncIterator[tuple[BotHarness, BusyLimiter]]:
+    limiter = BusyLimiter()
+    running = await BotHarness.start(database, rate_limiter=limiter)
+    yield running, limiter
+    await running.stop()
+    running.assert_no_errors()
+
+
+async def test_a_busy_limiter_gets_every_edit_as_a_send_of_the_same_message(
+    limited: tuple[BotHarness, BusyLimiter],
+) -> None:
+    """Two members take the same steps: one while the limiter is idle (edits), the other while
+    it is busy (sends); each step is one call, and they read the same."""
+    harness, limiter = limited
+    steps = ["I agree", NORTH, "Yes", "Central branch", "Housing", "« Back", "/back", "Yes"]
+    steps += ["Housing", "Done", "4"]  # Yes again: on to the priorities, the branch kept
+    shown: dict[bool, list[tuple[str, list[str]]]] = {}
+    for busy in (False, True):
+        limiter.busy = busy
+        chat = harness.member(7000 + busy)
+        await chat.send("/start all-types")
+        seen = []
+        for step in steps:
+            before = calls_so_far(harness, chat)
+            if step in chat.latest_with_buttons().labels():
+                await chat.tap(step)
+            else:
+                await chat.send(step)
+            calls = spent(harness, chat, before)
+            assert len(calls) == 1, (busy, step, calls)
+            if busy:
+                assert calls == ["sendMessage"], step
+            seen.append((chat.latest_with_buttons().plain, chat.latest_with_buttons().labels()))
+        shown[busy] = seen
+
+    for step, (sent, sent_labels), (edited, edited_labels) in zip(
+        steps, shown[True], shown[False], strict=True
+    ):
+        assert sent_labels == edited_labels, step
+        if step == "Housing":  # a tick edits the buttons only: what was above the question stays
+            assert edited.endswith(sent), step
+        else:
+            assert sent == edited, step
+    assert "How old are you?" in shown[True][-1][0]
+    assert "Are you a member?\n✔️ Yes" in shown[False][-3][0]  # above the second tick
+    assert harness.api.calls_of("editMessageReplyMarkup")  # the idle member's ticks were edits
