@@ -6,9 +6,13 @@ Every button is decoded strictly (`handlers.callbacks`) and its callback query a
 A button acts only on the current question of the member's active survey, as drawn: one drawn
 before the last move is stale, and Telegram delivering a tap again changes nothing.
 
+A tap is answered in the message tapped, in one call: an answer (or Skip, or Done) turns the
+question into the next one with the answer above it, Back into the previous question, a tick
+redraws the buttons, and I agree turns the notice into the survey asked for or the list.
+
 A button may be on a message the bot can no longer see (Telegram sends an inaccessible message,
-with only its chat and id, for old ones). It still works: the replies go to its chat, and the
-edits of it that Telegram refuses are harmless (`handlers.errors`).
+with only its chat and id, for old ones). It still works: the reply goes to its chat as a new
+message, as it does when Telegram refuses an edit (`handlers.replies.show`).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from handlers.callbacks import (
 from handlers.context import query_of, services
 from handlers.errors import ignore_harmless
 from handlers.organisers import invitations
+from handlers.replies import show
 from storage.model import Member
 from surveys import engine
 from surveys.engine import Rejected, Verdict
@@ -60,7 +65,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 await _answer(query)
                 await conversation.open_survey(chat, context, member, survey_id, query_id=query.id)
         case AnswerOption() | ToggleOption() | QuestionMove() as pressed:
-            await _question_button(query, chat, context, pressed)
+            await _question_button(query, message, context, pressed)
         case Forget() as choice:
             await privacy.forget_button(query, context, choice)
         case Invitations() as choice:
@@ -101,11 +106,20 @@ async def _decide_consent(
     await _answer(query)
     if member is None:
         return  # this tap was handled before; the member may have decided otherwise since
-    await ignore_harmless(query.edit_message_text(render.AGREED))
+    # The notice becomes the thanks and what comes next: the survey asked for, or the list.
     if consent.survey_id:  # the decision already records this tap
-        await conversation.open_survey(notice.chat, context, member, consent.survey_id)
+        await conversation.open_survey(
+            notice.chat,
+            context,
+            member,
+            consent.survey_id,
+            above=render.AGREED,
+            replacing=notice,
+        )
     else:
-        await conversation.send_survey_list(notice.chat, context, member)
+        await conversation.show_survey_list(
+            notice.chat, context, member, above=render.AGREED, replacing=notice
+        )
 
 
 async def _decline(
@@ -133,11 +147,12 @@ async def _decline(
 
 async def _question_button(
     query: CallbackQuery,
-    chat: Chat,
+    message: MaybeInaccessibleMessage,
     context: ContextTypes.DEFAULT_TYPE,
     pressed: AnswerOption | ToggleOption | QuestionMove,
 ) -> None:
-    """A button under a question: it acts only on the active survey's question as drawn."""
+    """A button under a question (on `message`): it acts only on the active survey's question
+    as drawn."""
     service = services(context)
     member, response = await answering.member_and_place(service, query.from_user.id)
     if member is None or not member.agreed:
@@ -152,54 +167,63 @@ async def _question_button(
         return
     place = await answering.place_of(service, response)
     if response.step != pressed.step:
-        # A button drawn before the last move. If Telegram is delivering again a tap whose
-        # reply was lost (a crash after the commit), the member has not seen where they are.
+        # A button drawn before the last move, on a message that may be far up the chat. If
+        # Telegram is delivering again a tap whose reply was lost (a crash after the commit),
+        # the member has not seen where they are: the question goes to the foot of the chat.
         await _answer(query, render.STALE_BUTTON)
-        await conversation.send_question(chat, place)
+        await conversation.send_question(message.chat, context, place)
         return
     question = place.question
     match pressed:
         case AnswerOption(option=option):
-            await _accept(query, chat, context, place, engine.button_answer(question, option))
+            await _accept(query, message, context, place, engine.button_answer(question, option))
         case ToggleOption(option=option, chosen=chosen):
             verdict = engine.toggle(question, response.pending_choices, option, chosen)
-            await _toggle(query, context, place, verdict)
+            await _toggle(query, message, context, place, verdict)
         case QuestionMove(move=Move.DONE):
             verdict = engine.finish_multi(question, response.pending_choices)
-            await _accept(query, chat, context, place, verdict)
+            await _accept(query, message, context, place, verdict)
         case QuestionMove(move=Move.SKIP):
-            await _accept(query, chat, context, place, engine.skip(question))
+            await _accept(query, message, context, place, engine.skip(question))
         case QuestionMove(move=Move.BACK):
             await _answer(query)
-            await conversation.go_back(chat, context, member, place)
+            await conversation.go_back(message.chat, context, member, place, replacing=message)
 
 
 async def _accept(
     query: CallbackQuery,
-    chat: Chat,
+    message: MaybeInaccessibleMessage,
     context: ContextTypes.DEFAULT_TYPE,
     place: Place,
     verdict: Verdict,
 ) -> None:
+    """Take the answer given on the question `message`, which becomes the next question."""
     if isinstance(verdict, Rejected):
         await _answer(query, render.problem_text(verdict))
         return
-    response, survey, question = place.response, place.survey, place.question
-    progress = engine.progress(survey, response.answers, question.id)
+    response, question = place.response, place.question
     saved = await answering.take_answer(services(context), place, verdict, step=response.step)
     if saved is None:
         await _answer(query, render.STALE_BUTTON)
         return
     await _answer(query)
-    await ignore_harmless(
-        query.edit_message_text(render.answered_text(survey, question, progress, verdict.value))
+    await conversation.after_answer(
+        message.chat,
+        context,
+        Place(saved, place.survey),
+        echo=render.echo(question, verdict.value),
+        replacing=message,
     )
-    await conversation.after_answer(chat, context, Place(saved, survey))
 
 
 async def _toggle(
-    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, place: Place, verdict: Verdict
+    query: CallbackQuery,
+    message: MaybeInaccessibleMessage,
+    context: ContextTypes.DEFAULT_TYPE,
+    place: Place,
+    verdict: Verdict,
 ) -> None:
+    """Tick or untick an option: the question `message` redraws its buttons."""
     if isinstance(verdict, Rejected):
         await _answer(query, render.problem_text(verdict))
         return
@@ -208,7 +232,10 @@ async def _toggle(
         await _answer(query, render.STALE_BUTTON)
         return
     await _answer(query)
-    await ignore_harmless(query.edit_message_reply_markup(conversation.keyboard(place, chosen)))
+    # Only the buttons change; should the message not take the edit, the question is sent anew
+    # with the ticks (without what was answered above it).
+    reply = conversation.question_reply(place, ticked=chosen)
+    await show(context, message.chat, reply, replacing=message, keyboard_only=True)
 
 
 async def _answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:

@@ -10,15 +10,18 @@ Telegram may deliver an update twice. A message is handled once: every message f
 moves their message mark (the store's `handled` part), together with the change it causes, and a
 message at or below the mark only shows the member where they are.
 
-The shared steps take the chat to send to, not a message: a button's message may be one the
-bot can no longer see (Telegram still says its chat).
+Each step the member takes costs one chat-bound call (`handlers.replies.show`): a typed answer
+is followed by one message with the next question; a tapped answer turns the message tapped
+into the next question, with the answer just given above it. The shared steps take the chat to
+reply in and, for a button, the message to replace: a button's message may be one the bot can
+no longer see (Telegram still says its chat), and then the reply is sent instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from telegram import Chat, InlineKeyboardMarkup, Message, Update
+from telegram import Chat, InlineKeyboardMarkup, MaybeInaccessibleMessage, Message, Update
 from telegram.ext import ContextTypes
 
 from app import answering
@@ -26,7 +29,8 @@ from app.answering import AlreadyTaken, FirstQuestion, HandledBefore, NotOpen, O
 from handlers import callbacks, privacy_render, render
 from handlers.context import message_of, sender_of, services
 from handlers.organisers import milestones
-from handlers.replies import send_long
+from handlers.render import Reply
+from handlers.replies import send_long, show
 from storage.model import Member, Response
 from surveys import engine
 from surveys.engine import Rejected, Verdict
@@ -46,8 +50,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if not survey_id:
         unfinished = await answering.unfinished_open(services(context), member)
-        text, markup = render.welcome(unfinished)
-        await message.reply_text(text, reply_markup=markup)
+        await show(context, message.chat, render.welcome(unfinished))
     elif not await _is_redelivered(message, context, member):
         await open_survey(message.chat, context, member, survey_id, message_id=message.message_id)
 
@@ -56,7 +59,7 @@ async def list_surveys(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """/surveys: the open surveys as buttons."""
     member = await _consenting_member(update, context, None)
     if member is not None:
-        await send_survey_list(message_of(update).chat, context, member)
+        await show_survey_list(message_of(update).chat, context, member)
 
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -74,12 +77,14 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def skip_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/skip: leave out the current optional question."""
-    await _typed_step(update, context, lambda question, _: engine.skip(question))
+    # "/skip" does not say which question it left out: the next one says so above it.
+    await _typed_step(update, context, lambda question, _: engine.skip(question), echoed=True)
 
 
 async def typed_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A text message in private chat: the answer to a text or number question."""
-    await _typed_step(update, context, engine.typed_answer)
+    # The member's own message shows the answer, right above the next question.
+    await _typed_step(update, context, engine.typed_answer, echoed=False)
 
 
 async def back_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -113,8 +118,11 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await message_of(update).reply_text(render.UNKNOWN_COMMAND)
 
 
-async def _typed_step(update: Update, context: ContextTypes.DEFAULT_TYPE, judge: Judge) -> None:
-    """A typed answer or /skip: judge it against the current question, save, move on."""
+async def _typed_step(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, judge: Judge, *, echoed: bool
+) -> None:
+    """A typed answer or /skip: judge it against the current question, save, move on (with
+    the answer repeated above the next question if `echoed`)."""
     active = await _active(update, context)
     if active is None:
         return
@@ -129,7 +137,8 @@ async def _typed_step(update: Update, context: ContextTypes.DEFAULT_TYPE, judge:
     if saved is None:  # handled meanwhile; nothing changed
         await show_where(message.chat, context)
         return
-    await after_answer(message.chat, context, Place(saved, place.survey))
+    echo = render.echo(place.question, verdict.value) if echoed else None
+    await after_answer(message.chat, context, Place(saved, place.survey), echo=echo)
 
 
 async def _refuse(
@@ -139,22 +148,31 @@ async def _refuse(
     explanation: str,
     place: Place,
 ) -> None:
-    """Explain why a message was not taken, and ask again; only the message mark moves."""
+    """Explain why a message was not taken, and ask again in the same message; only the
+    message mark moves."""
     await answering.claim(services(context), member, message.message_id)
-    await message.reply_text(explanation)
-    await send_question(message.chat, place)
+    await show(context, message.chat, question_reply(place, above=explanation))
 
 
 # --- shared steps ------------------------------------------------------------------------------
 
 
-async def after_answer(chat: Chat, context: ContextTypes.DEFAULT_TYPE, place: Place) -> None:
-    """Ask the (now) current question, or thank the member and show their answers (organisers
-    hear of a milestone after, outside the member's update)."""
+async def after_answer(
+    chat: Chat,
+    context: ContextTypes.DEFAULT_TYPE,
+    place: Place,
+    *,
+    echo: str | None = None,
+    replacing: MaybeInaccessibleMessage | None = None,
+) -> None:
+    """Ask the (now) current question under `echo` (the answer just given), or thank the member
+    and show all their answers (organisers hear of a milestone after, outside the member's
+    update): in the message `replacing` (the question tapped), or a new one."""
     if not place.response.completed:
-        await send_question(chat, place)
+        await show(context, chat, question_reply(place, above=echo), replacing=replacing)
         return
-    await send_long(chat, render.completion(place.survey, place.response.answers))
+    recap = Reply(render.completion(place.survey, place.response.answers))
+    await show(context, chat, recap, replacing=replacing)
     milestones.announce_later(context, place.survey)
 
 
@@ -165,27 +183,40 @@ async def go_back(
     place: Place,
     *,
     message_id: int | None = None,
+    replacing: MaybeInaccessibleMessage | None = None,
 ) -> None:
     """Back to the previous question, by /back (the message `message_id`) or by the Back button
-    (no message: the button acts on the step it was drawn at)."""
+    (no message: the button acts on the step it was drawn at, and its message, `replacing`,
+    becomes the previous question)."""
     step = place.response.step if message_id is None else None
     match await answering.go_back(
         services(context), member, place, message_id=message_id, step=step
     ):
         case FirstQuestion():
-            await chat.send_message(render.CANNOT_GO_BACK)
+            await show(context, chat, Reply(render.CANNOT_GO_BACK))
         case HandledBefore():
             if message_id is not None:
                 await show_where(chat, context)
         case Response() as moved:
-            await send_question(chat, Place(moved, place.survey))
+            previous = Place(moved, place.survey)
+            await show(context, chat, question_reply(previous), replacing=replacing)
 
 
-async def send_question(chat: Chat, place: Place) -> None:
+def question_reply(
+    place: Place, *, above: str | None = None, ticked: list[str] | None = None
+) -> Reply:
+    """The member's current question with its buttons (`ticked`: the options ticked so far on a
+    multi question, by default those stored), under `above` in the same message."""
     response, survey, question = place.response, place.survey, place.question
     progress = engine.progress(survey, response.answers, question.id)
     text = render.question_text(survey, question, progress, response.answers.get(question.id))
-    await chat.send_message(text, reply_markup=keyboard(place, response.pending_choices))
+    markup = keyboard(place, response.pending_choices if ticked is None else ticked)
+    return Reply(text, markup).beneath(above)
+
+
+async def send_question(chat: Chat, context: ContextTypes.DEFAULT_TYPE, place: Place) -> None:
+    """The member's current question, as a new message."""
+    await show(context, chat, question_reply(place))
 
 
 def keyboard(place: Place, ticked: list[str]) -> InlineKeyboardMarkup | None:
@@ -202,38 +233,52 @@ async def open_survey(
     *,
     message_id: int | None = None,
     query_id: str | None = None,
+    above: str | None = None,
+    replacing: MaybeInaccessibleMessage | None = None,
 ) -> None:
-    """Resume the member's response to a survey, or start one if they may."""
+    """Resume the member's response to a survey, or start one if they may: the intro (or a
+    welcome back) and the question in one message, under `above`, in the message `replacing`
+    or a new one."""
     opening = await answering.open_survey(
         services(context), member, survey_id, message_id=message_id, query_id=query_id
     )
     match opening:
         case NotOpen():
-            await chat.send_message(render.SURVEY_NOT_OPEN)
+            reply = Reply(render.SURVEY_NOT_OPEN)
         case AlreadyTaken(survey):
-            await chat.send_message(render.already_taken(survey))
+            reply = Reply(render.already_taken(survey))
         case HandledBefore():
-            await show_where(chat, context)
+            reply = await _where(chat, context)
         case Opened(place, resumed):
             opening_text = render.resuming if resumed else render.survey_intro
-            await chat.send_message(opening_text(place.survey))
-            await send_question(chat, place)
+            reply = question_reply(place, above=opening_text(place.survey))
+    await show(context, chat, reply.beneath(above), replacing=replacing)
 
 
-async def send_survey_list(chat: Chat, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+async def show_survey_list(
+    chat: Chat,
+    context: ContextTypes.DEFAULT_TYPE,
+    member: Member,
+    *,
+    above: str | None = None,
+    replacing: MaybeInaccessibleMessage | None = None,
+) -> None:
+    """The open surveys as buttons, under `above`, in the message `replacing` or a new one."""
     open_now, unfinished, done = await answering.open_surveys_for(services(context), member)
-    text, markup = render.survey_list(open_now, unfinished, done)
-    await chat.send_message(text, reply_markup=markup)
+    reply = render.survey_list(open_now, unfinished, done)
+    await show(context, chat, reply.beneath(above), replacing=replacing)
 
 
 async def show_where(chat: Chat, context: ContextTypes.DEFAULT_TYPE) -> None:
     """For an update handled before: show the question the member is on, and change nothing."""
+    await show(context, chat, await _where(chat, context))
+
+
+async def _where(chat: Chat, context: ContextTypes.DEFAULT_TYPE) -> Reply:
+    """The question the member is on, or that there is none."""
     # In a private chat the chat id is the member's Telegram id.
     place = await answering.current_place(services(context), chat.id)
-    if place is not None:
-        await send_question(chat, place)
-    else:
-        await chat.send_message(render.ALREADY_HANDLED)
+    return question_reply(place) if place is not None else Reply(render.ALREADY_HANDLED)
 
 
 # --- who is asking -----------------------------------------------------------------------------

@@ -21,32 +21,51 @@ from handlers import render
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Lower-case fragments of Bot API error texts that mean "nothing to do".
+# Lower-case fragments of Bot API error texts. An edit refused with one of UNEDITABLE left the
+# message as it was: where the edit carried something the member needs (the next question),
+# the same content is sent instead (`handlers.replies.show`); elsewhere it does not matter.
+NOT_MODIFIED = "message is not modified"  # the message shows that content already
+UNEDITABLE_BAD_REQUESTS = (
+    "message to edit not found",
+    "message can't be edited",
+    "message_id_invalid",
+)
+# "Nothing to do".
 HARMLESS_BAD_REQUESTS = (
-    "message is not modified",
+    NOT_MODIFIED,
     "query is too old",
     "query id is invalid",
-    "message to edit not found",
     "message to delete not found",
-    "message can't be edited",
+    *UNEDITABLE_BAD_REQUESTS,
 )
 CHAT_GONE_BAD_REQUESTS = ("chat not found", "user is deactivated")
 
 
 def is_harmless(error: BaseException) -> bool:
     """An edit or callback answer that no longer matters."""
+    return _says(error, HARMLESS_BAD_REQUESTS)
+
+
+def is_not_modified(error: BaseException) -> bool:
+    """An edit to what the message shows already."""
+    return _says(error, (NOT_MODIFIED,))
+
+
+def is_uneditable(error: BaseException) -> bool:
+    """An edit refused because the message cannot be edited (deleted, too old, not the bot's)."""
+    return _says(error, UNEDITABLE_BAD_REQUESTS)
+
+
+def _says(error: BaseException, fragments: tuple[str, ...]) -> bool:
+    """A BadRequest whose text contains one of `fragments`."""
     return isinstance(error, BadRequest) and any(
-        fragment in error.message.lower() for fragment in HARMLESS_BAD_REQUESTS
+        fragment in error.message.lower() for fragment in fragments
     )
 
 
 def chat_is_gone(error: BaseException) -> bool:
     """The chat can no longer be reached: blocked, deleted, or the bot was removed."""
-    if isinstance(error, Forbidden):
-        return True
-    return isinstance(error, BadRequest) and any(
-        fragment in error.message.lower() for fragment in CHAT_GONE_BAD_REQUESTS
-    )
+    return isinstance(error, Forbidden) or _says(error, CHAT_GONE_BAD_REQUESTS)
 
 
 async def ignore_harmless(call: Awaitable[T]) -> T | None:

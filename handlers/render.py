@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from html import escape, unescape
-from typing import assert_never
+from typing import NamedTuple, assert_never
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -28,9 +28,12 @@ from surveys.model import (
 
 MAX_MESSAGE_LENGTH = 4096  # Telegram counts UTF-16 code units
 SCALE_BUTTONS_PER_ROW = 6
-# An answer repeated under its question is cut to this, so that a title (200), a question
-# (1500), its hint and a long typed answer always fit one message; the recap shows it whole.
+# An answer repeated with a question is cut to this, so that a title (200), a question (1500)
+# and its hint fit one message with a long typed answer under them and the answer just given
+# above them (tests/handlers/test_render.py); the recap shows every answer whole.
 MAX_ECHO_LENGTH = 1000
+# The answered question named above the next one is cut to this: a reminder, not the question.
+ECHO_QUESTION_LENGTH = 200
 TICK = "✅ "
 
 NOTICE_CHANGED = "The privacy notice has changed since you saw it: please read it again."
@@ -87,6 +90,18 @@ TYPE_YOUR_ANSWER = "Please answer in a text message."
 USE_BUTTONS = _PROBLEMS[Problem.USE_BUTTONS]
 
 
+class Reply(NamedTuple):
+    """One message to show: its text (HTML) and its buttons."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+
+    def beneath(self, above: str | None) -> Reply:
+        """The same message with `above` shown first (what was just answered, an intro, why a
+        message was refused), a blank line between."""
+        return self if above is None else Reply(f"{above}\n\n{self.text}", self.markup)
+
+
 def problem_text(rejected: Rejected) -> str:
     """The short explanation for an answer that was not accepted."""
     limit, actual = (
@@ -109,12 +124,10 @@ def notice_keyboard(version: str, survey_id: str | None) -> InlineKeyboardMarkup
     )
 
 
-def survey_list(
-    surveys: list[Survey], unfinished: set[str], done: set[str]
-) -> tuple[str, InlineKeyboardMarkup | None]:
+def survey_list(surveys: list[Survey], unfinished: set[str], done: set[str]) -> Reply:
     """The open surveys as buttons, marking those in progress or already taken."""
     if not surveys:
-        return NO_SURVEYS, None
+        return Reply(NO_SURVEYS)
     rows = []
     for survey in surveys:
         label = survey.title
@@ -123,21 +136,23 @@ def survey_list(
         elif survey.id in done and not survey.repeatable:
             label = f"✓ {survey.title}"
         rows.append([button(label, OpenSurvey(survey.id))])
-    return "<b>Surveys open now</b>\nTap one to start or carry on.", InlineKeyboardMarkup(rows)
+    return Reply(
+        "<b>Surveys open now</b>\nTap one to start or carry on.", InlineKeyboardMarkup(rows)
+    )
 
 
-def welcome(unfinished: list[Survey]) -> tuple[str, InlineKeyboardMarkup | None]:
+def welcome(unfinished: list[Survey]) -> Reply:
     """The /start greeting, reminding the member of unfinished surveys."""
     if not unfinished:
-        return f"{WELCOME}\n\nSend /surveys to see what is open.", None
+        return Reply(f"{WELCOME}\n\nSend /surveys to see what is open.")
     names = ", ".join(f"<b>{escape(survey.title)}</b>" for survey in unfinished)
     text = f"{WELCOME}\n\nYou have not finished {names} yet. Carry on where you stopped?"
     rows = [[button(f"Continue: {survey.title}", OpenSurvey(survey.id))] for survey in unfinished]
-    return text, InlineKeyboardMarkup(rows)
+    return Reply(text, InlineKeyboardMarkup(rows))
 
 
 def survey_intro(survey: Survey) -> str:
-    """The first message of a new response."""
+    """Said before the first question of a new response."""
     return f"<b>{escape(survey.title)}</b>\n\n{escape(survey.intro)}"
 
 
@@ -169,12 +184,14 @@ def question_text(
     return "\n".join(lines)
 
 
-def answered_text(
-    survey: Survey, question: Question, progress: Progress, value: AnswerValue
-) -> str:
-    """A question's message after it was answered: the buttons go, the answer shows."""
-    text = question_text(survey, question, progress)
-    return f"{text}\n\n✔️ <b>{escape(shorten(answer_text(question, value), MAX_ECHO_LENGTH))}</b>"
+def echo(question: Question, value: AnswerValue) -> str:
+    """What the member just answered, shown above the next question (in the message that asked
+    it): the question, shortened, and the answer."""
+    asked = escape(shorten(question.text, ECHO_QUESTION_LENGTH))
+    if value is None:
+        return f"<i>{asked}</i>\n✔️ Skipped"
+    answer = escape(shorten(answer_text(question, value), MAX_ECHO_LENGTH))
+    return f"<i>{asked}</i>\n✔️ <b>{answer}</b>"
 
 
 def _echoes_answer(question: Question) -> bool:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
+
 import pytest
 
 from handlers import render
@@ -47,18 +50,81 @@ async def test_every_question_type_is_answered_and_recapped(
 
 async def test_questions_show_progress_and_buttons(member: MemberChat) -> None:
     await member.send("/start all-types")
-    first = member.latest()
-    assert "Question 1 of 6" in first.plain
-    assert first.labels() == [NORTH, "South_under [x]"]
+    question = member.latest()
+    assert "Question 1 of 6" in question.plain
+    assert question.labels() == [NORTH, "South_under [x]"]
+    shown = len(member.messages())
 
-    await member.tap(NORTH)
-    assert "✔️ North" in first.plain
-    assert first.keyboard == []
-    assert member.latest().labels() == ["Yes", "No", "« Back"]
+    await member.tap(NORTH)  # the question becomes the next one, the answer above it
+    assert len(member.messages()) == shown
+    assert question.plain.startswith(f"Where do you live? <North> & *South*\n✔️ {NORTH}\n\n")
+    assert "Question 2 of 6" in question.plain
+    assert "Are you a member?" in question.plain
+    assert question.labels() == ["Yes", "No", "« Back"]
 
     await member.tap("No")  # the branch question is hidden
-    assert "Question 3 of 6" in member.latest().plain
-    assert member.latest().labels() == ["Housing", "NHS", "Schools", "Done", "« Back"]
+    assert question.plain.startswith("Are you a member?\n✔️ No\n\n")
+    assert "Question 3 of 6" in question.plain
+    assert question.labels() == ["Housing", "NHS", "Schools", "Done", "« Back"]
+    assert len(member.messages()) == shown
+
+
+SKIPPABLE = """
+id: skippable
+title: Skippable
+intro: Questions to leave out.
+questions:
+  - {id: ready, type: yesno, text: "%s"}
+  - {id: extra, type: text, text: "Anything to add?", required: false}
+  - {id: done, type: yesno, text: "Done?"}
+"""
+
+
+@pytest.fixture
+async def skippable(database: Path, tmp_path: Path) -> AsyncIterator[MemberChat]:
+    """A member who agreed, on the first question of a survey whose first question is as long
+    as the format allows and whose second may be skipped."""
+    folder = tmp_path / "surveys"
+    folder.mkdir()
+    (folder / "skippable.yaml").write_text(SKIPPABLE % ("Ready? " * 214))  # 1498 characters
+    harness = await BotHarness.start(database, surveys=folder)
+    chat = harness.member()
+    await chat.take_survey("skippable")
+    yield chat
+    await harness.stop()
+    harness.assert_no_errors()
+
+
+async def test_the_question_above_the_next_one_is_shortened(skippable: MemberChat) -> None:
+    question = skippable.latest()
+
+    await skippable.tap("Yes")
+
+    asked, answered, blank = question.plain.split("\n")[:3]
+    assert len(asked) == render.ECHO_QUESTION_LENGTH
+    assert asked.startswith("Ready? Ready?")
+    assert asked.endswith("…")
+    assert (answered, blank) == ("✔️ Yes", "")
+    assert "Skippable · Question 2 of 3" in question.plain
+
+
+async def test_skipping_says_which_question_was_left_out(
+    skippable: MemberChat,
+) -> None:
+    await skippable.tap("Yes")
+    shown = len(skippable.messages())
+
+    await skippable.send("/skip")  # the command: the next question says what was skipped
+    (after_command,) = skippable.messages()[shown:]
+    assert after_command.plain.startswith("Anything to add?\n✔️ Skipped\n\n")
+    assert "Done?" in after_command.plain
+    await skippable.tap("« Back")
+    assert "✔️" not in after_command.plain  # going back answers nothing
+    await skippable.tap("Skip »")  # the button: the same message turns into the next question
+
+    assert after_command.plain.startswith("Anything to add?\n✔️ Skipped\n\n")
+    assert after_command.labels() == ["Yes", "No", "« Back"]
+    assert len(skippable.messages()) == shown + 1
 
 
 async def test_scale_buttons_run_from_min_to_max(member: MemberChat) -> None:
@@ -107,6 +173,7 @@ async def test_back_with_a_changed_answer_removes_the_hidden_answer(
     await member.tap("« Back")  # from priorities to branch
     assert "Which branch?" in member.latest().plain
     assert "Your answer so far: Central branch" in member.latest().plain
+    assert "✔️" not in member.latest().plain  # nothing was answered: Back is no answer
     await member.send("/back")  # to the yes/no question
     assert "Are you a member?" in member.latest().plain
     assert "Your answer so far: Yes" in member.latest().plain
@@ -156,10 +223,13 @@ async def test_a_required_question_cannot_be_skipped(
     harness: BotHarness, member: MemberChat
 ) -> None:
     await member.send("/start all-types")
+    shown = len(member.messages())
     await member.send("/skip")
 
-    assert member.messages()[-2].plain == render.problem_text(_rejected("REQUIRED"))
-    assert "Where do you live?" in member.latest().plain
+    (refusal,) = member.messages()[shown:]  # the explanation and the question, in one message
+    assert refusal.plain.startswith(render.problem_text(_rejected("REQUIRED")) + "\n\n")
+    assert "Where do you live?" in refusal.plain
+    assert refusal.labels() == [NORTH, "South_under [x]"]
     assert await harness.answers_of(member) == {}
 
 
@@ -174,10 +244,13 @@ async def test_cancel_pauses_and_the_survey_resumes_at_the_same_question(
 
     await member.send("/start")
     assert "You have not finished Test <all> & *types* yet" in member.latest().plain
+    shown = len(member.messages())
     await member.tap("Continue: Test <all> & *types*")
 
-    assert "Welcome back" in member.messages()[-2].plain
-    assert "Your priorities?" in member.latest().plain
+    (resumed,) = member.messages()[shown:]  # a welcome back and the question, in one message
+    assert resumed.plain.startswith("Welcome back to Test <all> & *types*.")
+    assert "Your priorities?" in resumed.plain
+    assert resumed.labels() == ["Housing", "NHS", "Schools", "Done", "« Back"]
     assert len(await harness.answers_of(member)) == 3
 
 

@@ -25,9 +25,10 @@ async def test_agreeing_records_time_and_notice_version(harness: BotHarness) -> 
 
     consents = await harness.rows("SELECT agreed, notice_version, decided_at FROM consents")
     assert consents == [(1, harness.notice.version, harness.clock().isoformat())]
-    assert chat.messages()[0].plain == render.AGREED  # the notice was replaced, buttons gone
-    assert chat.messages()[0].keyboard == []
-    assert "Surveys open now" in chat.latest().plain
+    # The notice was replaced by the thanks and the list, its buttons by the list's.
+    (shown,) = chat.messages()
+    assert shown.plain.startswith(f"{render.AGREED}\n\nSurveys open now")
+    assert shown.labels() == ["Test <all> & *types*", "Quick poll"]
 
 
 async def test_refusing_stores_nothing_at_all(harness: BotHarness) -> None:
@@ -60,8 +61,12 @@ async def test_the_deep_link_survey_opens_after_agreeing(harness: BotHarness) ->
     await chat.send("/start all-types")
     await chat.tap("I agree")
 
-    assert "Question 1 of" in chat.latest().plain
-    assert "Where do you live?" in chat.latest().plain
+    # The notice became the thanks, the survey's intro and its first question, with its buttons.
+    (shown,) = chat.messages()
+    assert shown.plain.startswith(f"{render.AGREED}\n\nTest <all> & *types*\n\nA survey for")
+    assert "Question 1 of" in shown.plain
+    assert "Where do you live?" in shown.plain
+    assert shown.labels() == ["North <b>&</b> *stars*", "South_under [x]"]
 
 
 async def test_a_forged_deep_link_payload_is_dropped(harness: BotHarness) -> None:

@@ -207,8 +207,8 @@ async def test_privacy_after_declining_asks_again_as_nothing_was_recorded(
     privacy_message = chat.latest()
     await chat.tap("I agree")
     assert await consents_of(harness, chat.user_id) == [1]
-    assert privacy_message.plain == render.AGREED
-    assert "Surveys open now" in chat.latest().plain
+    assert privacy_message.plain.startswith(f"{render.AGREED}\n\nSurveys open now")
+    assert privacy_message.labels() == ["Test <all> & *types*", "Quick poll"]
 
 
 async def test_declining_on_the_privacy_notice_leaves_no_record_at_all(
@@ -279,8 +279,8 @@ async def test_privacy_after_withdrawing_offers_to_agree_again(
     privacy_message = member.latest()
     await member.tap("I agree")
     assert await consents_of(harness, member.user_id) == [1, 0, 1]
-    assert privacy_message.plain == render.AGREED
-    assert "Surveys open now" in member.latest().plain
+    assert privacy_message.plain.startswith(f"{render.AGREED}\n\nSurveys open now")
+    assert privacy_message.labels() == ["Test <all> & *types*", "Quick poll"]
 
 
 async def test_a_custom_notice_file_is_shown_rendered_from_markdown(
@@ -478,13 +478,16 @@ async def test_after_withdrawing_start_shows_the_notice_and_agreeing_resumes_the
     await member.send("/start all-types")
     assert member.latest().text == f"{harness.notice.text}\n\n{privacy_render.ASK_TO_AGREE}"
     assert member.latest().labels() == ["I agree", "No thanks"]
+    notice = member.latest()
     await member.tap("I agree")
 
     assert await consents_of(harness, member.user_id) == [1, 0, 1]
-    assert member.messages()[-2].plain == (
-        "Welcome back to Test <all> & *types*. Here is where you stopped:"
+    assert member.latest() is notice  # the notice became the thanks and the question
+    assert notice.plain.startswith(
+        f"{render.AGREED}\n\nWelcome back to Test <all> & *types*. Here is where you stopped:"
     )
-    assert "Are you a member?" in member.latest().plain
+    assert "Are you a member?" in notice.plain
+    assert notice.labels() == ["Yes", "No", "« Back"]
     await member.tap("Yes")
     assert await harness.answers_of(member) == {"area": "north", "member": "yes"}
     assert await harness.count("responses") == 1

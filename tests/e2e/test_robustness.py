@@ -7,13 +7,22 @@ from pathlib import Path
 
 import pytest
 from telegram import Update
+from telegram.error import Forbidden
 
 from handlers import render
 from tests.e2e.test_answering import NORTH, answer_up_to_priorities
-from tests.support.fake_telegram import BLOCKED, Failure
+from tests.support.fake_telegram import BLOCKED, Failure, ShownMessage
 from tests.support.harness import BotHarness, MemberChat
 
 # --- wrong input -------------------------------------------------------------------------------
+
+
+def refusal(member: MemberChat, shown: int, explanation: str) -> ShownMessage:
+    """The one message a refused input got, after the first `shown`: `explanation`, then the
+    question again with its buttons."""
+    (reply,) = member.messages()[shown:]
+    assert reply.plain.startswith(f"{explanation}\n\n")
+    return reply
 
 
 @pytest.mark.parametrize(
@@ -35,11 +44,13 @@ async def test_a_wrong_number_is_explained_and_asked_again(
     await member.tap("Done")
     await member.tap("2")
     before = await harness.answers_of(member)
+    shown = len(member.messages())
 
     await member.send(typed)
 
-    assert member.messages()[-2].plain == explanation
-    assert "How old are you?" in member.latest().plain
+    reply = refusal(member, shown, explanation)
+    assert "How old are you?" in reply.plain
+    assert reply.labels() == ["« Back"]
     assert await harness.answers_of(member) == before
 
 
@@ -47,19 +58,22 @@ async def test_text_over_max_length_is_refused(harness: BotHarness, member: Memb
     await member.send("/start all-types")
     await member.tap(NORTH)
     await member.tap("Yes")
+    shown = len(member.messages())
     await member.send("x" * 21)
 
-    assert member.messages()[-2].plain == "That is 21 characters; please keep it to 20."
-    assert "Which branch?" in member.latest().plain
+    reply = refusal(member, shown, "That is 21 characters; please keep it to 20.")
+    assert "Which branch?" in reply.plain
     assert "branch" not in await harness.answers_of(member)
 
 
 async def test_text_where_buttons_are_expected(harness: BotHarness, member: MemberChat) -> None:
     await member.send("/start all-types")
+    shown = len(member.messages())
     await member.send("north")
 
-    assert member.messages()[-2].plain == render.USE_BUTTONS
-    assert "Where do you live?" in member.latest().plain
+    reply = refusal(member, shown, render.USE_BUTTONS)
+    assert "Where do you live?" in reply.plain
+    assert reply.labels() == [NORTH, "South_under [x]"]
     assert await harness.answers_of(member) == {}
 
 
@@ -69,18 +83,22 @@ async def test_non_text_messages_change_nothing(
 ) -> None:
     await answer_up_to_priorities(member)
     await member.send("/back")  # on the text question "Which branch?"
+    shown = len(member.messages())
     await member.send_other(kind)
 
-    assert member.messages()[-2].plain == render.TYPE_YOUR_ANSWER
-    assert "Which branch?" in member.latest().plain
+    reply = refusal(member, shown, render.TYPE_YOUR_ANSWER)
+    assert "Which branch?" in reply.plain
+    assert "Your answer so far: Central branch" in reply.plain
     assert (await harness.answers_of(member))["branch"] == "Central branch"
 
 
 async def test_a_sticker_on_a_button_question_points_to_the_buttons(member: MemberChat) -> None:
     await member.send("/start all-types")
+    shown = len(member.messages())
     await member.send_other("sticker")
 
-    assert member.messages()[-2].plain == render.USE_BUTTONS
+    reply = refusal(member, shown, render.USE_BUTTONS)
+    assert reply.labels() == [NORTH, "South_under [x]"]
 
 
 async def test_an_unknown_command(member: MemberChat) -> None:
@@ -211,15 +229,19 @@ async def test_a_button_on_a_message_the_bot_can_no_longer_see_still_acts(
     harness: BotHarness, member: MemberChat
 ) -> None:
     """Telegram sends an old message as inaccessible (its chat and id only): the tap is taken,
-    the next question goes to the chat, and the edit Telegram refuses does not matter."""
+    and the next question goes to the chat as a new message, with no edit tried."""
     await member.send("/start all-types")
     question = member.latest()
-    harness.api.fail_next("editMessageText", Failure(400, "Bad Request: message can't be edited"))
+    calls = len(harness.api.chat_bound_calls(member.chat_id))
 
     await member.tap(NORTH, question, accessible=False)
 
     assert (await harness.answers_of(member))["area"] == "north"
     assert "text" not in member.callback_answers()[-1]
+    new_calls = harness.api.chat_bound_calls(member.chat_id)[calls:]
+    assert [call.method for call in new_calls] == ["sendMessage"]
+    assert member.latest() is not question
+    assert member.latest().plain.startswith(f"Where do you live? <North> & *South*\n✔️ {NORTH}")
     assert member.latest().labels() == ["Yes", "No", "« Back"]
 
 
@@ -439,12 +461,21 @@ async def test_a_member_who_blocked_the_bot_is_not_a_crash(
     harness: BotHarness, member: MemberChat
 ) -> None:
     await member.send("/start all-types")
+    question = member.latest()
+    harness.api.fail_next("editMessageText", BLOCKED)
     harness.api.fail_next("sendMessage", BLOCKED, times=5)
-    await member.tap(NORTH)  # saved, then the next question cannot be sent
+    sent = len(harness.api.calls_of("sendMessage"))
+    edited = len(harness.api.calls_of("editMessageText"))
+
+    await member.tap(NORTH)  # saved, then the next question cannot be shown
 
     harness.expected_errors = 1  # our error handler saw it and logged it at INFO
+    assert isinstance(harness.errors[0], Forbidden)
     assert (await harness.answers_of(member))["area"] == "north"
-    assert len(harness.api.calls_of("sendMessage")) == len(member.messages()) + 1
+    assert len(harness.api.calls_of("editMessageText")) == edited + 1
+    assert "Where do you live?" in question.plain  # the edit was refused
+    # A blocked chat is not a message that cannot be edited: nothing is sent instead.
+    assert len(harness.api.calls_of("sendMessage")) == sent
 
 
 async def test_an_unexpected_failure_tells_the_member_their_answers_are_safe(
@@ -465,14 +496,16 @@ async def test_hostile_text_reaches_the_member_intact(
     """The fake Bot API refuses bad HTML and long callback data as Telegram does, so an
     escaping slip anywhere in this conversation would fail the test as a handler error."""
     await member.send("/start all-types")
+    question = member.latest()
+    assert question.plain.startswith("Test <all> & *types*\n\nA survey for tests: <b>not bold</b>")
     await member.tap(NORTH)
+    assert question.plain.startswith("Where do you live? <North> & *South*\n✔️ North <b>&</b>")
     await member.tap("Yes")
     await member.send("<b>x</b> & <3")  # a branch answer full of markup
     await member.send("/back")
 
-    assert all(c.params.get("parse_mode") == "HTML" for c in harness.api.calls_of("sendMessage"))
-    assert member.messages()[2].plain.startswith("Test <all> & *types*")
-    assert "✔️ North <b>&</b> *stars*" in member.messages()[3].plain
+    calls = harness.api.calls_of("sendMessage") + harness.api.calls_of("editMessageText")
+    assert all(call.params.get("parse_mode") == "HTML" for call in calls)
     assert "Your answer so far: <b>x</b> & <3" in member.latest().plain
 
 

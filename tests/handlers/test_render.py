@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 from itertools import pairwise
 
 import pytest
@@ -11,12 +12,17 @@ from hypothesis import strategies as st
 
 from handlers.callbacks import MAX_CALLBACK_BYTES
 from handlers.render import (
+    ECHO_QUESTION_LENGTH,
     MAX_MESSAGE_LENGTH,
+    Reply,
+    echo,
     question_keyboard,
+    question_text,
     shown_length,
     split_message,
     utf16_length,
 )
+from surveys.engine import Progress
 from surveys.model import (
     MAX_CHOICES,
     Choice,
@@ -24,6 +30,7 @@ from surveys.model import (
     MultiQuestion,
     NumberQuestion,
     ScaleQuestion,
+    Survey,
     TextQuestion,
     YesNoQuestion,
 )
@@ -247,3 +254,51 @@ def test_choice_keyboard_has_one_button_per_choice_with_its_full_label():
     keyboard = question_keyboard(BIGGEST_RESPONSE_ID, 0, question, [], can_go_back=False)
     labels = [row[0].text for row in keyboard.inline_keyboard[:MAX_CHOICES]]
     assert labels == [choice.label for choice in long_choices]
+
+
+# --- one message: what was answered above the next question --------------------------------------
+
+
+def test_the_echo_names_the_question_shortened_and_the_answer_escaped():
+    question = ChoiceQuestion(
+        id="q",
+        type="choice",
+        text="<Where> " + "x" * 1400,
+        choices=[Choice(value="a", label="A & <b>"), Choice(value="b", label="B")],
+    )
+
+    asked, answered = echo(question, "a").split(NEWLINE)
+
+    assert asked.startswith("<i>&lt;Where&gt; xxx")
+    assert asked.endswith("…</i>")
+    assert len(unescape(asked.removeprefix("<i>").removesuffix("</i>"))) == ECHO_QUESTION_LENGTH
+    assert answered == "✔️ <b>A &amp; &lt;b&gt;</b>"
+    assert echo(question, None).endswith(f"{NEWLINE}✔️ Skipped")
+
+
+def test_a_reply_beneath_a_text_keeps_its_buttons():
+    markup = question_keyboard(1, 0, QUESTIONS[3], [], can_go_back=False)
+    reply = Reply("question", markup)
+
+    assert reply.beneath("answered") == Reply(f"answered{NEWLINE}{NEWLINE}question", markup)
+    assert reply.beneath(None) is reply
+
+
+def test_the_longest_answer_above_the_longest_next_question_fits_one_message():
+    """A tapped answer is one edit only if what it shows fits one message: the echo of every
+    option of a multi question of the longest labels, above the longest title and question, a
+    hint, and the longest typed answer given before (shown when the member went back)."""
+    survey = Survey(
+        id="longest",
+        title="T" * 200,
+        intro="I",
+        questions=[
+            MultiQuestion(id="m", type="multi", text="M" * 1500, choices=long_choices),
+            TextQuestion(id="t", type="text", text="Q" * 1500, max_length=3000, required=False),
+        ],
+    )
+    multi, text = survey.questions
+    above = echo(multi, [choice.value for choice in long_choices])
+    question = question_text(survey, text, Progress(50, 50), "&" * 3000)
+
+    assert shown_length(Reply(question).beneath(above).text) <= MAX_MESSAGE_LENGTH

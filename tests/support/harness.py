@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application, BaseRateLimiter, ContextTypes
 
 import bot
 from app.notice import Notice
@@ -60,6 +60,12 @@ class PacedClock:
     def __call__(self) -> float:
         self.seconds += self.step
         return self.seconds
+
+
+def unthrottled() -> ChatPausingRateLimiter:
+    """The bot's rate limiter without Telegram's ceilings (30 messages a second overall, 20 a
+    minute per group), which would only slow the tests; pauses after a RetryAfter are kept."""
+    return ChatPausingRateLimiter(overall_max_rate=0, group_max_rate=0)
 
 
 def settings_for(database: Path, surveys: Path = SURVEYS, **overrides: Any) -> bot.Settings:
@@ -121,9 +127,11 @@ class BotHarness:
         api: FakeBotApi | None = None,
         clock: FakeClock | None = None,
         flood_clock: PacedClock | None = None,
+        rate_limiter: BaseRateLimiter[Any] | None = None,
         **settings: Any,
     ) -> BotHarness:
-        """Build and start the Application as `python bot.py run` would, minus polling."""
+        """Build and start the Application as `python bot.py run` would, minus polling (with
+        `rate_limiter`, by default `unthrottled()`)."""
         api = api or FakeBotApi()
         clock = clock or FakeClock()
         flood_clock = flood_clock or PacedClock()
@@ -133,9 +141,7 @@ class BotHarness:
             settings_for(database, surveys, **settings),
             loaded,
             request=api,
-            # Telegram's ceilings (30 messages a second overall, 20 a minute per group) would
-            # only slow the tests; pauses after a RetryAfter are kept.
-            rate_limiter=ChatPausingRateLimiter(overall_max_rate=0, group_max_rate=0),
+            rate_limiter=rate_limiter or unthrottled(),
             clock=clock,
             flood_clock=flood_clock,
             background_sending=False,  # tests send invitations and reminders with `send_bulk`
@@ -158,7 +164,8 @@ class BotHarness:
 
     async def restart(self) -> BotHarness:
         """Stop (failing on any handler error so far) and start anew over the same database,
-        survey folder, settings, Bot API and clocks, as after a crash or a deployment."""
+        survey folder, settings, Bot API and clocks (and the default rate limiter), as after a
+        crash or a deployment."""
         await self.stop()
         self.assert_no_errors()
         return await BotHarness.start(
