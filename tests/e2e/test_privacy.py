@@ -165,9 +165,10 @@ async def test_privacy_after_agreeing_shows_the_choice_and_a_withdraw_button(
 
     assert member.latest().text == (
         f"{harness.notice.text}\n\n<b>Your choice:</b> you agreed on {TODAY}."
-        " You can withdraw at any time."
+        " You can withdraw at any time.\n<b>Invitations:</b> on. I may invite you to new surveys"
+        " and remind you of one you left half way (never at night)."
     )
-    assert member.latest().labels() == ["Withdraw my consent"]
+    assert member.latest().labels() == ["Withdraw my consent", "No more invitations"]
 
 
 async def test_the_withdraw_button_stops_collection_and_closes_the_open_survey(
@@ -232,7 +233,7 @@ async def test_an_old_withdraw_button_tapped_after_forget_records_nothing(
     await answer_all_types(chat)
     await chat.send("/privacy")
     privacy_message = chat.latest()
-    assert privacy_message.labels() == ["Withdraw my consent"]
+    assert privacy_message.labels() == ["Withdraw my consent", "No more invitations"]
     await chat.send("/forget")
     await chat.tap("Delete everything")
 

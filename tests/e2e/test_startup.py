@@ -32,7 +32,7 @@ async def test_members_and_organiser_groups_each_get_their_command_menu(
     assert menus == {
         "all_private_chats": {
             *("start", "surveys", "back", "skip", "cancel", "help"),
-            *("privacy", "mydata", "withdraw", "forget"),
+            *("privacy", "mydata", "stop", "withdraw", "forget"),
         },
         "all_group_chats": {"summary", "digest"},
     }

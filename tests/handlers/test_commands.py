@@ -22,6 +22,7 @@ HELP = """\
 <b>Your data</b>
 /privacy – the privacy notice and your choice
 /mydata – a file of everything held about you
+/stop – no more invitations or reminders
 /withdraw – stop giving answers
 /forget – delete everything held about you
 
