@@ -72,7 +72,7 @@ from handlers.flood import FloodGuard, Seconds
 from handlers.ordering import ChatOrderedUpdateProcessor
 from handlers.organisers import digests, milestones, registration
 from handlers.organisers import reports as organiser_reports
-from handlers.rate_limits import ChatPausingRateLimiter
+from handlers.send_budget import SendBudget
 from storage.errors import Busy, StorageError, UnusableDatabase
 from storage.protocol import Store
 from storage.sqlite.db import backup, check_database
@@ -152,7 +152,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(rate_limiter or ChatPausingRateLimiter())
+        .rate_limiter(rate_limiter or SendBudget())
         .concurrent_updates(ChatOrderedUpdateProcessor(CONCURRENT_UPDATES))
         .post_init(
             partial(_started, settings=settings, loaded=surveys.surveys, notice=notice, clock=clock)

@@ -13,6 +13,7 @@ import inspect
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from telegram import Bot
 from telegram.error import RetryAfter
 from telegram.ext import ExtBot
 
+import bot
 from handlers.send_budget import (
     BOT_WIDE_CHATS,
     PAID_METHODS,
@@ -30,7 +32,7 @@ from handlers.send_budget import (
     SendBudget,
 )
 from tests.support.fake_telegram import FakeBotApi, TelegramLimits
-from tests.support.harness import TEST_TOKEN
+from tests.support.harness import SURVEYS, TEST_TOKEN, settings_for
 from tests.support.virtual_time import in_virtual_time
 
 PAUSE = 2.0  # seconds Telegram asks for in these tests
@@ -519,6 +521,13 @@ async def test_chats_with_nothing_pending_are_forgotten() -> None:
 
 
 # --- through PTB, against the fake Bot API's flood limits ------------------------------------
+
+
+def test_the_bot_sends_through_a_send_budget(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path / "doorstep.db")
+    application = bot.build_application(settings, bot.read_surveys(SURVEYS), request=FakeBotApi())
+
+    assert isinstance(application.bot.rate_limiter, SendBudget)
 
 
 async def started_bot(api: FakeBotApi, budget: SendBudget) -> ExtBot:

@@ -22,7 +22,7 @@ from telegram.ext import Application, ContextTypes
 import bot
 from app.notice import Notice
 from handlers.organisers import milestones
-from handlers.rate_limits import ChatPausingRateLimiter
+from handlers.send_budget import SendBudget
 from storage.sqlite.store import SQLiteStore
 from tests.support.fake_telegram import BOT_USER, FakeBotApi, ShownMessage, chat_member
 
@@ -132,9 +132,10 @@ class BotHarness:
             settings_for(database, surveys, **settings),
             loaded,
             request=api,
-            # Telegram's ceilings (30 messages a second overall, 20 a minute per group) would
-            # only slow the tests; pauses after a RetryAfter are kept.
-            rate_limiter=ChatPausingRateLimiter(overall_max_rate=0, group_max_rate=0),
+            # Telegram's ceilings (30 messages a second overall, one a second per private chat,
+            # 20 a minute per group) would only slow the tests; pauses after a RetryAfter are
+            # kept.
+            rate_limiter=SendBudget(overall_rate=0, per_chat_rate=0, group_per_minute=0),
             clock=clock,
             flood_clock=flood_clock,
         )
