@@ -72,7 +72,7 @@ from handlers.flood import FloodGuard, Seconds
 from handlers.ordering import ChatOrderedUpdateProcessor
 from handlers.organisers import digests, milestones, registration
 from handlers.organisers import reports as organiser_reports
-from handlers.rate_limits import ChatPausingRateLimiter
+from handlers.send_budget import SendBudget
 from handlers.sender import SENDER_KEY, Sender
 from storage.errors import Busy, StorageError, UnusableDatabase
 from storage.protocol import Store
@@ -155,7 +155,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(rate_limiter or ChatPausingRateLimiter())
+        .rate_limiter(rate_limiter or SendBudget())
         .concurrent_updates(ChatOrderedUpdateProcessor(CONCURRENT_UPDATES))
         .post_init(
             partial(

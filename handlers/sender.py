@@ -69,8 +69,8 @@ class Sender:
         return service
 
     @property
-    def _bot(self) -> ExtBot[None]:
-        bot: ExtBot[None] = self._application.bot
+    def _bot(self) -> ExtBot[Lane]:
+        bot: ExtBot[Lane] = self._application.bot  # built with the SendBudget (bot.py)
         return bot
 
     def start(self) -> None:

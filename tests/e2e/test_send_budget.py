@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from handlers import render
-from handlers.rate_limits import ChatPausingRateLimiter
+from handlers.send_budget import SendBudget
 from tests.e2e.test_answering import NORTH, answer_up_to_priorities
 from tests.support.fake_telegram import Call, Failure
 from tests.support.harness import BotHarness, MemberChat
@@ -378,12 +378,12 @@ async def test_a_message_showing_the_reply_already_needs_nothing_more(
 # --- when the rate limiter prefers sends ---------------------------------------------------------
 
 
-class BusyLimiter(ChatPausingRateLimiter):
+class BusyLimiter(SendBudget):
     """The tests' limiter, preferring sends while `busy` (as a send-budget limiter may while
     replies queue: only sends can be paid broadcasts)."""
 
     def __init__(self) -> None:
-        super().__init__(overall_max_rate=0, group_max_rate=0)
+        super().__init__(overall_rate=0, per_chat_rate=0, group_per_minute=0)
         self.busy = False
 
     def prefers_sends(self) -> bool:

@@ -8,8 +8,8 @@ from typing import Any, cast
 import pytest
 from telegram.ext import ContextTypes
 
-from handlers.rate_limits import ChatPausingRateLimiter
 from handlers.replies import PrefersSends, may_edit
+from handlers.send_budget import SendBudget
 
 
 class Preferring:
@@ -31,16 +31,19 @@ def context_with(limiter: object) -> ContextTypes.DEFAULT_TYPE:
     ("limiter", "editing"),
     [
         (None, True),  # no limiter
-        (ChatPausingRateLimiter(), True),  # today's: it does not say
+        (SendBudget(), True),  # the bot's, idle
         (Preferring(sends=False), True),
         (Preferring(sends=True), False),
     ],
-    ids=["none", "chat-pausing", "idle", "busy"],
+    ids=["none", "send-budget", "idle", "busy"],
 )
-def test_a_reply_edits_unless_the_limiter_prefers_sends(limiter: object, editing: bool) -> None:
+async def test_a_reply_edits_unless_the_limiter_prefers_sends(
+    limiter: object, editing: bool
+) -> None:
     assert may_edit(context_with(limiter)) is editing
 
 
 def test_a_limiter_that_prefers_sends_is_recognised_by_its_method_alone() -> None:
     assert isinstance(Preferring(sends=True), PrefersSends)
-    assert not isinstance(ChatPausingRateLimiter(), PrefersSends)
+    assert isinstance(SendBudget(), PrefersSends)
+    assert not isinstance(object(), PrefersSends)

@@ -5,7 +5,8 @@ the photos and files the bot sent), so tests read like the conversation: "the me
 2", "the member taps Yes". Group chats and channels a test defines (`add_chat`) are described as
 Telegram describes them; `getChat` and `getChatMember` answer from them. Failures (Forbidden,
 RetryAfter, any Bot API error, or Telegram out of reach) can be queued per method, and per
-chat.
+chat. With `TelegramLimits`, it keeps Telegram's flood limits too, on the event loop's clock: a
+call over a limit is refused with a 429 and `parameters.retry_after`, and counted.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import asyncio
 import html
 import itertools
 import json
+import math
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from telegram.error import NetworkError
@@ -124,7 +126,7 @@ class Failure:
 
     status: int
     description: str
-    retry_after: int | None = None
+    retry_after: float | None = None
 
     def body(self) -> bytes:
         """The error as the Bot API sends it."""
@@ -147,11 +149,108 @@ QUERY_TOO_OLD = Failure(
 UNREACHABLE = NetworkError("httpx.ConnectError: All connection attempts failed")
 
 
-class FakeBotApi(BaseRequest):
-    """The Bot API, offline: records calls, keeps chats, answers like Telegram."""
+@dataclass(frozen=True)
+class TelegramLimits:
+    """Telegram's flood limits as the fake keeps them: token buckets of `rate` a second holding
+    up to `burst` calls, one for the whole bot (paid broadcasts draw on their own instead) and
+    one per chat (a private chat's, or a group's or channel's). Only calls that name a chat
+    spend them, edits included. Telegram publishes rates, not bursts: these are guesses."""
 
-    def __init__(self) -> None:
+    overall_rate: float = 30
+    overall_burst: int = 3
+    per_chat_rate: float = 1
+    per_chat_burst: int = 3
+    group_rate: float = 20 / 60
+    group_burst: int = 20
+    paid_rate: float = 1000
+    paid_burst: int = 3
+    retry_unit: float = 1.0  # retry_after is a whole number of these; the Bot API's: seconds
+
+    def scaled(self, factor: float) -> TelegramLimits:
+        """The same limits `factor` times as fast (retry_after as much shorter), for a benchmark
+        that should not take Telegram's time."""
+        return replace(
+            self,
+            overall_rate=self.overall_rate * factor,
+            per_chat_rate=self.per_chat_rate * factor,
+            group_rate=self.group_rate * factor,
+            paid_rate=self.paid_rate * factor,
+            retry_unit=self.retry_unit / factor,
+        )
+
+
+@dataclass
+class _Bucket:
+    """A token bucket: `rate` tokens a second, up to `burst`; it starts full."""
+
+    rate: float
+    burst: int
+    tokens: float = field(init=False)
+    checked: float = -math.inf
+
+    def __post_init__(self) -> None:
+        self.tokens = self.burst
+
+    def wait(self, now: float) -> float:
+        """How long until it holds a token (0 when it does)."""
+        self.tokens = min(self.burst, self.tokens + (now - self.checked) * self.rate)
+        self.checked = now
+        # A pace of exactly `rate` adds up to a hair under a token in floating point.
+        return max(0.0, (1 - 1e-9 - self.tokens) / self.rate)
+
+    def take(self) -> None:
+        self.tokens -= 1
+
+
+class _FloodControl:
+    """Telegram's refusals of a bot that sends too fast (see `TelegramLimits`)."""
+
+    def __init__(self, limits: TelegramLimits) -> None:
+        self.limits = limits
+        self.refusals = 0
+        self._overall = _Bucket(limits.overall_rate, limits.overall_burst)
+        self._paid = _Bucket(limits.paid_rate, limits.paid_burst)
+        self._chats: dict[int | str, _Bucket] = {}
+
+    def refusal(self, params: dict[str, Any]) -> Failure | None:
+        """A 429 for a call over a limit (which spends nothing), or None: the call spent a
+        token of each bucket it draws on."""
+        chat = _chat_id(params) or params.get("chat_id")
+        if chat is None:
+            return None
+        paid = params.get("allow_paid_broadcast") in (True, "true")
+        buckets = [self._paid if paid else self._overall, self._chat(chat)]
+        now = asyncio.get_running_loop().time()
+        wait = max(bucket.wait(now) for bucket in buckets)
+        if wait > 0:
+            self.refusals += 1
+            retry_after = math.ceil(wait / self.limits.retry_unit) * self.limits.retry_unit
+            if retry_after.is_integer():
+                retry_after = int(retry_after)  # as the Bot API writes it
+            return Failure(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+        for bucket in buckets:
+            bucket.take()
+        return None
+
+    def _chat(self, chat: int | str) -> _Bucket:
+        if chat not in self._chats:
+            private = isinstance(chat, int) and chat > 0
+            rate, burst = (
+                (self.limits.per_chat_rate, self.limits.per_chat_burst)
+                if private
+                else (self.limits.group_rate, self.limits.group_burst)
+            )
+            self._chats[chat] = _Bucket(rate, burst)
+        return self._chats[chat]
+
+
+class FakeBotApi(BaseRequest):
+    """The Bot API, offline: records calls, keeps chats, answers like Telegram; with `limits`,
+    refuses calls over Telegram's flood limits (`refusals` counts them)."""
+
+    def __init__(self, limits: TelegramLimits | None = None) -> None:
         self.calls: list[Call] = []
+        self._flood_control = _FloodControl(limits) if limits else None
         self.chats: dict[int, list[ShownMessage]] = {}
         self._next_message_id: dict[int, itertools.count] = {}
         # by method and chat
@@ -193,6 +292,9 @@ class FakeBotApi(BaseRequest):
         if held is not None:
             await held.wait()
         self.calls.append(Call(api_method, params, files))
+        over_limit = self._flood_control and self._flood_control.refusal(params)
+        if over_limit:
+            return over_limit.status, over_limit.body()
         queued = self._failures.get((api_method, _chat_id(params))) or self._failures.get(
             (api_method, None)
         )
@@ -224,6 +326,11 @@ class FakeBotApi(BaseRequest):
         if method in ("getChat", "getChatMember") and self._known(params["chat_id"]) is None:
             return CHAT_NOT_FOUND
         return None
+
+    @property
+    def refusals(self) -> int:
+        """The 429s given for calls over the flood limits."""
+        return self._flood_control.refusals if self._flood_control else 0
 
     # --- test controls ---
 

@@ -22,7 +22,7 @@ from telegram.ext import Application, BaseRateLimiter, ContextTypes
 import bot
 from app.notice import Notice
 from handlers.organisers import milestones
-from handlers.rate_limits import ChatPausingRateLimiter
+from handlers.send_budget import SendBudget
 from handlers.sender import SENDER_KEY, Sender
 from storage.sqlite.store import SQLiteStore
 from tests.support.fake_telegram import BOT_USER, FakeBotApi, ShownMessage, chat_member
@@ -62,10 +62,11 @@ class PacedClock:
         return self.seconds
 
 
-def unthrottled() -> ChatPausingRateLimiter:
-    """The bot's rate limiter without Telegram's ceilings (30 messages a second overall, 20 a
-    minute per group), which would only slow the tests; pauses after a RetryAfter are kept."""
-    return ChatPausingRateLimiter(overall_max_rate=0, group_max_rate=0)
+def unthrottled() -> SendBudget:
+    """The bot's send budget without Telegram's ceilings (30 messages a second overall, one a
+    second per private chat, 20 a minute per group), which would only slow the tests; pauses
+    after a RetryAfter are kept."""
+    return SendBudget(overall_rate=0, per_chat_rate=0, group_per_minute=0)
 
 
 def settings_for(database: Path, surveys: Path = SURVEYS, **overrides: Any) -> bot.Settings:
