@@ -155,7 +155,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(rate_limiter or SendBudget())
+        .rate_limiter(rate_limiter or send_budget(settings))
         .concurrent_updates(ChatOrderedUpdateProcessor(CONCURRENT_UPDATES))
         .post_init(
             partial(
@@ -177,6 +177,16 @@ def build_application(
     application = builder.build()
     register_handlers(application, FloodGuard(flood_clock))
     return application
+
+
+def send_budget(settings: Settings) -> SendBudget:
+    """Telegram's limits, with paid broadcasts at their rate where the settings allow them (for
+    invitations and reminders, and for replies while they queue)."""
+    paid = settings.paid_broadcast or settings.paid_replies
+    return SendBudget(
+        paid_rate=settings.paid_broadcast_rate if paid else 0,
+        paid_replies=settings.paid_replies,
+    )
 
 
 def register_handlers(application: Application, flood_guard: FloodGuard) -> None:
