@@ -49,6 +49,14 @@ class NoAreas:
 
 
 @dataclass(frozen=True)
+class StillGoing:
+    """A round of the survey is still sending or paused: a second one at once would reach its
+    members twice."""
+
+    invitation: Round
+
+
+@dataclass(frozen=True)
 class Preview:
     """A round ready to start: whom it reaches and whom it leaves out, and why."""
 
@@ -69,7 +77,7 @@ class Started:
 
 async def preview(
     service: Services, survey_id: str, area: str | None
-) -> Preview | NotOpen | NoAreas:
+) -> Preview | NotOpen | NoAreas | StillGoing:
     """Count a round's audience without sending anything (the round waits, in preview, for the
     administrator's go)."""
     survey = _open_survey(service, survey_id)
@@ -77,6 +85,9 @@ async def preview(
         return NotOpen()
     if area is not None and area_question(survey) is None:
         return NoAreas(survey)
+    going = await _going(service, survey_id)
+    if going is not None:
+        return StillGoing(going)
     invitation = await service.store.reach.create_round(survey_id, area, service.clock())
     split = await _audience(service, survey, area)
     return Preview(invitation, survey, len(split.invited), split.left_out)
@@ -84,7 +95,7 @@ async def preview(
 
 async def start(
     service: Services, round_id: int, admin_id: int, card: tuple[int, int]
-) -> Started | NotOpen | None:
+) -> Started | NotOpen | StillGoing | None:
     """Start a previewed round: decide its audience now, write its outbox, and record it in the
     audit log. None when the round is not in preview (started already, or unknown)."""
     invitation = await service.store.reach.find_round(round_id)
@@ -93,6 +104,9 @@ async def start(
     survey = _open_survey(service, invitation.survey_id)
     if survey is None:
         return NotOpen()
+    going = await _going(service, survey.id)
+    if going is not None:
+        return StillGoing(going)
     split = await _audience(service, survey, invitation.area)
     now = service.clock()
     if not await service.store.reach.start_round(
@@ -117,6 +131,12 @@ async def _audience(service: Services, survey: Survey, area: str | None) -> audi
     since = await service.store.reach.latest_start(survey.id)
     contacts = await service.store.reach.contacts(survey.id, area, since)
     return audience.audience(contacts, survey)
+
+
+async def _going(service: Services, survey_id: str) -> Round | None:
+    """A round of the survey still sending or paused, if any."""
+    rounds = await service.store.reach.rounds_in(["sending", "paused"])
+    return next((r for r in rounds if r.survey_id == survey_id), None)
 
 
 def _open_survey(service: Services, survey_id: str) -> Survey | None:

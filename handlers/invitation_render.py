@@ -24,6 +24,10 @@ INVITE_USAGE = (
 )
 NOT_OPEN = "That survey is not open, so I cannot invite anyone to it."
 NO_AREA_QUESTION = "{title} has no area question, so it cannot be sent to one area."
+STILL_GOING = (
+    "A round of this survey is still going: let it finish, or cancel it, before you start "
+    "another (its members would be invited twice)."
+)
 NO_ROUNDS = "No invitation round has been sent yet."
 NOT_PREVIEW = "This preview was used or cancelled already: send /invite again."
 NOT_NOW = "That round cannot do that now."

@@ -12,7 +12,7 @@ from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
 from app import reach, reports
-from app.reach import Control, NoAreas, NotOpen, Started
+from app.reach import Control, NoAreas, NotOpen, Started, StillGoing
 from handlers import invitation_render as text
 from handlers import organiser_render
 from handlers.callbacks import RoundAction, RoundButton
@@ -47,6 +47,8 @@ async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             await message.reply_text(text.NOT_OPEN)
         case NoAreas(survey):
             await message.reply_text(text.no_area_question(survey))
+        case StillGoing():
+            await message.reply_text(text.STILL_GOING)
         case reach.Preview(invitation, survey, reaches, left_out):
             preview, markup = text.preview(survey, invitation, reaches, left_out)
             await message.reply_text(preview, reply_markup=markup)
@@ -100,6 +102,8 @@ async def _send(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, round_
             await ignore_harmless(query.answer(text.NOT_PREVIEW))
         case NotOpen():
             await ignore_harmless(query.answer(text.NOT_OPEN, show_alert=True))
+        case StillGoing():
+            await ignore_harmless(query.answer(text.STILL_GOING, show_alert=True))
         case Started(invitation):
             await ignore_harmless(query.answer())
             await show_card(context.bot, services(context), invitation.id)

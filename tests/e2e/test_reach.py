@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from handlers.send_budget import SendBudget
 from tests.support.fake_telegram import Failure, ShownMessage
 from tests.support.harness import BotHarness, MemberChat
 
@@ -528,3 +529,50 @@ async def test_a_crash_mid_round_sends_no_one_a_second_invitation(database: Path
     assert await second.scalar("SELECT count(*) FROM outbox WHERE state = 'sent'") == 24
     await second.stop()
     second.assert_no_errors()
+
+
+async def test_a_second_round_waits_until_the_first_is_over(harness: BotHarness, admin: MemberChat):
+    (member,) = await agreed(harness, 1)
+    first = await preview(admin)
+    second = await preview(admin)  # previewed before the first started
+    await admin.tap("Send to 1 members", first)
+
+    await admin.tap("Send to 1 members", second)
+    refused = admin.callback_answers()[-1]["text"]
+    await admin.send("/invite local")
+    refused_again = admin.latest().plain
+    await harness.send_bulk()
+
+    assert refused.startswith("A round of this survey is still going")
+    assert refused_again == refused
+    assert len(invitations(member)) == 1
+
+
+async def test_bulk_never_delays_a_reply(database: Path):
+    """With a budget of 10 messages a second, a round to 30 members takes three seconds; a
+    member who writes meanwhile is answered at the next free slot, not after the round."""
+    budget = SendBudget(overall_rate=10, per_chat_rate=0, group_per_minute=0)
+    running = await BotHarness.start(database, REACH_SURVEYS, admins={ADMIN}, rate_limiter=budget)
+    for user_id in range(1, 32):  # agreed beforehand: their replies would take the budget's time
+        await running.db.members.record_consent(
+            user_id, True, running.notice.version, running.clock(), message_id=1
+        )
+    admin = running.member(ADMIN, "Admin")
+    shown = await preview(admin)
+    await admin.tap("Send to 31 members", shown)
+    invited = [running.member(user_id) for user_id in range(2, 32)]
+    answering = running.member(1)
+
+    sending = asyncio.create_task(running.send_bulk())
+    await asyncio.sleep(0.5)  # the round is under way
+    before = sum(len(invitations(m)) for m in invited)
+    await answering.send("/start local")
+    after = sum(len(invitations(m)) for m in invited)
+    await sending
+
+    assert "Where do you live?" in answering.latest().plain
+    assert 0 < before < 15  # the round had started, and had far to go
+    assert after - before <= 2  # the reply waited behind one invitation at most
+    assert all(len(invitations(m)) == 1 for m in invited)
+    await running.stop()
+    running.assert_no_errors()
