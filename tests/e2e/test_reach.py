@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from telegram.error import NetworkError, TimedOut
 
 from handlers.send_budget import SendBudget
 from tests.support.fake_telegram import Failure, ShownMessage
@@ -576,3 +577,21 @@ async def test_bulk_never_delays_a_reply(database: Path):
     assert all(len(invitations(m)) == 1 for m in invited)
     await running.stop()
     running.assert_no_errors()
+
+
+async def test_a_send_that_timed_out_may_have_arrived_so_it_is_never_sent_again(
+    harness: BotHarness, admin: MemberChat
+):
+    timed_out, offline = await agreed(harness, 1, 2)
+    harness.api.fail_next("sendMessage", TimedOut(), chat_id=timed_out.chat_id)
+    harness.api.fail_next(
+        "sendMessage", NetworkError("connection refused"), chat_id=offline.chat_id
+    )
+
+    await send_round(harness, admin)
+    harness.clock.advance(minutes=30)
+    await harness.send_bulk()
+
+    assert invitations(timed_out) == []  # its fate is unknown: not tried again
+    assert len(invitations(offline)) == 1  # never left: tried again
+    assert "unknown 1" in admin.latest().plain
