@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from app import audience, schedule
+from app.answering import NotOpen
 from app.services import Services
 from storage.model import (
     ContactState,
@@ -32,13 +33,6 @@ from surveys.tally import area_question
 
 INVITE_ACTION = "invite"
 RECENT_ROUNDS = 10
-# A round that ends (by its last send, a cancel, or its survey closing) is one of these.
-ENDED: tuple[RoundState, ...] = ("cancelled", "finished", "closed")
-
-
-@dataclass(frozen=True)
-class NotOpen:
-    """The survey asked for takes no answers today (closed, or no such survey)."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
 from app import reach, reports
-from app.reach import Control, NoAreas, NotOpen, Started, StillGoing
+from app.answering import NotOpen
+from app.reach import Control, NoAreas, Started, StillGoing
 from handlers import invitation_render as text
 from handlers import organiser_render
 from handlers.callbacks import RoundAction, RoundButton
