@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 # Telegram delivers an update again within a day at most: taps older than this are never seen
 # again, so their record (a callback id and a member) is no longer needed.
+PREVIEWS_KEPT = dt.timedelta(days=1)
 HANDLED_TAPS_KEPT = dt.timedelta(days=7)
 # The log is truncated at once after every /forget; while another reader blocks that, it is
 # tried again every minute. The file is rebuilt this much after a /forget, so that a burst of
@@ -175,6 +176,8 @@ async def retain(service: Services) -> bool:
     deleted = await service.store.privacy.delete_inactive_members(now - kept)
     pruned = await service.store.audit.prune(now - kept)
     await service.store.handled.prune_taps(now - HANDLED_TAPS_KEPT)
+    # A preview nobody sent within a day is stale: /invite makes a fresh one.
+    await service.store.reach.prune_previews(now - PREVIEWS_KEPT)
     if unlinked or deleted:
         await service.store.audit.record(
             "retention",

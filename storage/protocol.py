@@ -419,6 +419,10 @@ class Reach(Protocol):
         """Move a round to `state` if it is in one of the `expected` states."""
         ...
 
+    async def prune_previews(self, before: dt.datetime) -> int:
+        """Delete previews never started that were made before `before`; returns how many."""
+        ...
+
     async def rounds_in(self, states: Sequence[RoundState]) -> list[Round]:
         """Rounds in these states, oldest first."""
         ...

@@ -199,6 +199,15 @@ class SQLiteReach(Part):
             )
         return cursor.rowcount > 0
 
+    async def prune_previews(self, before: dt.datetime) -> int:
+        """Delete previews never started that were made before `before`; returns how many."""
+        async with self._db.statement() as connection:
+            cursor = await connection.execute(
+                "DELETE FROM invitation_rounds WHERE state = 'preview' AND created_at < ?",
+                (before.isoformat(),),
+            )
+        return cursor.rowcount
+
     async def rounds_in(self, states: Sequence[RoundState]) -> list[Round]:
         """Rounds in these states, oldest first."""
         async with self._db.statement() as connection:

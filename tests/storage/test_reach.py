@@ -381,3 +381,16 @@ async def test_a_claim_carries_each_members_facts_as_they_are_now(store: Store):
     assert claimed[1].invitations is False
     assert claimed[2].responded_since is True
     assert (claimed[3].invitations, claimed[3].responded_since) == (True, False)
+
+
+async def test_only_stale_previews_are_pruned(store: Store):
+    old = await store.reach.create_round("s", None, NOW)
+    fresh = await store.reach.create_round("s", None, LATER)
+    started_round = await sending_round(store, await member_ids(store, 1))
+
+    pruned = await store.reach.prune_previews(LATER)
+
+    assert pruned == 1
+    assert await store.reach.find_round(old.id) is None
+    assert await store.reach.find_round(fresh.id) is not None
+    assert await store.reach.find_round(started_round.id) is not None
