@@ -167,6 +167,7 @@ def build_application(
                 background_sending=background_sending,
             )
         )
+        .post_stop(_stop_sending)
         .post_shutdown(_stopped)
     )
     if request is not None:
@@ -334,11 +335,18 @@ def _key_file(settings: OfflineSettings) -> Path:
     return settings.database.with_name(settings.database.name + ".key")
 
 
-async def _stopped(application: Application) -> None:
-    """Close the database after the last update, the posts it set off and the bulk sender."""
+async def _stop_sending(application: Application) -> None:
+    """Stop the bulk sender while the bot can still reach Telegram: the batch in hand is sent
+    and settled first."""
     sender: Sender | None = application.bot_data.get(SENDER_KEY)
     if sender is not None:
         await sender.stop()
+
+
+async def _stopped(application: Application) -> None:
+    """Close the database after the last update and the posts it set off (and the bulk sender,
+    if it was not stopped yet)."""
+    await _stop_sending(application)
     await milestones.finish_pending(application)
     services: Services | None = application.bot_data.get(SERVICES_KEY)
     if services is not None:
@@ -759,6 +767,8 @@ async def serve(application: Application, delays: Iterable[float]) -> None:
             await updater.stop()
         if application.running:
             await application.stop()
+            if application.post_stop is not None:  # as run_polling
+                await application.post_stop(application)
         await application.shutdown()
         if application.post_shutdown is not None:
             await application.post_shutdown(application)

@@ -3,9 +3,9 @@ outbox they send from, reminders, and members' choice to hear no more.
 
 An administrator previews a round (nothing is sent), then starts it: the audience is decided
 again then (`app.audience`) and one outbox row is written per member. The sender
-(`handlers.reach.sender`) claims rows, checks the rules once more, sends, and settles each row
-here. A crash never sends an invitation twice: a claimed row is "sending" until settled, and a
-restart turns such rows "unknown" (`recover`).
+(`handlers.sender`) claims rows, checks the rules again when each one's turn to go comes,
+sends, and settles each row here. A crash never sends an invitation twice: a claimed row is
+"sending" until settled, and a restart turns such rows "unknown" (`recover`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from storage.model import (
 from surveys.model import Survey
 from surveys.tally import area_question
 
-INVITE_ACTION = "invite"
 RECENT_ROUNDS = 10
 
 
@@ -102,21 +101,21 @@ async def start(
     if going is not None:
         return StillGoing(going)
     split = await _audience(service, survey, invitation.area)
-    now = service.clock()
-    if not await service.store.reach.start_round(
-        round_id, split.invited, split.left_out, card, now
-    ):
-        return None  # started meanwhile: this tap came again
-    await service.store.audit.record(
-        INVITE_ACTION,
-        now,
+    started = await service.store.reach.start_round(
+        round_id,
+        split.invited,
+        split.left_out,
+        card,
+        service.clock(),
         actor=admin_id,
-        survey_id=survey.id,
         scope=f"{invitation.area or 'every area'}: {len(split.invited)} members",
     )
-    started = await service.store.reach.find_round(round_id)
-    assert started is not None
-    return Started(started, survey, len(split.invited))
+    if not started:  # this tap came again, or another round of the survey started meanwhile
+        going = await _going(service, survey.id)
+        return StillGoing(going) if going is not None and going.id != round_id else None
+    now_sending = await service.store.reach.find_round(round_id)
+    assert now_sending is not None
+    return Started(now_sending, survey, len(split.invited))
 
 
 async def _audience(service: Services, survey: Survey, area: str | None) -> audience.Audience:
@@ -221,10 +220,14 @@ class Batch:
     deliveries: list[Delivery]
 
 
-async def claim(service: Services, invitation: Round, limit: int) -> Batch | None:
+@dataclass(frozen=True)
+class RoundOver:
+    """The round has just finished: nothing is left to send or in flight."""
+
+
+async def claim(service: Services, invitation: Round, limit: int) -> Batch | RoundOver | None:
     """Claim up to `limit` invitations of a round to send now; those the rules now leave out
-    are settled as skipped at once. None when the round has nothing left to send now (it is
-    finished when nothing waits at all)."""
+    are settled as skipped at once. None when nothing is due now (rows may wait for a retry)."""
     survey = _open_survey(service, invitation.survey_id)
     if survey is None:
         return None
@@ -233,19 +236,29 @@ async def claim(service: Services, invitation: Round, limit: int) -> Batch | Non
     skipped = [d for d in claimed if d not in to_send]
     if skipped:
         await service.store.reach.settle_deliveries([(d, "skipped", None) for d in skipped])
-    if not claimed:
-        await _finish_if_done(service, invitation)
-        return None
-    return Batch(survey, to_send)
+    if claimed:
+        return Batch(survey, to_send)
+    return RoundOver() if await _finish_if_done(service, invitation) else None
 
 
-async def _finish_if_done(service: Services, invitation: Round) -> None:
+async def still_invited(
+    service: Services, invitation: Round, delivery: Delivery, survey: Survey
+) -> bool:
+    """The last look before an invitation goes, when its turn in the send budget has come: the
+    round is still sending and the rules still invite the member (they may have turned
+    invitations off, withdrawn, blocked the bot, been forgotten or answered meanwhile)."""
+    facts = await service.store.reach.still_wanted(invitation, delivery)
+    return facts is not None and audience.may_invite(facts, survey)
+
+
+async def _finish_if_done(service: Services, invitation: Round) -> bool:
     """A round with no row waiting or in flight is finished (rows waiting for a retry are
-    still waiting)."""
-    if (await service.store.reach.round_progress(invitation.id)).waiting == 0:
-        await service.store.reach.set_round_state(
-            invitation.id, ["sending"], "finished", service.clock()
-        )
+    still waiting); whether it finished now."""
+    if (await service.store.reach.round_progress(invitation.id)).waiting:
+        return False
+    return await service.store.reach.set_round_state(
+        invitation.id, ["sending"], "finished", service.clock()
+    )
 
 
 class Outcome(Enum):
@@ -253,14 +266,15 @@ class Outcome(Enum):
 
     SENT = "sent"
     UNREACHABLE = "unreachable"  # Forbidden, or the chat is gone: not tried again
-    UNKNOWN = "unknown"  # timed out after it went: it may have arrived, so it is not sent again
+    UNKNOWN = "unknown"  # lost after it went: it may have arrived, so it is not sent again
+    SKIPPED = "skipped"  # the rules no longer invite the member: not sent
     PASSING = "passing"  # a server error or the network: tried again later, up to a limit
     FAILED = "failed"  # refused for another reason: not tried again
 
 
 async def settle(service: Services, results: Sequence[tuple[Delivery, Outcome]]) -> None:
     """Record how each claimed invitation ended; a member Telegram refuses is unreachable from
-    now on (until they write again or unblock the bot)."""
+    now on (until Telegram says they unblocked the bot)."""
     now = service.clock()
     rows: list[tuple[Delivery, DeliveryState, dt.datetime | None]] = []
     for delivery, outcome in results:
@@ -286,14 +300,25 @@ async def due_reminders(service: Services, limit: int) -> list[tuple[DueReminder
     for survey in service.catalogue.open_surveys(service.today()):
         if survey.remind_after is None or not survey.reminders_allowed:
             continue
-        idle_before = now - dt.timedelta(hours=survey.remind_after)
+        wait = dt.timedelta(hours=survey.remind_after)
+        # A reminder is for a member who stopped lately: a response idle longer than all its
+        # reminders would have taken (older than the survey's reminders, say) gets none.
         found = await service.store.reach.due_reminders(
-            survey.id, idle_before, survey.reminders_allowed, limit - len(due)
+            survey.id,
+            now - wait,
+            now - wait * (survey.reminders_allowed + 1),
+            survey.reminders_allowed,
+            limit - len(due),
         )
         due += [(reminder, survey) for reminder in found]
         if len(due) >= limit:
             break
     return due
+
+
+async def reminder_still_wanted(service: Services, reminder: DueReminder) -> bool:
+    """The last look before a reminder goes, when its turn in the send budget has come."""
+    return await service.store.reach.reminder_still_wanted(reminder)
 
 
 async def claim_reminder(service: Services, reminder: DueReminder, survey: Survey) -> bool:
@@ -314,7 +339,7 @@ async def set_invitations(service: Services, telegram_id: int, on: bool) -> bool
 
 
 async def set_reachable(service: Services, telegram_id: int, reachable: bool) -> bool:
-    """The member blocked the bot (or their chat is gone), or came back."""
+    """The member blocked the bot (or their chat is gone), or unblocked it."""
     return await service.store.reach.set_reachable(telegram_id, reachable, service.clock())
 
 

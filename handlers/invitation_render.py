@@ -98,7 +98,8 @@ def card(
         f" · unknown {progress['unknown']}",
         _left_out(invitation.left_out),
     ]
-    left = time_left(invitation, progress, now) if invitation.state == "sending" else None
+    sending_now = invitation.state == "sending" and quiet_until is None
+    left = time_left(invitation, progress, now) if sending_now else None
     if left is not None:
         lines.append(f"About {left} left.")
     return "\n".join(lines), _card_buttons(invitation)

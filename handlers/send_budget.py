@@ -17,6 +17,10 @@ So each request says which lane it is in, through PTB's `rate_limit_args`:
   a slot only when the budget is idle at that moment, with no reply waiting and none of the
   replies' burst used; so a reply never waits behind more than one bulk slot, and bulk still
   gets every slot the replies leave.
+- `LastLook(wanted)`: a bulk request that takes a last look when its slot comes, and goes only
+  if `wanted()` still says so (otherwise `NotWanted` is raised and nothing is sent). A bulk
+  request may wait long for its slot (behind replies, or a refusal's pause), and the member it
+  is for may have asked for no more meanwhile.
 
 The overall budget is paced in virtual time (GCRA): `due` is when the pace is next free, each
 request moves it on by one interval, and a request may go once `due` is at most its tolerance
@@ -65,7 +69,7 @@ import datetime as dt
 import logging
 import warnings
 from collections import Counter, deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from enum import Enum
@@ -135,10 +139,23 @@ class Figures:
     refusals: int = 0
 
 
+@dataclass(frozen=True)
+class LastLook:
+    """A bulk request that goes only if `wanted()` still says so when its slot comes."""
+
+    wanted: Callable[[], Awaitable[bool]]
+
+
+class NotWanted(Exception):
+    """A bulk request withdrawn at its last look: nothing was sent."""
+
+
+RateLimitArgs = Lane | LastLook
+
 _SENT = {Lane.REPLY: "replies", Lane.BULK: "bulk"}
 
 
-class SendBudget(BaseRateLimiter[Lane]):
+class SendBudget(BaseRateLimiter[RateLimitArgs]):
     """Telegram's limits shared out: replies first, bulk in what they leave, a pause for one
     chat where one will do, and paid broadcasts where they are allowed."""
 
@@ -206,20 +223,21 @@ class SendBudget(BaseRateLimiter[Lane]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: Lane | None,
+        rate_limit_args: RateLimitArgs | None,
     ) -> Result:
         """Send a request when its lane's turn comes, within every limit that covers it; after a
         RetryAfter, pause what the refusal covers and try again, up to `max_retries` times."""
-        lane = rate_limit_args or Lane.REPLY
+        look = rate_limit_args if isinstance(rate_limit_args, LastLook) else None
+        lane = Lane.BULK if look else rate_limit_args or Lane.REPLY
         if not isinstance(lane, Lane):  # say so before anything is sent
-            raise TypeError(f"rate_limit_args is a Lane, not {lane!r}")
+            raise TypeError(f"rate_limit_args is a Lane or a LastLook, not {lane!r}")
         send = partial(callback, *args, **kwargs)
         key = chat_key(data)
         if key is None:  # not paced; only a pause of the whole bot holds it
             return await self._attempts(send, None, endpoint, self._bot_resumed)
         chat = self._chat(key)
         turn = (
-            partial(self._bulk_turn, chat, data)
+            partial(self._bulk_turn, chat, data, look)
             if lane is Lane.BULK
             else partial(self._reply_turn, chat, endpoint, data)
         )
@@ -279,9 +297,10 @@ class SendBudget(BaseRateLimiter[Lane]):
                 chat.pace.take(now)
                 return
 
-    async def _bulk_turn(self, chat: _Chat, data: dict[str, Any]) -> None:
+    async def _bulk_turn(self, chat: _Chat, data: dict[str, Any], look: LastLook | None) -> None:
         """Until the chat is free, then in line for a slot that nobody booked (the chat is
-        asked again when the slot comes: a reply to it may have come first)."""
+        asked again when the slot comes: a reply to it may have come first); then the request's
+        last look, if it has one."""
         slots = self._slots(Lane.BULK, "", data)
         while True:
             await _until(chat.opens)
@@ -289,7 +308,9 @@ class SendBudget(BaseRateLimiter[Lane]):
                 async with chat.replies:  # the chat's replies go first; then ask again
                     continue
             if await slots.bulk_turn(chat):
-                return
+                break
+        if look is not None and not await look.wanted():
+            raise NotWanted
 
     def _slots(self, lane: Lane, endpoint: str, data: dict[str, Any]) -> _Slots:
         """The budget a request draws on: the paid one for a paid request (a reply is made paid

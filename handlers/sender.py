@@ -1,15 +1,18 @@
 """The bulk sender: invitation rounds and reminders, sent in the background with what members'
 replies leave of Telegram's send budget.
 
-One task per process, started with the bot and cancelled before the database closes. Each pass
-claims a batch of a sending round's outbox (`app.reach.claim`), sends it in the bulk lane of
-the send budget (`handlers.send_budget`: a reply to a member never waits behind it), and settles
-every row. Quiet hours hold invitations and reminders, never replies. Progress cards are edited
-at most every CARD_EVERY seconds, and once more when a round ends.
+One task per process, started with the bot and stopped (after the batch in hand) before the
+bot's connection closes. Each pass claims a batch of a sending round's outbox
+(`app.reach.claim`), sends it in the bulk lane of the send budget (`handlers.send_budget`: a
+reply to a member never waits behind it), each message taking a last look when its slot comes
+(the round still sending, the member still invited: `app.reach.still_invited`), and settles
+every row. Quiet hours hold invitations and reminders, never replies. A progress card is edited
+when it changed, at most every CARD_EVERY seconds, and once more when its round ends.
 
 At most one invitation per member per round: a claimed row is "sending" until settled, and a
 row claimed when the process died is "unknown" after the restart (`app.reach.recover`), never
-sent again. So the invitations of unknown fate are at most one batch.
+sent again; so is a send whose connection broke after the request went. The invitations of
+unknown fate are at most one batch.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from functools import partial
 
 import httpx
 from telegram import Bot, InlineKeyboardMarkup
@@ -37,8 +41,8 @@ from handlers import contact_render
 from handlers import invitation_render as card_text
 from handlers.context import SERVICES_KEY
 from handlers.errors import chat_is_gone, ignore_harmless
-from handlers.send_budget import Lane
-from storage.model import Delivery, Round
+from handlers.send_budget import LastLook, NotWanted, RateLimitArgs
+from storage.model import Delivery, DueReminder, Round
 from surveys.model import Survey
 
 log = logging.getLogger(__name__)
@@ -49,18 +53,23 @@ IDLE_WAIT = 5.0  # an idle sender looks again this often (retries fall due, roun
 REMINDERS_EVERY = 60.0  # seconds between two looks for reminders due
 BATCH = 16  # invitations claimed at once: half a second of Telegram's free budget
 PAID_BATCH_SECONDS = 0.5  # with paid broadcasts, a batch is this long at the paid rate
+STOP_WAIT = 10.0  # seconds a stopping bot gives the batch in hand to finish and be settled
+# Transport errors after which the request cannot have reached Telegram: safe to send again.
+_NEVER_LEFT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class Sender:
-    """Sends invitation rounds and reminders until cancelled."""
+    """Sends invitation rounds and reminders until stopped."""
 
     def __init__(self, application: Application, *, paid_rate: int = 0) -> None:
         self._application = application
         self._paid = paid_rate > 0
         self._batch = max(BATCH, int(paid_rate * PAID_BATCH_SECONDS))
         self._wake = asyncio.Event()
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._card_edited: dict[int, float] = {}  # round id -> loop time of its last card edit
+        self._card_shown: dict[int, str] = {}  # round id -> the card's text as last edited
         self._reminders_due_at = 0.0
 
     @property
@@ -69,22 +78,26 @@ class Sender:
         return service
 
     @property
-    def _bot(self) -> ExtBot[Lane]:
-        bot: ExtBot[Lane] = self._application.bot  # built with the SendBudget (bot.py)
+    def _bot(self) -> ExtBot[RateLimitArgs]:
+        bot: ExtBot[RateLimitArgs] = self._application.bot  # built with the SendBudget (bot.py)
         return bot
 
     def start(self) -> None:
         """Run in the background until `stop`."""
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name="doorstep-sender")
 
     async def stop(self) -> None:
-        """Cancel the background task and wait for it: a send in flight is left "sending", and
-        becomes "unknown" at the next start."""
+        """Stop after the batch in hand is sent and settled (within STOP_WAIT seconds; after
+        that it is cancelled, and its rows become "unknown" at the next start)."""
         if self._task is None:
             return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(self._task, STOP_WAIT)
+        except TimeoutError:
+            log.warning("the sender did not finish its batch in %.0f s: stopped", STOP_WAIT)
         self._task = None
 
     def wake(self) -> None:
@@ -99,13 +112,13 @@ class Sender:
             pass
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 busy = await self.run_pass()
             except Exception:  # a storage error or a bug: log it, and go on after a pause
                 log.exception("the sender failed a pass; it tries again")
                 busy = False
-            if not busy:
+            if not busy and not self._stopping:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), IDLE_WAIT)
                 self._wake.clear()
@@ -126,20 +139,26 @@ class Sender:
         return await self._remind() or sent
 
     async def _send_batch(self, invitation: Round) -> bool:
-        batch = await reach.claim(self._service, invitation, self._batch)
-        if batch is None:
-            await self._refresh_card(invitation.id, final=True)
-            return False
-        outcomes = await asyncio.gather(
-            *(self._invite(batch.survey, delivery) for delivery in batch.deliveries)
-        )
-        await reach.settle(self._service, list(zip(batch.deliveries, outcomes, strict=True)))
-        await self._refresh_card(invitation.id)
-        return True
+        """Claim a batch of the round and send it; whether there was anything to send."""
+        match await reach.claim(self._service, invitation, self._batch):
+            case reach.RoundOver():
+                await self._refresh_card(invitation.id, final=True)
+                return False
+            case None:
+                await self._refresh_card(invitation.id)
+                return False
+            case reach.Batch(survey, deliveries):
+                outcomes = await asyncio.gather(
+                    *(self._invite(invitation, survey, delivery) for delivery in deliveries)
+                )
+                await reach.settle(self._service, list(zip(deliveries, outcomes, strict=True)))
+                await self._refresh_card(invitation.id)
+                return True
 
-    async def _invite(self, survey: Survey, delivery: Delivery) -> Outcome:
+    async def _invite(self, invitation: Round, survey: Survey, delivery: Delivery) -> Outcome:
         text, markup = contact_render.invitation(survey)
-        return await self._deliver(delivery.contact.telegram_id, text, markup)
+        look = LastLook(partial(reach.still_invited, self._service, invitation, delivery, survey))
+        return await self._deliver(delivery.contact.telegram_id, text, markup, look)
 
     async def _remind(self) -> bool:
         """Send the reminders due (each counted before it goes, so none goes twice)."""
@@ -152,65 +171,89 @@ class Sender:
             self._reminders_due_at = loop.time() + REMINDERS_EVERY
         claimed = [(r, s) for r, s in due if await reach.claim_reminder(service, r, s)]
 
-        async def remind(telegram_id: int, survey: Survey) -> None:
+        async def remind(reminder: DueReminder, survey: Survey) -> None:
             text, markup = contact_render.reminder(survey)
-            if await self._deliver(telegram_id, text, markup) is Outcome.UNREACHABLE:
-                await reach.set_reachable(service, telegram_id, False)
+            look = LastLook(partial(reach.reminder_still_wanted, service, reminder))
+            outcome = await self._deliver(reminder.telegram_id, text, markup, look)
+            if outcome is Outcome.UNREACHABLE:
+                await reach.set_reachable(service, reminder.telegram_id, False)
 
-        await asyncio.gather(*(remind(r.telegram_id, s) for r, s in claimed))
+        await asyncio.gather(*(remind(reminder, survey) for reminder, survey in claimed))
         return bool(claimed)
 
-    async def _deliver(self, chat_id: int, text: str, markup: InlineKeyboardMarkup) -> Outcome:
-        """Send one bulk message, and say how it went."""
+    async def _deliver(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup, look: LastLook
+    ) -> Outcome:
+        """Send one bulk message (if its last look still wants it), and say how it went."""
         try:
             await self._bot.send_message(
                 chat_id,
                 text,
                 reply_markup=markup,
                 allow_paid_broadcast=self._paid or None,
-                rate_limit_args=Lane.BULK,
+                rate_limit_args=look,
             )
+        except NotWanted:
+            return Outcome.SKIPPED
         except Forbidden:
             return Outcome.UNREACHABLE
         except BadRequest as error:
             return Outcome.UNREACHABLE if chat_is_gone(error) else Outcome.FAILED
         except RetryAfter:  # still refused after the send budget's own retries
             return Outcome.PASSING
-        except TimedOut as error:
-            return Outcome.PASSING if _never_sent(error) else Outcome.UNKNOWN
-        except NetworkError:  # refused before it was read, or a server error (5xx)
-            return Outcome.PASSING
+        except NetworkError as error:  # TimedOut among them
+            return Outcome.PASSING if _not_sent(error) else Outcome.UNKNOWN
+        except TelegramError as error:  # refused for a reason of its own (a revoked token…)
+            log.warning("an invitation or reminder was refused: %s", error)
+            return Outcome.FAILED
+        except Exception:  # a bug: whether it left is not known, so it is not sent again
+            log.exception("an invitation or reminder failed")
+            return Outcome.UNKNOWN
         return Outcome.SENT
 
     async def _refresh_card(self, round_id: int, *, final: bool = False) -> None:
-        """Edit a round's progress card, at most every CARD_EVERY seconds unless `final`."""
+        """Edit a round's progress card if it changed, at most every CARD_EVERY seconds
+        unless the round just ended (`final`)."""
         now = asyncio.get_running_loop().time()
         if not final and now - self._card_edited.get(round_id, -CARD_EVERY) < CARD_EVERY:
             return
         self._card_edited[round_id] = now
-        if final:
+        shown = await show_card(self._bot, self._service, round_id, self._card_shown.get(round_id))
+        if final:  # no more edits of it from here
             self._card_edited.pop(round_id, None)
-        await show_card(self._bot, self._service, round_id)
+            self._card_shown.pop(round_id, None)
+        elif shown is not None:
+            self._card_shown[round_id] = shown
 
 
-def _never_sent(error: TimedOut) -> bool:
-    """Whether a timed-out request never reached Telegram (no connection was made), so that
-    sending it again cannot make a second message."""
-    return isinstance(error.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout)
+def _not_sent(error: NetworkError) -> bool:
+    """Whether a send that failed cannot have reached Telegram, so that sending it again makes
+    no second message: no connection was made, or Telegram (or a proxy before it) answered
+    with a server error (no cause: PTB raises those from the HTTP status). A connection that
+    broke or timed out after the request went may have delivered it."""
+    cause = error.__cause__
+    if isinstance(error, TimedOut):
+        return isinstance(cause, _NEVER_LEFT)
+    return cause is None or isinstance(cause, _NEVER_LEFT)
 
 
-async def show_card(bot: Bot, service: Services, round_id: int) -> None:
-    """Edit a round's progress card to show where it stands now."""
+async def show_card(
+    bot: Bot, service: Services, round_id: int, shown: str | None = None
+) -> str | None:
+    """Edit a round's progress card to show where it stands now, unless it shows that already
+    (`shown`: its text as last edited); returns the text it shows, None if there is no card."""
     found = await reach.find(service, round_id)
     if found is None:
-        return
+        return None
     invitation, progress = found
     survey = service.catalogue.current_survey(invitation.survey_id)
     if invitation.card_chat_id is None or invitation.card_message_id is None or survey is None:
-        return  # the administrator was forgotten since, or the survey's file is gone
+        return None  # the administrator was forgotten since, or the survey's file is gone
     quiet = reach.quiet_until(service)
     local_end = quiet.astimezone(service.timezone) if quiet else None
     text, markup = card_text.card(survey, invitation, progress, service.clock(), local_end)
+    if text == shown:
+        return text
     try:
         await ignore_harmless(
             bot.edit_message_text(
@@ -222,6 +265,7 @@ async def show_card(bot: Bot, service: Services, round_id: int) -> None:
         )
     except TelegramError as error:  # a card that cannot be edited never stops the sending
         log.info("progress card of round %d not updated: %s", round_id, error)
+    return text
 
 
 def wake_sender(context: ContextTypes.DEFAULT_TYPE) -> None:

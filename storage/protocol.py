@@ -408,15 +408,21 @@ class Reach(Protocol):
         left_out: LeftOut,
         card: tuple[int, int],
         now: dt.datetime,
+        *,
+        actor: int,
+        scope: str,
     ) -> bool:
-        """Move a previewed round to sending, with one outbox row per member to invite and the
-        progress card's (chat, message); False, changing nothing, unless it was in preview."""
+        """Move a previewed round to sending, with one outbox row per member to invite, the
+        progress card's (chat, message) and its audit entry (`actor`, `scope`), in one
+        transaction; False, changing nothing, unless it was in preview and no other round of
+        its survey is sending or paused."""
         ...
 
     async def set_round_state(
         self, round_id: int, expected: Sequence[RoundState], state: RoundState, now: dt.datetime
     ) -> bool:
-        """Move a round to `state` if it is in one of the `expected` states."""
+        """Move a round to `state` if it is in one of the `expected` states. A round that ends
+        (cancelled, finished, closed) records when, and its rows still waiting are skipped."""
         ...
 
     async def prune_previews(self, before: dt.datetime) -> int:
@@ -434,8 +440,14 @@ class Reach(Protocol):
     async def claim_deliveries(
         self, invitation: Round, limit: int, now: dt.datetime
     ) -> list[Delivery]:
-        """Mark up to `limit` waiting rows due by `now` as "sending", and return them with their
-        members' contact facts as they are now (responses since the round began)."""
+        """Mark up to `limit` waiting rows due by `now` of a round still sending as "sending",
+        and return them with their members' contact facts as they are now (responses since the
+        round began)."""
+        ...
+
+    async def still_wanted(self, invitation: Round, delivery: Delivery) -> Contact | None:
+        """The member's facts as they are now (responses since the round began), while the
+        round is still sending (None: it is not, or the member is gone)."""
         ...
 
     async def settle_deliveries(
@@ -455,11 +467,21 @@ class Reach(Protocol):
         ...
 
     async def due_reminders(
-        self, survey_id: str, idle_before: dt.datetime, allowed: int, limit: int
+        self,
+        survey_id: str,
+        idle_before: dt.datetime,
+        idle_after: dt.datetime,
+        allowed: int,
+        limit: int,
     ) -> list[DueReminder]:
-        """Unfinished responses to the survey idle (no answer, no reminder) since before
-        `idle_before`, reminded fewer than `allowed` times, of members who agreed, take
-        invitations and are reachable."""
+        """Unfinished responses to the survey idle (no answer, no reminder) since a moment
+        between `idle_after` and `idle_before`, reminded fewer than `allowed` times, of members
+        who agreed, take invitations and are reachable."""
+        ...
+
+    async def reminder_still_wanted(self, reminder: DueReminder) -> bool:
+        """Whether a reminder counted as sent should still go: its response is unfinished and
+        untouched since, and its member agreed, takes invitations and can be reached."""
         ...
 
     async def claim_reminder(

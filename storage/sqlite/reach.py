@@ -21,7 +21,10 @@ from storage.model import (
     RoundProgress,
     RoundState,
 )
+from storage.sqlite import audit
 from storage.sqlite.db import Part, fetch_all
+
+INVITE_ACTION = "invite"  # the audit log's name for a round started
 
 _ROUND_COLUMNS = (
     "id, survey_id, area, state, created_at, started_at, ended_at, left_out_done,"
@@ -159,44 +162,65 @@ class SQLiteReach(Part):
         left_out: LeftOut,
         card: tuple[int, int],
         now: dt.datetime,
+        *,
+        actor: int,
+        scope: str,
     ) -> bool:
-        """Move a previewed round to sending, with one outbox row per member to invite and the
-        progress card's (chat, message); False, changing nothing, unless it was in preview."""
+        """Move a previewed round to sending, with one outbox row per member to invite, the
+        progress card's (chat, message) and its audit entry (`actor`, `scope`), in one
+        transaction; False, changing nothing, unless it was in preview and no other round of
+        its survey is sending or paused."""
         async with self._db.transaction() as connection:
-            cursor = await connection.execute(
-                "UPDATE invitation_rounds SET state = 'sending', started_at = ?,"
-                " left_out_done = ?, left_out_turned_off = ?, left_out_unreachable = ?,"
-                " card_chat_id = ?, card_message_id = ? WHERE id = ? AND state = 'preview'",
-                (
-                    now.isoformat(),
-                    left_out.done,
-                    left_out.turned_off,
-                    left_out.unreachable,
-                    *card,
-                    round_id,
-                ),
+            rows = await fetch_all(
+                connection,
+                "UPDATE invitation_rounds SET state = 'sending', started_at = :now,"
+                " left_out_done = :done, left_out_turned_off = :off,"
+                " left_out_unreachable = :gone, card_chat_id = :chat, card_message_id = :message"
+                " WHERE id = :round AND state = 'preview' AND NOT EXISTS ("
+                "   SELECT 1 FROM invitation_rounds other"
+                "   WHERE other.survey_id = invitation_rounds.survey_id"
+                "   AND other.state IN ('sending', 'paused'))"
+                " RETURNING survey_id",
+                {
+                    "now": now.isoformat(),
+                    "done": left_out.done,
+                    "off": left_out.turned_off,
+                    "gone": left_out.unreachable,
+                    "chat": card[0],
+                    "message": card[1],
+                    "round": round_id,
+                },
             )
-            if cursor.rowcount == 0:
+            if not rows:
                 return False
             await connection.executemany(
                 "INSERT INTO outbox (round_id, member_id) VALUES (?, ?)",
                 ((round_id, member_id) for member_id in member_ids),
+            )
+            await audit.add(
+                connection, INVITE_ACTION, now, actor=actor, survey_id=rows[0][0], scope=scope
             )
         return True
 
     async def set_round_state(
         self, round_id: int, expected: Sequence[RoundState], state: RoundState, now: dt.datetime
     ) -> bool:
-        """Move a round to `state` if it is in one of the `expected` states; a round that ends
-        (cancelled, finished, closed) records when."""
+        """Move a round to `state` if it is in one of the `expected` states. A round that ends
+        (cancelled, finished, closed) records when, and its rows still waiting are skipped:
+        none of them will be sent."""
         ends = state in ("cancelled", "finished", "closed")
-        async with self._db.statement() as connection:
+        async with self._db.transaction() as connection:
             cursor = await connection.execute(
                 "UPDATE invitation_rounds SET state = ?,"
                 " ended_at = CASE WHEN ? THEN ? ELSE ended_at END"
                 f" WHERE id = ? AND state IN ({_placeholders(len(expected))})",
                 (state, int(ends), now.isoformat(), round_id, *expected),
             )
+            if cursor.rowcount and ends:
+                await connection.execute(
+                    "UPDATE outbox SET state = 'skipped' WHERE round_id = ? AND state = 'waiting'",
+                    (round_id,),
+                )
         return cursor.rowcount > 0
 
     async def prune_previews(self, before: dt.datetime) -> int:
@@ -233,12 +257,14 @@ class SQLiteReach(Part):
     async def claim_deliveries(
         self, invitation: Round, limit: int, now: dt.datetime
     ) -> list[Delivery]:
-        """Mark up to `limit` waiting rows due by `now` as "sending", and return them with their
-        members' contact facts as they are now (responses since the round began)."""
+        """Mark up to `limit` waiting rows due by `now` of a round still sending as "sending",
+        and return them with their members' contact facts as they are now (responses since the
+        round began)."""
         async with self._db.transaction() as connection:
             rows = await fetch_all(
                 connection,
                 f"SELECT o.attempts, {_CONTACT} FROM outbox o JOIN members m ON m.id = o.member_id"
+                " JOIN invitation_rounds ir ON ir.id = o.round_id AND ir.state = 'sending'"
                 " WHERE o.round_id = :round AND o.state = 'waiting'"
                 " AND (o.not_before IS NULL OR o.not_before <= :now)"
                 " ORDER BY o.member_id LIMIT :limit",
@@ -256,6 +282,36 @@ class SQLiteReach(Part):
                 ((invitation.id, delivery.contact.member_id) for delivery in deliveries),
             )
         return deliveries
+
+    async def still_wanted(self, invitation: Round, delivery: Delivery) -> Contact | None:
+        """The member's facts as they are now (responses since the round began), while the
+        round is still sending (None: it is not, or the member is gone)."""
+        async with self._db.statement() as connection:
+            rows = await fetch_all(
+                connection,
+                f"SELECT {_CONTACT} FROM members m JOIN invitation_rounds ir"
+                " ON ir.id = :round AND ir.state = 'sending' WHERE m.id = :member",
+                {
+                    "round": invitation.id,
+                    "member": delivery.contact.member_id,
+                    "survey": invitation.survey_id,
+                    "since": invitation.started_at,
+                },
+            )
+        return _contact(rows[0]) if rows else None
+
+    async def reminder_still_wanted(self, reminder: DueReminder) -> bool:
+        """Whether a reminder counted as sent should still go: its response is unfinished and
+        untouched since, and its member agreed, takes invitations and can be reached."""
+        async with self._db.statement() as connection:
+            rows = await fetch_all(
+                connection,
+                "SELECT 1 FROM responses r JOIN members m ON m.id = r.member_id"
+                " WHERE r.id = ? AND r.status = 'in_progress' AND r.updated_at <= r.reminded_at"
+                f" AND m.invitations = 1 AND m.unreachable_since IS NULL AND {_AGREED} = 1",
+                (reminder.response_id,),
+            )
+        return bool(rows)
 
     async def settle_deliveries(
         self, outcomes: Sequence[tuple[Delivery, DeliveryState, dt.datetime | None]]
@@ -299,21 +355,27 @@ class SQLiteReach(Part):
         return RoundProgress({str(state): int(count) for state, count in rows})
 
     async def due_reminders(
-        self, survey_id: str, idle_before: dt.datetime, allowed: int, limit: int
+        self,
+        survey_id: str,
+        idle_before: dt.datetime,
+        idle_after: dt.datetime,
+        allowed: int,
+        limit: int,
     ) -> list[DueReminder]:
-        """Unfinished responses to the survey idle (no answer, no reminder) since before
-        `idle_before`, reminded fewer than `allowed` times, of members who agreed, take
-        invitations and are reachable."""
+        """Unfinished responses to the survey idle (no answer, no reminder) since a moment
+        between `idle_after` and `idle_before`, reminded fewer than `allowed` times, of members
+        who agreed, take invitations and are reachable."""
         async with self._db.statement() as connection:
             rows = await fetch_all(
                 connection,
                 "SELECT r.id, m.telegram_id, r.survey_id, r.reminders_sent"
                 " FROM responses r JOIN members m ON m.id = r.member_id"
                 " WHERE r.survey_id = ? AND r.status = 'in_progress' AND r.reminders_sent < ?"
+                " AND max(r.updated_at, COALESCE(r.reminded_at, '')) >= ?"
                 " AND max(r.updated_at, COALESCE(r.reminded_at, '')) < ?"
                 f" AND m.invitations = 1 AND m.unreachable_since IS NULL AND {_AGREED} = 1"
                 " ORDER BY r.id LIMIT ?",
-                (survey_id, allowed, idle_before.isoformat(), limit),
+                (survey_id, allowed, idle_after.isoformat(), idle_before.isoformat(), limit),
             )
         return [DueReminder(*row) for row in rows]
 

@@ -11,6 +11,7 @@ from storage.protocol import Store
 from tests.storage.test_storage import NOTICE, NOW, answer, decide, new_member, started, version
 
 LATER = NOW + dt.timedelta(hours=1)
+EARLY = NOW - dt.timedelta(days=1)  # reminders look no further back than this
 CARD = (99, 7)  # an administrator's private chat, and the progress card's message there
 
 
@@ -23,7 +24,9 @@ async def member_ids(store: Store, *telegram_ids: int) -> list[int]:
 
 async def sending_round(store: Store, member_ids: list[int], survey_id: str = "s") -> Round:
     preview = await store.reach.create_round(survey_id, None, NOW)
-    assert await store.reach.start_round(preview.id, member_ids, LeftOut(), CARD, NOW)
+    assert await store.reach.start_round(
+        preview.id, member_ids, LeftOut(), CARD, NOW, actor=CARD[0], scope="every area"
+    )
     invitation = await store.reach.find_round(preview.id)
     assert invitation is not None
     return invitation
@@ -167,8 +170,12 @@ async def test_a_round_starts_once_from_its_preview(store: Store):
     ids = await member_ids(store, 1, 2)
     preview = await store.reach.create_round("s", "north", NOW)
 
-    started_once = await store.reach.start_round(preview.id, ids, LeftOut(3, 2, 1), CARD, LATER)
-    started_twice = await store.reach.start_round(preview.id, ids, LeftOut(), CARD, LATER)
+    started_once = await store.reach.start_round(
+        preview.id, ids, LeftOut(3, 2, 1), CARD, LATER, actor=99, scope="north: 2 members"
+    )
+    started_twice = await store.reach.start_round(
+        preview.id, ids, LeftOut(), CARD, LATER, actor=99, scope="north: 2 members"
+    )
     found = await store.reach.find_round(preview.id)
 
     assert preview.state == "preview"
@@ -280,10 +287,10 @@ async def test_after_a_crash_rows_in_flight_are_unknown_and_never_claimed_again(
 async def test_a_response_idle_long_enough_is_due_and_claimed_once(store: Store):
     response = await started(store, "s", 1)  # updated at NOW
 
-    due = await store.reach.due_reminders("s", LATER, 1, 10)
+    due = await store.reach.due_reminders("s", LATER, EARLY, 1, 10)
     claimed = await store.reach.claim_reminder(due[0], LATER, LATER)
     claimed_again = await store.reach.claim_reminder(due[0], LATER, LATER)
-    after = await store.reach.due_reminders("s", LATER + dt.timedelta(hours=5), 1, 10)
+    after = await store.reach.due_reminders("s", LATER + dt.timedelta(hours=5), EARLY, 1, 10)
 
     assert due == [DueReminder(response.id, 1, "s", 0)]
     assert (claimed, claimed_again) == (True, False)
@@ -292,11 +299,11 @@ async def test_a_response_idle_long_enough_is_due_and_claimed_once(store: Store)
 
 async def test_a_second_reminder_waits_for_idleness_since_the_first(store: Store):
     await started(store, "s", 1)
-    (first,) = await store.reach.due_reminders("s", LATER, 2, 10)
+    (first,) = await store.reach.due_reminders("s", LATER, EARLY, 2, 10)
     await store.reach.claim_reminder(first, LATER, LATER)
 
-    soon = await store.reach.due_reminders("s", LATER, 2, 10)
-    later = await store.reach.due_reminders("s", LATER + dt.timedelta(seconds=1), 2, 10)
+    soon = await store.reach.due_reminders("s", LATER, EARLY, 2, 10)
+    later = await store.reach.due_reminders("s", LATER + dt.timedelta(seconds=1), EARLY, 2, 10)
 
     assert soon == []
     assert [r.reminders_sent for r in later] == [1]
@@ -317,12 +324,12 @@ async def test_no_reminder_for_responses_answered_recently_finished_or_of_member
     await decide(store, 5, False, NOTICE, NOW)
     await started(store, "t", 6)  # another survey
 
-    assert await store.reach.due_reminders("s", LATER, 1, 10) == []
+    assert await store.reach.due_reminders("s", LATER, EARLY, 1, 10) == []
 
 
 async def test_a_reminder_is_not_claimed_once_the_member_answered_meanwhile(store: Store):
     response = await started(store, "s", 1)
-    (due,) = await store.reach.due_reminders("s", LATER, 1, 10)
+    (due,) = await store.reach.due_reminders("s", LATER, EARLY, 1, 10)
     await answer(store, response.id, "q1", "x", next_question="q2", now=LATER)
 
     assert not await store.reach.claim_reminder(due, LATER, LATER)
@@ -394,3 +401,96 @@ async def test_only_stale_previews_are_pruned(store: Store):
     assert await store.reach.find_round(old.id) is None
     assert await store.reach.find_round(fresh.id) is not None
     assert await store.reach.find_round(started_round.id) is not None
+
+
+async def test_a_round_does_not_start_while_another_of_its_survey_goes(store: Store):
+    ids = await member_ids(store, 1)
+    going = await sending_round(store, ids)
+    other = await store.reach.create_round("s", None, NOW)
+    elsewhere = await store.reach.create_round("t", None, NOW)
+
+    refused = await store.reach.start_round(
+        other.id, ids, LeftOut(), CARD, NOW, actor=99, scope="every area: 1 members"
+    )
+    await store.reach.set_round_state(going.id, ["sending"], "finished", NOW)
+    after_it_ended = await store.reach.start_round(
+        other.id, ids, LeftOut(), CARD, NOW, actor=99, scope="every area: 1 members"
+    )
+    another_survey = await store.reach.start_round(
+        elsewhere.id, ids, LeftOut(), CARD, NOW, actor=99, scope="every area: 1 members"
+    )
+
+    assert (refused, after_it_ended, another_survey) == (False, True, True)
+
+
+async def test_a_round_started_is_in_the_audit_log_with_who_and_how_many(store: Store):
+    preview = await store.reach.create_round("s", "north", NOW)
+
+    await store.reach.start_round(
+        preview.id, [], LeftOut(), CARD, NOW, actor=99, scope="north: 0 members"
+    )
+    (entry,) = await store.audit.recent()
+
+    assert (entry.action, entry.actor, entry.survey_id, entry.scope) == (
+        "invite",
+        99,
+        "s",
+        "north: 0 members",
+    )
+
+
+async def test_a_round_that_ends_skips_its_waiting_rows_and_claims_nothing_more(store: Store):
+    invitation = await sending_round(store, await member_ids(store, 1, 2, 3))
+    assert len(await store.reach.claim_deliveries(invitation, 1, NOW)) == 1  # in flight
+
+    await store.reach.set_round_state(invitation.id, ["sending"], "cancelled", NOW)
+    claimed_after = await store.reach.claim_deliveries(invitation, 5, NOW)
+    progress = await store.reach.round_progress(invitation.id)
+
+    assert claimed_after == []
+    assert (progress["skipped"], progress["sending"]) == (2, 1)  # the one in flight settles
+
+
+async def test_a_paused_round_claims_nothing(store: Store):
+    invitation = await sending_round(store, await member_ids(store, 1))
+
+    await store.reach.set_round_state(invitation.id, ["sending"], "paused", NOW)
+
+    assert await store.reach.claim_deliveries(invitation, 5, NOW) == []
+
+
+async def test_still_wanted_reads_the_facts_now_and_only_while_the_round_sends(store: Store):
+    invitation = await sending_round(store, await member_ids(store, 1, 2))
+    first, second = await store.reach.claim_deliveries(invitation, 2, NOW)
+    await store.reach.set_invitations(1, False)
+
+    facts = await store.reach.still_wanted(invitation, first)
+    await store.privacy.forget_member(2, lambda *_: ("", []), NOW, lambda *_: "forgotten")
+    forgotten = await store.reach.still_wanted(invitation, second)
+    await store.reach.set_round_state(invitation.id, ["sending"], "paused", NOW)
+    paused = await store.reach.still_wanted(invitation, first)
+
+    assert facts is not None
+    assert facts.invitations is False
+    assert forgotten is None
+    assert paused is None
+
+
+async def test_a_reminder_is_still_wanted_until_the_member_acts_or_opts_out(store: Store):
+    await started(store, "s", 1)
+    (due,) = await store.reach.due_reminders("s", LATER, EARLY, 1, 10)
+    await store.reach.claim_reminder(due, LATER, LATER)
+
+    wanted = await store.reach.reminder_still_wanted(due)
+    await store.reach.set_invitations(1, False)
+    after_stop = await store.reach.reminder_still_wanted(due)
+
+    assert (wanted, after_stop) == (True, False)
+
+
+async def test_responses_idle_since_before_the_lookback_get_no_reminder(store: Store):
+    await started(store, "s", 1)  # idle since NOW
+
+    too_old = await store.reach.due_reminders("s", LATER, NOW + dt.timedelta(minutes=1), 1, 10)
+
+    assert too_old == []

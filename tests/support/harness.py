@@ -160,6 +160,7 @@ class BotHarness:
     async def stop(self) -> None:
         """Stop as SIGTERM would: the database is closed after the last update."""
         await self.application.stop()
+        await self.application.post_stop(self.application)
         await self.application.shutdown()
         await self.application.post_shutdown(self.application)
 
