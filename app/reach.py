@@ -298,17 +298,12 @@ async def due_reminders(service: Services, limit: int) -> list[tuple[DueReminder
     now = service.clock()
     due: list[tuple[DueReminder, Survey]] = []
     for survey in service.catalogue.open_surveys(service.today()):
-        if survey.remind_after is None or not survey.reminders_allowed:
+        window = schedule.reminder_window(survey.remind_after, survey.reminders_allowed, now)
+        if window is None:
             continue
-        wait = dt.timedelta(hours=survey.remind_after)
-        # A reminder is for a member who stopped lately: a response idle longer than all its
-        # reminders would have taken (older than the survey's reminders, say) gets none.
+        idle_after, idle_before = window
         found = await service.store.reach.due_reminders(
-            survey.id,
-            now - wait,
-            now - wait * (survey.reminders_allowed + 1),
-            survey.reminders_allowed,
-            limit - len(due),
+            survey.id, idle_before, idle_after, survey.reminders_allowed, limit - len(due)
         )
         due += [(reminder, survey) for reminder in found]
         if len(due) >= limit:
@@ -324,10 +319,11 @@ async def reminder_still_wanted(service: Services, reminder: DueReminder) -> boo
 async def claim_reminder(service: Services, reminder: DueReminder, survey: Survey) -> bool:
     """Count a reminder as sent before it goes, so that none goes twice (a crash in between
     loses one reminder rather than repeating it); False if the member answered meanwhile."""
-    assert survey.remind_after is not None
     now = service.clock()
-    idle_before = now - dt.timedelta(hours=survey.remind_after)
-    return await service.store.reach.claim_reminder(reminder, idle_before, now)
+    window = schedule.reminder_window(survey.remind_after, survey.reminders_allowed, now)
+    if window is None:  # the survey stopped asking for reminders since
+        return False
+    return await service.store.reach.claim_reminder(reminder, window[1], now)
 
 
 # --- members' choice --------------------------------------------------------------------------

@@ -114,35 +114,25 @@ def _offset(instant: dt.datetime, zone: dt.tzinfo) -> dt.timedelta | None:
 # --- reminders ---------------------------------------------------------------------------------
 
 
-def next_reminder_at(
-    idle_since: dt.datetime,
-    remind_after_hours: int | None,
-    reminders_sent: int,
-    reminders_allowed: int,
-) -> dt.datetime | None:
-    """When the next reminder about an unfinished response falls due, in UTC, or None when it
-    gets no more (its survey has no `remind_after`, or the response had all it may).
+def reminder_window(
+    remind_after_hours: int | None, reminders_allowed: int, now: dt.datetime
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """When an unfinished response must have been idle since (its member's last answer or its
+    last reminder, whichever is later) to be due a reminder at `now`: a moment from the first
+    (inclusive) to the second (exclusive) of the pair, in UTC; None when its survey asks for
+    no reminders. (The response must also have had fewer than `reminders_allowed`.)
 
-    `idle_since` is when the response was last touched: the member's last answer or the last
-    reminder, whichever is later. So each reminder waits a whole `remind_after` of silence after
-    the one before, even when quiet hours held that one back. Quiet hours are the sender's to
-    apply to the moment returned (`QuietHours.next_allowed`).
+    The second is `remind_after` hours ago, so each reminder waits a whole `remind_after` of
+    silence after the one before, even when quiet hours held that one back. The first is as
+    long ago as all its reminders would have taken, and one more wait: a reminder is for a
+    member who stopped lately, so `remind_after` added to a survey months old reminds no one
+    who left it back then.
     """
-    if remind_after_hours is None or reminders_sent >= reminders_allowed:
+    if remind_after_hours is None or reminders_allowed < 1:
         return None
-    return _utc(idle_since) + dt.timedelta(hours=remind_after_hours)
-
-
-def reminder_due(
-    idle_since: dt.datetime,
-    remind_after_hours: int | None,
-    reminders_sent: int,
-    reminders_allowed: int,
-    now: dt.datetime,
-) -> bool:
-    """Whether a reminder about an unfinished response is due at `now` (see next_reminder_at)."""
-    due = next_reminder_at(idle_since, remind_after_hours, reminders_sent, reminders_allowed)
-    return due is not None and due <= _utc(now)
+    wait = dt.timedelta(hours=remind_after_hours)
+    end = _utc(now) - wait
+    return end - wait * reminders_allowed, end
 
 
 # --- retries -----------------------------------------------------------------------------------

@@ -9,7 +9,13 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.callbacks import Invitations, OpenSurvey
-from handlers.render import button
+from handlers.render import (
+    MAX_MESSAGE_LENGTH,
+    button,
+    shown_length,
+    survey_intro,
+    utf16_length,
+)
 from storage.model import ContactState
 from surveys.model import Survey
 
@@ -30,11 +36,25 @@ NOTHING_TO_STOP = (
 )
 
 
-def invitation(survey: Survey) -> tuple[str, InlineKeyboardMarkup]:
-    """An invitation: which survey, why (its intro), a button to take part (resuming it if
-    started) and one to hear no more."""
-    text = f"<b>{escape(survey.title)}</b>\n\n{escape(survey.intro)}"
+def invitation(survey: Survey, room: int = MAX_MESSAGE_LENGTH) -> tuple[str, InlineKeyboardMarkup]:
+    """An invitation: which survey, why (its intro, cut to fit `room` as Telegram counts it), a
+    button to take part (resuming it if started) and one to hear no more."""
+    text = survey_intro(survey)
+    excess = shown_length(text) - room
+    if excess > 0:  # only for the longest intros, of characters UTF-16 counts twice
+        intro = _cut_units(survey.intro, utf16_length(survey.intro) - excess - 1) + "…"
+        text = survey_intro(survey.model_copy(update={"intro": intro}))
     return text, _markup(button("Take part", OpenSurvey(survey.id)))
+
+
+def _cut_units(text: str, units: int) -> str:
+    """The longest start of `text` of at most `units` UTF-16 code units."""
+    kept = 0
+    for end, character in enumerate(text):
+        kept += utf16_length(character)
+        if kept > units:
+            return text[:end]
+    return text
 
 
 def reminder(survey: Survey) -> tuple[str, InlineKeyboardMarkup]:

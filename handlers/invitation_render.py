@@ -18,6 +18,9 @@ from storage.model import LeftOut, Round, RoundProgress
 from surveys.model import Survey
 
 BAR_WIDTH = 20
+# What the preview leaves for the invitation it quotes: its own lines (a title of up to 200
+# characters, an area, the counts) take less than the rest of Telegram's 4096.
+QUOTE_ROOM = 3300
 INVITE_USAGE = (
     "Send /invite SURVEY to invite every member who can be reached, or /invite SURVEY AREA for "
     "one area. You will see the invitation and how many it reaches before anything is sent."
@@ -59,7 +62,7 @@ def preview(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The invitation as members will read it, whom it reaches and whom it leaves out, with
     Send and Cancel (only Cancel when it would reach nobody)."""
-    text, _ = contact_render.invitation(survey)
+    text, _ = contact_render.invitation(survey, QUOTE_ROOM)
     lines = [
         _heading(survey, invitation.area),
         "",

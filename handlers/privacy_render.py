@@ -165,6 +165,8 @@ def _response(response: HeldResponse, survey: Survey) -> dict[str, object]:
         "completed_at": response.completed_at,
         "current_question": response.current_question,
         "ticked_before_done": response.ticked,
+        "reminders_sent": response.reminders_sent,
+        "last_reminded_at": response.reminded_at,
         "answers": [
             {
                 "question_id": question.id,

@@ -277,6 +277,8 @@ class HeldResponse:
     updated_at: str | None = None
     current_question: str | None = None  # where an unfinished response stands
     ticked: list[str] = field(default_factory=list)  # a multi question's options before Done
+    reminders_sent: int = 0  # reminders of this response sent so far
+    reminded_at: str | None = None  # when the latest went
 
 
 @dataclass(frozen=True)

@@ -42,14 +42,15 @@ _RESPONSES_OF_MEMBER = """
          WHERE a.response_id = r.id),
         (SELECT json_group_object(a.question_id, a.answered_at) FROM answers a
          WHERE a.response_id = r.id),
-        r.updated_at, r.current_question, r.pending_choices, r.counted
+        r.updated_at, r.current_question, r.pending_choices, r.reminders_sent, r.reminded_at,
+        r.counted
     FROM responses r WHERE r.member_id = ? ORDER BY r.id
 """
 
 
 def _held_response(row: Sequence) -> HeldResponse:
     (survey_id, version_id, completed, started_at, completed_at, answers, answered_at) = row[:7]
-    updated_at, current_question, ticked = row[7:10]
+    updated_at, current_question, ticked, reminders_sent, reminded_at = row[7:12]
     return HeldResponse(
         survey_id,
         version_id,
@@ -61,6 +62,8 @@ def _held_response(row: Sequence) -> HeldResponse:
         updated_at,
         current_question,
         json.loads(ticked),
+        reminders_sent,
+        reminded_at,
     )
 
 

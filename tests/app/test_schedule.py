@@ -14,8 +14,7 @@ from app.schedule import (
     MAX_SEND_ATTEMPTS,
     RETRY_DELAYS,
     QuietHours,
-    next_reminder_at,
-    reminder_due,
+    reminder_window,
     retry_at,
 )
 
@@ -219,63 +218,53 @@ def test_a_window_and_its_complement_take_turns(
 
 # --- reminders ---------------------------------------------------------------------------------
 
-LAST_ANSWER = utc(2026, 6, 10, 18)
+NOW = utc(2026, 6, 12, 18)
 
 
-def test_a_survey_without_remind_after_never_reminds() -> None:
-    assert next_reminder_at(LAST_ANSWER, None, 0, 0) is None
-    assert not reminder_due(LAST_ANSWER, None, 0, 0, LAST_ANSWER + dt.timedelta(days=365))
+def test_a_survey_without_remind_after_or_with_no_reminders_has_no_window() -> None:
+    assert reminder_window(None, 1, NOW) is None
+    assert reminder_window(48, 0, NOW) is None
 
 
-def test_a_reminder_falls_due_remind_after_hours_after_the_last_touch() -> None:
-    due = LAST_ANSWER + dt.timedelta(hours=48)
+def test_a_response_is_due_once_idle_remind_after_hours_and_not_idle_too_long() -> None:
+    start, end = reminder_window(48, 1, NOW)  # type: ignore[misc]
 
-    assert next_reminder_at(LAST_ANSWER, 48, 0, 1) == due
-    assert not reminder_due(LAST_ANSWER, 48, 0, 1, due - dt.timedelta(seconds=1))
-    assert reminder_due(LAST_ANSWER, 48, 0, 1, due)
-    assert reminder_due(LAST_ANSWER, 48, 0, 1, due + dt.timedelta(days=3))
+    assert end == NOW - dt.timedelta(hours=48)
+    assert start == NOW - dt.timedelta(hours=96)
 
 
-def test_each_further_reminder_waits_remind_after_hours_after_the_one_before() -> None:
-    first_sent = LAST_ANSWER + dt.timedelta(hours=57)  # held back by quiet hours
-    assert next_reminder_at(first_sent, 48, 1, 2) == first_sent + dt.timedelta(hours=48)
+def test_more_reminders_look_further_back() -> None:
+    start, _ = reminder_window(24, 3, NOW)  # type: ignore[misc]
 
-
-def test_a_response_that_had_all_its_reminders_gets_no_more() -> None:
-    long_after = LAST_ANSWER + dt.timedelta(days=30)
-    assert next_reminder_at(LAST_ANSWER, 24, 2, 2) is None
-    assert not reminder_due(LAST_ANSWER, 24, 2, 2, long_after)
-    assert not reminder_due(LAST_ANSWER, 24, 0, 0, long_after)  # reminders: 0
+    assert start == NOW - dt.timedelta(hours=96)
 
 
 def test_hours_until_a_reminder_are_hours_of_time_across_a_dst_change() -> None:
-    # Noon GMT on 28 March 2026, then 24 hours: 13:00 BST, not noon, the next day.
-    saturday_noon = london(2026, 3, 28, 12)
-    assert next_reminder_at(saturday_noon, 24, 0, 1) == london(2026, 3, 29, 13)
+    # 13:00 BST on 29 March 2026 is 24 hours after noon GMT the day before.
+    _, end = reminder_window(24, 1, london(2026, 3, 29, 13))  # type: ignore[misc]
+
+    assert end == london(2026, 3, 28, 12)
 
 
-def test_reminder_moments_without_a_zone_are_refused() -> None:
+def test_a_reminder_window_without_a_zone_is_refused() -> None:
     with pytest.raises(ValueError, match="no time zone"):
-        next_reminder_at(dt.datetime(2026, 6, 10, 18), 24, 0, 1)
-    with pytest.raises(ValueError, match="no time zone"):
-        reminder_due(LAST_ANSWER, 24, 0, 1, dt.datetime(2026, 6, 12))
+        reminder_window(24, 1, dt.datetime(2026, 6, 12))
 
 
 @given(
     st.integers(1, 720),
-    st.integers(0, 4),
-    st.integers(0, 3),
-    st.integers(-2000, 2000).map(lambda hours: LAST_ANSWER + dt.timedelta(hours=hours)),
+    st.integers(1, 3),
+    st.integers(-5000, 5000).map(lambda hours: NOW + dt.timedelta(hours=hours)),
 )
-def test_a_reminder_is_due_exactly_once_its_moment_has_come(
-    remind_after: int, sent: int, allowed: int, now: dt.datetime
+def test_a_response_is_in_the_window_exactly_while_idle_between_one_wait_and_all(
+    remind_after: int, allowed: int, idle_since: dt.datetime
 ) -> None:
-    due = next_reminder_at(LAST_ANSWER, remind_after, sent, allowed)
+    start, end = reminder_window(remind_after, allowed, NOW)  # type: ignore[misc]
+    idle = NOW - idle_since
 
-    assert (due is None) == (sent >= allowed)
-    assert reminder_due(LAST_ANSWER, remind_after, sent, allowed, now) == (
-        due is not None and now >= due
-    )
+    in_window = start <= idle_since < end
+    wait = dt.timedelta(hours=remind_after)
+    assert in_window == (wait < idle <= wait * (allowed + 1))
 
 
 # --- retries -----------------------------------------------------------------------------------

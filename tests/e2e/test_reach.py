@@ -6,13 +6,16 @@ sends no one a second invitation."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import httpx
 import pytest
 from telegram.error import NetworkError, TimedOut
 
 from handlers.send_budget import SendBudget
+from handlers.sender import SENDER_KEY, Sender
 from tests.support.fake_telegram import Failure, ShownMessage
 from tests.support.harness import BotHarness, MemberChat
 
@@ -595,3 +598,209 @@ async def test_a_send_that_timed_out_may_have_arrived_so_it_is_never_sent_again(
     assert invitations(timed_out) == []  # its fate is unknown: not tried again
     assert len(invitations(offline)) == 1  # never left: tried again
     assert "unknown 1" in admin.latest().plain
+
+
+# --- what a review tried (each failed once) ---------------------------------------------------
+
+
+async def wait_until(predicate: Callable[[], bool], task: asyncio.Task[None]) -> None:
+    """Poll what the fake Bot API recorded until `predicate` holds (or `task` ends)."""
+    while not predicate() and not task.done():  # noqa: ASYNC110  (the fake has no events)
+        await asyncio.sleep(0.005)
+
+
+def refused_once(chat: MemberChat, seconds: int = 1) -> None:
+    """Telegram refuses the next message to this chat with a 429."""
+    failure = Failure(429, f"Too Many Requests: retry after {seconds}", retry_after=seconds)
+    chat.harness.api.fail_next("sendMessage", failure, chat_id=chat.chat_id)
+
+
+def tried(chat: MemberChat) -> Callable[[], bool]:
+    """Whether the bot has tried to send to this chat (refused or not)."""
+    return lambda: any(
+        call.method == "sendMessage" and int(call.params["chat_id"]) == chat.chat_id
+        for call in chat.harness.api.calls
+    )
+
+
+async def test_a_member_who_stops_while_the_bulk_lane_waits_out_a_429_is_not_invited(
+    database: Path,
+):
+    running = await BotHarness.start(
+        database, REACH_SURVEYS, admins={ADMIN}, rate_limiter=SendBudget(max_retries=1)
+    )
+    first, second = await agreed(running, 1, 2)
+    admin = running.member(ADMIN, "Admin")
+    await admin.tap("Send to 2 members", await preview(admin))
+    refused_once(first)  # bulk waits a second: the batch is claimed, not sent
+
+    sending = asyncio.create_task(running.send_bulk())
+    await wait_until(tried(first), sending)
+    invited_before = len(invitations(second))
+    await second.send("/stop")  # a reply: it goes at once
+    await sending
+
+    assert len(invitations(first)) == 1
+    assert len(invitations(second)) == invited_before  # none after the /stop
+    if not invited_before:  # its slot came after the refusal's pause: its last look said no
+        assert await running.scalar("SELECT state FROM outbox WHERE member_id = 2") == "skipped"
+    await running.stop()
+    running.assert_no_errors()
+
+
+async def test_cancel_while_a_batch_waits_out_a_429_sends_nothing_more(database: Path):
+    running = await BotHarness.start(
+        database, REACH_SURVEYS, admins={ADMIN}, rate_limiter=SendBudget(max_retries=1)
+    )
+    members = await agreed(running, 1, 2, 3)
+    admin = running.member(ADMIN, "Admin")
+    shown = await preview(admin)
+    await admin.tap("Send to 3 members", shown)
+    refused_once(members[0])
+
+    sending = asyncio.create_task(running.send_bulk())
+    await wait_until(tried(members[0]), sending)
+    before = [len(invitations(m)) for m in members]
+    await admin.tap("Cancel", shown)
+    await sending
+
+    assert before[0] == 0  # refused, waiting out its pause
+    assert [len(invitations(m)) for m in members] == before  # nothing after the cancel
+    assert "Cancelled" in shown.plain
+    await running.stop()
+    running.assert_no_errors()
+
+
+async def test_a_round_cancelled_while_another_sends_sends_nothing(
+    harness: BotHarness, admin: MemberChat
+):
+    north = await living_in(harness, 1, "North")
+    others = await agreed(harness, 2, 3)
+    await admin.tap("Send to 1 members", await preview(admin, "/invite local north"))
+    second = await preview(admin, "/invite pulse")
+    await admin.tap("Send to 3 members", second)
+    harness.api.hold(north.chat_id)  # the first round's send is slow
+
+    sending = asyncio.create_task(harness.send_bulk())
+    await asyncio.sleep(0.05)
+    await admin.tap("Cancel", second)
+    harness.api.release(north.chat_id)
+    await sending
+
+    assert [invitations(m, "Weekly pulse") for m in others] == [[], []]
+
+
+async def test_two_administrators_tapping_send_at_once_start_one_round(database: Path):
+    running = await BotHarness.start(database, REACH_SURVEYS, admins={ADMIN, ADMIN + 1})
+    (member,) = await agreed(running, 1)
+    one, other = running.member(ADMIN, "A"), running.member(ADMIN + 1, "B")
+    first, second = await preview(one), await preview(other)
+
+    await asyncio.gather(
+        one.tap("Send to 1 members", first), other.tap("Send to 1 members", second)
+    )
+    await running.send_bulk()
+
+    assert len(invitations(member)) == 1
+    assert (
+        await running.scalar("SELECT count(*) FROM invitation_rounds WHERE state = 'finished'") == 1
+    )
+    await running.stop()
+    running.assert_no_errors()
+
+
+async def test_an_unexpected_refusal_of_one_send_strands_nothing(
+    harness: BotHarness, admin: MemberChat
+):
+    members = await agreed(harness, 1, 2, 3)
+    harness.api.fail_next("sendMessage", Failure(401, "Unauthorized"), chat_id=1)
+    await admin.tap("Send to 3 members", await preview(admin))
+
+    await harness.send_bulk()
+
+    assert [len(invitations(m)) for m in members] == [0, 1, 1]
+    states = await harness.rows("SELECT state FROM outbox ORDER BY member_id")
+    assert states == [("failed",), ("sent",), ("sent",)]
+
+
+async def test_a_send_whose_answer_was_lost_is_never_sent_again(
+    harness: BotHarness, admin: MemberChat
+):
+    (member,) = await agreed(harness, 1)
+    lost = NetworkError("httpx.ReadError: connection reset by peer")
+    lost.__cause__ = httpx.ReadError("connection reset by peer")  # as PTB raises it
+    harness.api.fail_next("sendMessage", lost, chat_id=member.chat_id)
+
+    await send_round(harness, admin)
+    harness.clock.advance(minutes=30)
+    await harness.send_bulk()
+
+    assert invitations(member) == []
+    assert "unknown 1" in admin.latest().plain
+
+
+async def test_a_card_is_not_edited_again_while_nothing_changes(
+    harness: BotHarness, admin: MemberChat
+):
+    (member,) = await agreed(harness, 1)
+    harness.api.fail_next("sendMessage", Failure(502, "Bad Gateway"), chat_id=member.chat_id)
+    await send_round(harness, admin)  # the invitation waits 30 s for a retry
+    edits = len(harness.api.calls_of("editMessageText"))
+
+    for _ in range(5):
+        await harness.send_bulk()
+
+    assert len(harness.api.calls_of("editMessageText")) == edits
+
+
+async def test_a_restart_while_paused_then_resume_invites_each_member_once(database: Path):
+    first = await BotHarness.start(database, REACH_SURVEYS, admins={ADMIN})
+    members = await agreed(first, *range(1, 40))
+    admin = first.member(ADMIN, "Admin")
+    shown = await preview(admin)
+    await admin.tap("Send to 39 members", shown)
+    await first.application.bot_data[SENDER_KEY].run_pass()  # one batch of 16
+    await admin.tap("Pause", shown)
+    await admin.redeliver()
+
+    second = await first.restart()
+    await second.send_bulk()
+    paused = sum(len(invitations(m)) for m in members)
+    await second.member(ADMIN, "Admin").tap("Resume", shown)
+    await second.send_bulk()
+
+    assert paused == 16
+    assert [len(invitations(m)) for m in members] == [1] * 39
+    await second.stop()
+    second.assert_no_errors()
+
+
+async def test_the_sender_finishes_its_batch_before_the_bot_stops(database: Path):
+    running = await BotHarness.start(database, REACH_SURVEYS, admins={ADMIN})
+    await agreed(running, *range(1, 60))
+    admin = running.member(ADMIN, "Admin")
+    await admin.tap("Send to 59 members", await preview(admin))
+    sender: Sender = running.application.bot_data[SENDER_KEY]
+    sender.start()  # as in the running bot
+    await wait_until(
+        lambda: len(running.api.calls_of("sendMessage")) > 5, asyncio.create_task(asyncio.sleep(5))
+    )
+
+    await running.stop()
+
+    in_flight = await BotHarness.start(database, REACH_SURVEYS, admins={ADMIN})
+    assert await in_flight.scalar("SELECT count(*) FROM outbox WHERE state = 'unknown'") == 0
+    await in_flight.stop()
+
+
+async def test_mydata_shows_the_reminders_of_a_response(harness: BotHarness):
+    member = await living_in(harness, 1, "North")
+    harness.clock.advance(hours=49)
+    await harness.send_bulk()
+
+    await member.send("/mydata")
+
+    (upload,) = harness.api.calls_of("sendDocument")[-1].files.values()
+    (response,) = json.loads(upload.content)["responses"]
+    assert response["reminders_sent"] == 1
+    assert response["last_reminded_at"] == harness.clock().isoformat()

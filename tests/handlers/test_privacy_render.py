@@ -154,6 +154,8 @@ def test_a_completed_response_has_every_answer_in_survey_order_with_words():
         "completed_at": SECOND,
         "current_question": None,
         "ticked_before_done": [],
+        "reminders_sent": 0,
+        "last_reminded_at": None,
     }
     assert completed["answers"] == [
         {
