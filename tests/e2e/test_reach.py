@@ -804,3 +804,16 @@ async def test_mydata_shows_the_reminders_of_a_response(harness: BotHarness):
     (response,) = json.loads(upload.content)["responses"]
     assert response["reminders_sent"] == 1
     assert response["last_reminded_at"] == harness.clock().isoformat()
+
+
+async def test_a_reminder_due_at_night_waits_for_the_morning(harness: BotHarness):
+    member = await living_in(harness, 1, "North")  # idle from noon
+
+    harness.clock.advance(hours=58)  # 22:00, two days later: due, but in quiet hours
+    await harness.send_bulk()
+    at_night = reminders(member)
+    harness.clock.advance(hours=11)  # 09:00
+    await harness.send_bulk()
+
+    assert at_night == []
+    assert len(reminders(member)) == 1
