@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from telegram import Bot
-from telegram.error import RetryAfter
+from telegram.error import Forbidden, RetryAfter
 from telegram.ext import ExtBot
 
 import bot
@@ -580,6 +580,25 @@ async def test_the_fake_telegram_refuses_calls_over_its_limits() -> None:
     assert len(refusals) == 2
     assert refusals[0].retry_after == 1
     assert api.refusals == 3
+    assert [call.over_limit for call in api.calls].count(True) == 3
+
+
+@in_virtual_time
+async def test_the_fake_telegram_refuses_a_blocked_chat_and_dates_every_call() -> None:
+    api = FakeBotApi(limits=TelegramLimits())
+    ext_bot = ExtBot(TEST_TOKEN, request=api, get_updates_request=api)
+    await ext_bot.initialize()
+    api.block(2)
+
+    await ext_bot.send_message(1, "Hi")
+    await asyncio.sleep(1)
+    with pytest.raises(Forbidden, match="bot was blocked by the user"):
+        await ext_bot.send_message(2, "Hi")
+
+    first, blocked = api.calls_of("sendMessage")
+    assert blocked.at - first.at == 1
+    assert not blocked.over_limit
+    assert api.messages(2) == []
 
 
 @in_virtual_time
