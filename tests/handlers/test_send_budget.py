@@ -532,6 +532,23 @@ def test_the_bot_sends_through_a_send_budget(tmp_path: Path) -> None:
     assert isinstance(application.bot.rate_limiter, SendBudget)
 
 
+@in_virtual_time
+async def test_the_bots_replies_are_paid_long_before_every_update_waits_for_the_budget(
+    tmp_path: Path,
+) -> None:
+    """Each update being handled holds one reply at most, so replies never wait much more than
+    CONCURRENT_UPDATES / 30 seconds for the free budget: paid replies start well before (at a
+    second they seldom did, and updates queued out of the budget's sight instead)."""
+    budget = bot.send_budget(settings_for(tmp_path / "doorstep.db", paid_replies=True))
+    telegram = Telegram(budget)
+
+    replies = [telegram.start(member) for member in range(bot.CONCURRENT_UPDATES // 2 + 1)]
+    await asyncio.sleep(0)
+
+    assert budget.prefers_sends()
+    await asyncio.gather(*replies)
+
+
 async def started_bot(api: FakeBotApi, budget: SendBudget) -> ExtBot:
     ext_bot = ExtBot(TEST_TOKEN, request=api, get_updates_request=api, rate_limiter=budget)
     await ext_bot.initialize()
