@@ -101,6 +101,12 @@ NO_KEY = (
 # Updates handled at once (each chat's own updates always in order): enough to keep members from
 # waiting on each other's Bot API round trips, few enough for one SQLite connection.
 CONCURRENT_UPDATES = 32
+# With DOORSTEP_PAID_REPLIES, a reply is paid once it would wait longer than this for the free
+# budget: well under CONCURRENT_UPDATES / 30 seconds (about one), the longest a reply can wait
+# there, since each update being handled holds one reply at most. At a second, replies were
+# seldom paid at a launch, and updates queued before the handlers, out of the budget's sight,
+# while 30 were answered a second (bench/broadcast.py).
+PAID_REPLY_AFTER = 0.5
 # The retention job runs daily at this local time, when few members are answering.
 RETENTION_TIME = dt.time(3, 30)
 
@@ -187,6 +193,7 @@ def send_budget(settings: Settings) -> SendBudget:
     return SendBudget(
         paid_rate=settings.paid_broadcast_rate if paid else 0,
         paid_replies=settings.paid_replies,
+        paid_reply_after=PAID_REPLY_AFTER,
     )
 
 

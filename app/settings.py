@@ -102,7 +102,7 @@ class Settings(OfflineSettings):
     paid_broadcast_rate: Annotated[
         int, Field(ge=FREE_BROADCAST_RATE + 1, le=MAX_PAID_BROADCAST_RATE)
     ] = 100
-    paid_replies: bool = False  # replies paid too while they queue for over a second
+    paid_replies: bool = False  # replies paid too while they queue for over half a second
 
     @field_validator("bot_token")
     @classmethod

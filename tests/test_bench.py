@@ -12,6 +12,7 @@ import pytest
 BENCH = Path(__file__).parent.parent / "bench"
 SMOKE_RUNS = {
     "answer_path.py": ["--answers", "200", "--rounds", "1"],
+    "broadcast.py": ["--members", "300", "--answering", "10", "--launch", "100", "--think=.2,.5"],
     "summary_scale.py": ["--sizes", "2000"],
     "forget_rebuild.py": ["--sizes", "2000"],
     "export_memory.py": ["--sizes", "2000,4000"],

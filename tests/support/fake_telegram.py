@@ -6,7 +6,9 @@ the photos and files the bot sent), so tests read like the conversation: "the me
 Telegram describes them; `getChat` and `getChatMember` answer from them. Failures (Forbidden,
 RetryAfter, any Bot API error, or Telegram out of reach) can be queued per method, and per
 chat. With `TelegramLimits`, it keeps Telegram's flood limits too, on the event loop's clock: a
-call over a limit is refused with a 429 and `parameters.retry_after`, and counted.
+call over a limit is refused with a 429 and `parameters.retry_after`, and counted. A member who
+blocked the bot (`block`) gets nothing: every call to their chat is refused with a 403. Each call
+records when it came (the event loop's time), so a benchmark can tell rates.
 """
 
 from __future__ import annotations
@@ -39,11 +41,19 @@ class Upload:
 
 @dataclass
 class Call:
-    """One request the bot made, with the files it uploaded (by multipart part name)."""
+    """One request the bot made, with the files it uploaded (by multipart part name), when it
+    came (the event loop's time), and whether it was refused for being over the flood limits."""
 
     method: str
     params: dict[str, Any]
     files: dict[str, Upload] = field(default_factory=dict)
+    at: float = 0.0
+    over_limit: bool = False
+
+    @property
+    def chat_id(self) -> int | None:
+        """The numeric chat the call names, if any."""
+        return _chat_id(self.params)
 
 
 @dataclass
@@ -260,6 +270,7 @@ class FakeBotApi(BaseRequest):
         self._bot_members: dict[int, dict[str, Any]] = {}
         self._media_groups = itertools.count(1)
         self._held: dict[int, asyncio.Event] = {}  # chats whose calls wait to be released
+        self._blocked: set[int] = set()  # members who blocked the bot
 
     # --- BaseRequest ---
 
@@ -291,10 +302,14 @@ class FakeBotApi(BaseRequest):
         held = self._held.get(_chat_id(params) or 0)
         if held is not None:
             await held.wait()
-        self.calls.append(Call(api_method, params, files))
+        call = Call(api_method, params, files, at=asyncio.get_running_loop().time())
+        self.calls.append(call)
         over_limit = self._flood_control and self._flood_control.refusal(params)
         if over_limit:
+            call.over_limit = True
             return over_limit.status, over_limit.body()
+        if _chat_id(params) in self._blocked:
+            return BLOCKED.status, BLOCKED.body()
         queued = self._failures.get((api_method, _chat_id(params))) or self._failures.get(
             (api_method, None)
         )
@@ -342,6 +357,11 @@ class FakeBotApi(BaseRequest):
     def release(self, chat_id: int) -> None:
         """Let a held chat's calls through."""
         self._held.pop(chat_id).set()
+
+    def block(self, chat_id: int) -> None:
+        """The member blocks the bot: from now on every call to their chat is refused with 403
+        "Forbidden: bot was blocked by the user" (after the flood limits, which it spends)."""
+        self._blocked.add(chat_id)
 
     def fail_next(
         self,
@@ -399,7 +419,7 @@ class FakeBotApi(BaseRequest):
     def chat_bound_calls(self, chat_id: int) -> list[Call]:
         """The calls that spend Telegram's send budget in one chat (sends and edits; not
         answerCallbackQuery, which names no chat)."""
-        return [call for call in self.calls if _chat_id(call.params) == chat_id]
+        return [call for call in self.calls if call.chat_id == chat_id]
 
     def calls_of(self, method: str) -> list[Call]:
         """The calls of one Bot API method, oldest first."""
