@@ -39,10 +39,12 @@ out a millisecond late is a millisecond lost, not taken back from the next slot,
 booked one after the other but woken together, after the event loop was held up (a garbage
 collection, say), go a slot apart rather than all at once. And it keeps a margin: replies run at
 most one slot ahead, where Telegram is taken to tolerate a burst of 3, and the slot kept back
-absorbs a request that arrives late. Without these, Telegram refused a reply whenever the
-request before it had arrived a millisecond late, and each refusal held bulk sends for a second
-(bench/broadcast.py, at real scale: 49 refusals in a round of 1,500 invitations while 50 members
-answered, which left the round 63% of the budget the replies left; none, and 98%, with them).
+absorbs a request that arrives late; each chat's pace keeps a tenth of its interval in hand (a
+tenth of a second for a private chat, where a whole slot would be a second). Without these,
+Telegram refused a reply whenever the request before it had arrived a millisecond late, and each
+refusal held bulk sends for a second (bench/broadcast.py, at real scale: 49 refusals in a round
+of 1,500 invitations while 50 members answered, which left the round 63% of the budget the
+replies left; none, and 98%, with them).
 
 Telegram's 429 does not say which limit was hit: "retry after N" reads the same for one chat's
 limit as for the bot's. So the request that was refused decides:
@@ -95,6 +97,9 @@ from telegram.warnings import PTBDeprecationWarning
 
 log = logging.getLogger(__name__)
 
+# Each chat's pace keeps this share of an interval in hand (a tenth of a second for a private
+# chat): a request that reaches Telegram that much later than the one before it draws no 429.
+CHAT_RESERVE = 0.1
 # Overlapping refusals for this many private chats mean the whole bot is refused.
 BOT_WIDE_CHATS = 3
 RETRY_MARGIN = 0.1  # seconds beyond retry_after, as PTB waits (by default)
@@ -200,9 +205,11 @@ class SendBudget(BaseRateLimiter[RateLimitArgs]):
         self._pauses = _Pauses()
         self._free = _Slots(_Pace.of(overall_rate, reply_burst), self._pauses)
         self._paid = _Slots(_Pace.of(paid_rate, reply_burst), self._pauses) if paid_rate else None
-        self._private_pace = partial(_Pace.of, per_chat_rate, per_chat_burst)
+        self._private_pace = partial(_Pace.of, per_chat_rate, per_chat_burst, reserve=CHAT_RESERVE)
         # As PTB's AIORateLimiter: a minute's messages at once, then one every 60/rate seconds.
-        self._group_pace = partial(_Pace.of, group_per_minute, max(1, int(group_per_minute)), 60)
+        self._group_pace = partial(
+            _Pace.of, group_per_minute, max(1, int(group_per_minute)), 60, reserve=CHAT_RESERVE
+        )
         self._paid_replies = paid_replies
         self._paid_reply_after = paid_reply_after
         self._max_retries = max_retries
@@ -381,15 +388,17 @@ class _Pace:
     interval: float
     burst: int = 1
     due: float = 0.0
+    reserve: float = 0.0  # the share of an interval kept in hand, for requests that arrive late
 
     @classmethod
-    def of(cls, rate: float, burst: int = 1, period: float = 1) -> _Pace:
+    def of(cls, rate: float, burst: int = 1, period: float = 1, *, reserve: float = 0) -> _Pace:
         """`rate` requests per `period` seconds; a rate of 0 is no limit."""
-        return cls(period / rate if rate else 0.0, burst)
+        return cls(period / rate if rate else 0.0, burst, reserve=reserve)
 
     def opens(self) -> float:
-        """When a request next keeps to the pace, running up to `burst` - 1 requests ahead."""
-        return self.due - (self.burst - 1) * self.interval
+        """When a request next keeps to the pace, running up to `burst` - 1 requests ahead
+        (less the reserve)."""
+        return self.due - (self.burst - 1 - self.reserve) * self.interval
 
     def take(self, at: float) -> float:
         """Count a request that goes at `at` (or that has booked that slot); the new `due`."""
