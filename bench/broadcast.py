@@ -64,6 +64,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import math
 import random
@@ -84,7 +85,7 @@ from telegram import Update
 
 import bot
 from app.settings import MAX_PAID_BROADCAST_RATE
-from handlers.send_budget import RETRY_MARGIN, Lane, Request, Result, SendBudget
+from handlers.send_budget import RETRY_MARGIN, Request, Result, SendBudget
 from handlers.sender import BATCH, SENDER_KEY, Sender
 from tests.support.fake_telegram import Call, FakeBotApi, TelegramLimits
 from tests.support.harness import BotHarness, MemberChat, settings_for
@@ -98,6 +99,7 @@ THINK = (2.0, 8.0)  # seconds a member takes over a question, at real scale
 PROGRESS_EVERY = 5.0  # seconds between two progress lines
 POLL = 0.05  # seconds between two looks at how far a round is
 SEED = 11
+SENDER_TASK = "doorstep-sender"  # the name Sender.start gives its task
 ROUND_SURVEY, PULSE, LAUNCH = "local", "pulse", "launch"
 PULSE_QUESTIONS, LAUNCH_QUESTIONS = 5, 3
 T = TypeVar("T")
@@ -158,7 +160,7 @@ class TimedBudget(SendBudget):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: Lane | None,
+        rate_limit_args: Any,  # whatever the budget takes
     ) -> Result:
         """Send as the budget does; add the wait to the timed update's, if any."""
         waits = _waits.get()
@@ -518,10 +520,14 @@ async def kill_run(workdir: Path, members: int, factor: float) -> CrashFigures:
 
 
 async def kill(harness: BotHarness) -> None:
-    """What SIGKILL leaves: the sender cancelled wherever it is (claimed rows stay "sending"),
-    then the Application stopped with nothing settled."""
-    sender: Sender = harness.application.bot_data[SENDER_KEY]
-    await sender.stop()
+    """What SIGKILL leaves: the sender's task cancelled wherever it is (the rows it claimed stay
+    "sending"), then the Application stopped without its sender, so that no shutdown of the
+    sender settles anything (`Sender.stop` is free to finish its batch: a kill does not)."""
+    (task,) = (task for task in asyncio.all_tasks() if task.get_name() == SENDER_TASK)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    del harness.application.bot_data[SENDER_KEY]
     await harness.stop()
     harness.assert_no_errors()
 
