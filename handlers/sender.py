@@ -213,16 +213,19 @@ class Sender:
 
     async def _refresh_card(self, round_id: int, *, final: bool = False) -> None:
         """Edit a round's progress card if it changed, at most every CARD_EVERY seconds
-        unless the round just ended (`final`)."""
+        unless the round just ended (`final`: its last edit, after which nothing of it is
+        kept)."""
+        if final:
+            self._card_edited.pop(round_id, None)
+            shown_before = self._card_shown.pop(round_id, None)
+            await show_card(self._bot, self._service, round_id, shown_before)
+            return
         now = asyncio.get_running_loop().time()
-        if not final and now - self._card_edited.get(round_id, -CARD_EVERY) < CARD_EVERY:
+        if now - self._card_edited.get(round_id, -CARD_EVERY) < CARD_EVERY:
             return
         self._card_edited[round_id] = now
         shown = await show_card(self._bot, self._service, round_id, self._card_shown.get(round_id))
-        if final:  # no more edits of it from here
-            self._card_edited.pop(round_id, None)
-            self._card_shown.pop(round_id, None)
-        elif shown is not None:
+        if shown is not None:
             self._card_shown[round_id] = shown
 
 
