@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Unpack
 
 from app.services import Services
-from storage.model import ConsentOrigin, Member, Replaced, Response, TallyKey
+from storage.model import ConsentOrigin, Member, Replaced, Response, Standing, TallyKey
 from surveys import engine, tally
 from surveys.engine import Accepted, AnswerValue
 from surveys.model import Question, Survey
@@ -119,54 +119,47 @@ async def claim(service: Services, member: Member, message_id: int | None) -> No
         await service.store.handled.claim_message_alone(member.id, message_id)
 
 
+async def standing(service: Services, telegram_id: int, survey_id: str) -> Standing | None:
+    """The member, if they agreed to the notice, and where they stand with a survey: all that
+    opening it needs, in one read."""
+    found = await service.store.members.find_standing(telegram_id, survey_id)
+    return found if found is not None and found.member.agreed else None
+
+
 async def open_survey(
     service: Services,
-    member: Member,
-    survey_id: str,
+    standing: Standing,
     *,
     message_id: int | None = None,
     query_id: str | None = None,
 ) -> Opening:
-    """Resume the member's response to a survey, or start one if they may.
+    """Resume the member's response to a survey, or start one if they may: one write.
 
     The update asking is a message (`message_id`) or a button tap (`query_id`), so that
     Telegram delivering it again changes nothing.
     """
+    member, survey_id = standing.member, standing.survey_id
     if not service.catalogue.is_open(survey_id, service.today()):
         await claim(service, member, message_id)
         return NotOpen()
-    existing = await service.store.responses.open_response(member.id, survey_id)
-    if existing is not None:
-        made_active = await service.store.members.set_active_response(
-            member.id,
-            existing.id,
-            service.clock(),
-            message_id=message_id,
-            query_id=query_id,
-        )
-        if not made_active:
-            return HandledBefore()
-        return Opened(await place_of(service, existing), resumed=True)
     survey, version_id = service.catalogue.current[survey_id]
-    if not survey.repeatable and survey_id in await service.store.responses.completed_surveys(
-        member.id
-    ):
+    resuming = standing.unfinished is not None
+    if not resuming and standing.completed and not survey.repeatable:
         await claim(service, member, message_id)
         return AlreadyTaken(survey)
     # Nothing hides the first question: a show_if may refer only to questions before its own.
-    first = survey.questions[0]
     response = await service.store.responses.start_response(
         member.id,
         survey_id,
         version_id,
-        first.id,
+        survey.questions[0].id,
         service.clock(),
         message_id=message_id,
         query_id=query_id,
     )
     if response is None:
         return HandledBefore()
-    return Opened(Place(response, survey), resumed=False)
+    return Opened(await place_of(service, response), resumed=resuming)
 
 
 async def take_answer(

@@ -41,7 +41,6 @@ from handlers.context import query_of, services
 from handlers.errors import ignore_harmless
 from handlers.organisers import invitations
 from handlers.replies import show
-from storage.model import Member
 from surveys import engine
 from surveys.engine import Rejected, Verdict
 
@@ -60,10 +59,12 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         case Consent() as consent:
             await _decide_consent(query, message, context, consent)
         case OpenSurvey(survey_id):
-            member = await _agreed_member(query, context)
-            if member is not None:
+            standing = await answering.standing(services(context), query.from_user.id, survey_id)
+            if standing is None:
+                await _answer(query, render.NEEDS_CONSENT, alert=True)
+            else:
                 await _answer(query)
-                await conversation.open_survey(chat, context, member, survey_id, query_id=query.id)
+                await conversation.open_survey(chat, context, standing, query_id=query.id)
         case AnswerOption() | ToggleOption() | QuestionMove() as pressed:
             await _question_button(query, message, context, pressed)
         case Forget() as choice:
@@ -107,14 +108,12 @@ async def _decide_consent(
     if member is None:
         return  # this tap was handled before; the member may have decided otherwise since
     # The notice becomes the thanks and what comes next: the survey asked for, or the list.
-    if consent.survey_id:  # the decision already records this tap
+    standing = None
+    if consent.survey_id:
+        standing = await answering.standing(service, query.from_user.id, consent.survey_id)
+    if standing is not None:  # the decision already records this tap
         await conversation.open_survey(
-            notice.chat,
-            context,
-            member,
-            consent.survey_id,
-            above=render.AGREED,
-            replacing=notice,
+            notice.chat, context, standing, above=render.AGREED, replacing=notice
         )
     else:
         await conversation.show_survey_list(
@@ -241,11 +240,3 @@ async def _toggle(
 async def _answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
     """Answer a callback query; one that is too old to answer no longer matters."""
     await ignore_harmless(query.answer(text, show_alert=alert))
-
-
-async def _agreed_member(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> Member | None:
-    """The member behind a button, if they agreed; otherwise answer the query and stop."""
-    member = await answering.agreed_member(services(context), query.from_user.id)
-    if member is None:
-        await _answer(query, render.NEEDS_CONSENT, alert=True)
-    return member

@@ -31,7 +31,7 @@ from handlers.context import message_of, sender_of, services
 from handlers.organisers import milestones
 from handlers.render import Reply
 from handlers.replies import send_long, show
-from storage.model import Member, Response
+from storage.model import Member, Response, Standing
 from surveys import engine
 from surveys.engine import Rejected, Verdict
 from surveys.model import Question
@@ -44,20 +44,28 @@ Judge = Callable[[Question, str], Verdict]
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start [SURVEY]: the notice until agreed, then the survey asked for or a welcome."""
     message = message_of(update)
-    survey_id = context.args[0] if context.args else None
-    member = await _consenting_member(update, context, survey_id)
-    if member is None:
+    if context.args:  # a deep link to a survey
+        await _start_survey(update, context, context.args[0])
         return
-    if not survey_id:
+    member = await _consenting_member(update, context)
+    if member is not None:
         unfinished = await answering.unfinished_open(services(context), member)
         await show(context, message.chat, render.welcome(unfinished))
-    elif not await _is_redelivered(message, context, member):
-        await open_survey(message.chat, context, member, survey_id, message_id=message.message_id)
+
+
+async def _start_survey(update: Update, context: ContextTypes.DEFAULT_TYPE, survey_id: str) -> None:
+    """/start SURVEY: the notice until agreed, then the survey (in one read and one write)."""
+    message = message_of(update)
+    standing = await answering.standing(services(context), sender_of(update).id, survey_id)
+    if standing is None:
+        await show_notice(message.chat, context, _valid_slug(survey_id))
+    elif not await _is_redelivered(message, context, standing.member):
+        await open_survey(message.chat, context, standing, message_id=message.message_id)
 
 
 async def list_surveys(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/surveys: the open surveys as buttons."""
-    member = await _consenting_member(update, context, None)
+    member = await _consenting_member(update, context)
     if member is not None:
         await show_survey_list(message_of(update).chat, context, member)
 
@@ -228,8 +236,7 @@ def keyboard(place: Place, ticked: list[str]) -> InlineKeyboardMarkup | None:
 async def open_survey(
     chat: Chat,
     context: ContextTypes.DEFAULT_TYPE,
-    member: Member,
-    survey_id: str,
+    standing: Standing,
     *,
     message_id: int | None = None,
     query_id: str | None = None,
@@ -240,7 +247,7 @@ async def open_survey(
     welcome back) and the question in one message, under `above`, in the message `replacing`
     or a new one."""
     opening = await answering.open_survey(
-        services(context), member, survey_id, message_id=message_id, query_id=query_id
+        services(context), standing, message_id=message_id, query_id=query_id
     )
     match opening:
         case NotOpen():
@@ -284,13 +291,11 @@ async def _where(chat: Chat, context: ContextTypes.DEFAULT_TYPE) -> Reply:
 # --- who is asking -----------------------------------------------------------------------------
 
 
-async def _consenting_member(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, survey_id: str | None
-) -> Member | None:
-    """The member if they agreed; otherwise show the notice (remembering the survey asked for)."""
+async def _consenting_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Member | None:
+    """The member if they agreed; otherwise show the notice."""
     member = await answering.agreed_member(services(context), sender_of(update).id)
     if member is None:
-        await show_notice(message_of(update).chat, context, _valid_slug(survey_id))
+        await show_notice(message_of(update).chat, context, None)
     return member
 
 

@@ -58,6 +58,18 @@ class Member:
     last_message_id: int
 
 
+@dataclass(frozen=True)
+class Standing:
+    """Where a member stands with one survey, read at once when they ask to open it."""
+
+    member: Member
+    survey_id: str
+    # their response to the survey that is still in progress, if any
+    unfinished: Response | None
+    # whether they completed the survey before
+    completed: bool
+
+
 class ConsentOrigin(TypedDict, total=False):
     """The update that made a decision on the privacy notice, as `Members.record_consent` takes
     it: a button tap (its query, on the notice message) or a command message. Recorded so that

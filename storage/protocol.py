@@ -40,6 +40,7 @@ from storage.model import (
     Round,
     RoundProgress,
     RoundState,
+    Standing,
     TallyKey,
 )
 from surveys.summary import Activity
@@ -56,6 +57,11 @@ class Members(Protocol):
         self, telegram_id: int
     ) -> tuple[Member | None, Response | None]:
         """The member and the response their typed answers go to, in one read (the answer path)."""
+        ...
+
+    async def find_standing(self, telegram_id: int, survey_id: str) -> Standing | None:
+        """The member with this Telegram id and where they stand with a survey, in one read
+        (opening a survey); None if there is no such member."""
         ...
 
     async def latest_consent(self, telegram_id: int) -> ConsentRecord | None:
@@ -96,10 +102,6 @@ class Responses(Protocol):
         """A response with its answers, or None."""
         ...
 
-    async def open_response(self, member_id: int, survey_id: str) -> Response | None:
-        """The member's unfinished response to a survey, if any."""
-        ...
-
     async def unfinished_surveys(self, member_id: int) -> list[str]:
         """Ids of the surveys the member has started and not finished, most recent first."""
         ...
@@ -119,7 +121,8 @@ class Responses(Protocol):
         message_id: int | None = None,
         query_id: str | None = None,
     ) -> Response | None:
-        """Start a response at its first question and make it the member's active survey."""
+        """Start a response at its first question, or take the member's open one to the survey:
+        either way it becomes their active survey. None if the update was handled before."""
         ...
 
     async def counted_completion(

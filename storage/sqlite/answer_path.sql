@@ -15,6 +15,40 @@ BEGIN
     ON CONFLICT DO UPDATE SET started = started + 1;
 END;
 
+-- Opening a survey: one INSERT into this view (`SQLiteResponses.start_response`) claims the
+-- update that asked (the member's message mark, or the tap), starts a response at the first
+-- question unless the member has one to the survey open already, and makes the open one the
+-- member's active response. Its guard is the trigger's only RAISE: the caller tells an update
+-- handled before by that error code.
+CREATE VIEW survey_openings AS
+SELECT
+    NULL AS member_id, NULL AS survey_id, NULL AS version_id, NULL AS first_question,
+    NULL AS message_id, NULL AS query_id, NULL AS opened_at;
+
+CREATE TRIGGER open_survey INSTEAD OF INSERT ON survey_openings
+BEGIN
+    SELECT RAISE(ABORT, 'stale')
+    WHERE (NEW.message_id IS NOT NULL AND NOT EXISTS (
+               SELECT 1 FROM members
+               WHERE id = NEW.member_id AND last_message_id < NEW.message_id))
+       OR (NEW.query_id IS NOT NULL AND EXISTS (
+               SELECT 1 FROM handled_taps WHERE callback_query_id = NEW.query_id));
+    INSERT INTO handled_taps (callback_query_id, member_id, handled_at)
+    SELECT NEW.query_id, NEW.member_id, NEW.opened_at WHERE NEW.query_id IS NOT NULL;
+    INSERT INTO responses (member_id, survey_id, survey_version_id, status, current_question,
+        started_at, updated_at)
+    VALUES (NEW.member_id, NEW.survey_id, NEW.version_id, 'in_progress', NEW.first_question,
+        NEW.opened_at, NEW.opened_at)
+    ON CONFLICT DO NOTHING;
+    UPDATE members
+    SET last_message_id = COALESCE(NEW.message_id, last_message_id),
+        active_response_id = (
+            SELECT id FROM responses
+            WHERE member_id = NEW.member_id AND survey_id = NEW.survey_id
+              AND status = 'in_progress')
+    WHERE id = NEW.member_id;
+END;
+
 -- An accepted answer: one INSERT into this view (`SQLiteResponses.record_answer`) runs the
 -- trigger below, so the answer path is one round trip and one commit. Its guard is the trigger's
 -- only RAISE: the caller tells a stale update by that error code.

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import aiosqlite
 
-from storage.model import ConsentRecord, Member, Response
+from storage.model import ConsentRecord, Member, Response, Standing
 from storage.sqlite import handled, responses
 from storage.sqlite.db import Part, Stale, fetch_all
 
@@ -76,6 +76,25 @@ class SQLiteMembers(Part):
         if not rows:
             return None, None
         return _member(rows[0]), responses.assemble(rows[0][4:])
+
+    async def find_standing(self, telegram_id: int, survey_id: str) -> Standing | None:
+        """The member with this Telegram id and where they stand with a survey, in one read
+        (opening a survey); None if there is no such member."""
+        async with self._db.statement() as connection:
+            rows = await fetch_all(
+                connection,
+                f"SELECT {_MEMBER_COLUMNS}, {responses.RESPONSE_COLUMNS}, EXISTS ("
+                "  SELECT 1 FROM responses c"
+                "  WHERE c.member_id = m.id AND c.survey_id = ? AND c.status = 'completed')"
+                " FROM members m LEFT JOIN responses r"
+                " ON r.member_id = m.id AND r.survey_id = ? AND r.status = 'in_progress'"
+                " WHERE m.telegram_id = ?",
+                (survey_id, survey_id, telegram_id),
+            )
+        if not rows:
+            return None
+        row = rows[0]
+        return Standing(_member(row), survey_id, responses.assemble(row[4:-1]), bool(row[-1]))
 
     async def latest_consent(self, telegram_id: int) -> ConsentRecord | None:
         """The member's current decision on the privacy notice (None: they never decided)."""

@@ -21,11 +21,28 @@ from storage.sqlite import handled
 from storage.sqlite.db import Part, Stale, fetch_all
 
 # A response in one row: its columns, then every answer as one JSON object (question -> value).
-RESPONSE_COLUMNS = """
-    r.id, r.member_id, r.survey_id, r.survey_version_id, r.current_question, r.pending_choices,
-    r.step, (SELECT json_group_object(a.question_id, json(a.value)) FROM answers a
-     WHERE a.response_id = r.id)
-"""
+RESPONSE_FIELDS = (
+    "r.id",
+    "r.member_id",
+    "r.survey_id",
+    "r.survey_version_id",
+    "r.current_question",
+    "r.pending_choices",
+    "r.step",
+    "(SELECT json_group_object(a.question_id, json(a.value)) FROM answers a"
+    " WHERE a.response_id = r.id)",
+)
+RESPONSE_COLUMNS = ", ".join(RESPONSE_FIELDS)
+
+# The same row for the response an opening made active, as the RETURNING clause of the INSERT
+# into `survey_openings`: one subquery per field, as RETURNING takes no FROM. SQLite works out a
+# RETURNING clause once the row's change is made, which for a view is its trigger having run
+# (a contract test holds it to that).
+_OPENED = ", ".join(
+    f"(SELECT {field} FROM responses r WHERE r.id = (SELECT active_response_id FROM members"
+    " WHERE id = survey_openings.member_id))"
+    for field in RESPONSE_FIELDS
+)
 
 
 def assemble(row: Sequence) -> Response | None:
@@ -64,15 +81,6 @@ class SQLiteResponses(Part):
         async with self._db.statement() as connection:
             return await _load(connection, "r.id = ?", (response_id,))
 
-    async def open_response(self, member_id: int, survey_id: str) -> Response | None:
-        """The member's unfinished response to a survey, if any."""
-        async with self._db.statement() as connection:
-            return await _load(
-                connection,
-                "r.member_id = ? AND r.survey_id = ? AND r.status = 'in_progress'",
-                (member_id, survey_id),
-            )
-
     async def unfinished_surveys(self, member_id: int) -> list[str]:
         """Ids of the surveys the member has started and not finished, most recent first."""
         async with self._db.statement() as connection:
@@ -106,41 +114,37 @@ class SQLiteResponses(Part):
         message_id: int | None = None,
         query_id: str | None = None,
     ) -> Response | None:
-        """Start a response at its first question and make it the member's active survey.
+        """Start a response at its first question, or, if the member has this survey open
+        already, take that one (there is at most one open response per member and survey):
+        either way it becomes the member's active survey, and is returned as it is now.
 
         The update that asks is a message (`message_id`) or a button tap (`query_id`); if it was
-        handled before (Telegram delivering it again), nothing changes and the result is None. If
-        the member already has this survey open, that response is returned: there is at most one
-        open response per member and survey.
+        handled before (Telegram delivering it again), nothing changes and the result is None.
+        One statement (see `answer_path.sql`), so one round trip and one commit.
         """
-        async with self._db.transaction_unless_stale() as connection:
-            await handled.claim_message(connection, member_id, message_id)
-            await handled.claim_tap(connection, member_id, query_id, now)
-            await connection.execute(
-                "INSERT INTO responses (member_id, survey_id, survey_version_id, status,"
-                " current_question, started_at, updated_at)"
-                " VALUES (?, ?, ?, 'in_progress', ?, ?, ?)"
-                " ON CONFLICT DO NOTHING",
-                (
-                    member_id,
-                    survey_id,
-                    version_id,
-                    first_question,
-                    now.isoformat(),
-                    now.isoformat(),
-                ),
-            )
-            response = await _load(
-                connection,
-                "r.member_id = ? AND r.survey_id = ? AND r.status = 'in_progress'",
-                (member_id, survey_id),
-            )
-            assert response is not None  # inserted, or open already
-            await connection.execute(
-                "UPDATE members SET active_response_id = ? WHERE id = ?", (response.id, member_id)
-            )
-            return response
-        return None
+        async with self._db.statement() as connection:
+            try:
+                rows = await fetch_all(
+                    connection,
+                    "INSERT INTO survey_openings (member_id, survey_id, version_id,"
+                    " first_question, message_id, query_id, opened_at)"
+                    f" VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {_OPENED}",
+                    (
+                        member_id,
+                        survey_id,
+                        version_id,
+                        first_question,
+                        message_id,
+                        query_id,
+                        now.isoformat(),
+                    ),
+                )
+            except sqlite3.IntegrityError as error:
+                # The trigger's only RAISE is its guard: the update was handled before.
+                if error.sqlite_errorcode != sqlite3.SQLITE_CONSTRAINT_TRIGGER:
+                    raise
+                return None
+        return assemble(rows[0])
 
     async def counted_completion(
         self, member_id: int, survey_id: str

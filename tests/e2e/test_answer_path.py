@@ -1,5 +1,6 @@
 """The answer path costs the database one statement: an accepted answer is one write (which
-commits itself) after one read, through the real Application, whatever the tap or message."""
+commits itself) after one read, through the real Application, whatever the tap or message. So
+does opening a survey, the first update of every member at a launch, new or resumed."""
 
 from __future__ import annotations
 
@@ -60,3 +61,28 @@ async def test_a_tapped_answer_is_one_read_and_one_write(
     assert kinds(statements) == ["SELECT", "INSERT"], statements
     assert statements[1].startswith("INSERT INTO answer_submissions")
     assert (await harness.answers_of(member))["hope"] == 4
+
+
+async def test_opening_a_survey_is_one_read_and_one_write(
+    harness: BotHarness, member: MemberChat, statements: list[str]
+) -> None:
+    await member.send("/start all-types")
+
+    assert kinds(statements) == ["SELECT", "INSERT"], statements
+    assert statements[1].startswith("INSERT INTO survey_openings")
+    assert "Where do you live? <North> & *South*" in member.latest().plain
+
+
+async def test_resuming_a_survey_by_its_button_is_one_read_and_one_write(
+    harness: BotHarness, member: MemberChat, statements: list[str]
+) -> None:
+    await answer_up_to_priorities(member)
+    await member.send("/cancel")
+    await member.send("/surveys")
+    statements.clear()
+
+    await member.tap("Continue: Test <all> & *types*")
+
+    assert kinds(statements) == ["SELECT", "INSERT"], statements
+    assert statements[1].startswith("INSERT INTO survey_openings")
+    assert "Your priorities?" in member.latest().plain

@@ -15,7 +15,15 @@ import aiosqlite
 import pytest
 
 from storage.errors import Busy, StorageError, UnusableDatabase
-from storage.model import AnswerValue, ConsentRecord, HeldData, HeldResponse, Member, Response
+from storage.model import (
+    AnswerValue,
+    ConsentRecord,
+    HeldData,
+    HeldResponse,
+    Member,
+    Response,
+    Standing,
+)
 from storage.protocol import Store
 from storage.sqlite.db import migrations
 from storage.sqlite.store import SQLiteStore, open_store
@@ -370,12 +378,58 @@ async def test_start_response_after_completion_starts_a_new_one(store):
     assert again.current_question == "q1"
 
 
-async def test_open_response_finds_only_the_unfinished_one(store):
+async def test_a_standing_holds_the_unfinished_response_and_any_earlier_completion(store):
     response = await started(store)
-    assert await store.responses.open_response(response.member_id, "s") == response
-    assert await store.responses.open_response(response.member_id, "other") is None
-    await answer(store, response.id, "q1", 1, next_question=None, now=NOW)
-    assert await store.responses.open_response(response.member_id, "s") is None
+    await answer(store, response.id, "q1", "a", next_question="q2", now=NOW)
+    unfinished = await store.responses.get_response(response.id)
+
+    standing = await store.members.find_standing(TELEGRAM_ID, "s")
+    assert standing == Standing(
+        await store.members.find_member(TELEGRAM_ID), "s", unfinished, completed=False
+    )
+    other = await store.members.find_standing(TELEGRAM_ID, "other")
+    assert (other.unfinished, other.completed) == (None, False)
+
+    await answer(store, response.id, "q2", "b", next_question=None, now=NOW)
+    done = await store.members.find_standing(TELEGRAM_ID, "s")
+    assert (done.unfinished, done.completed) == (None, True)
+    again = await store.responses.start_response(response.member_id, "s", 1, "q1", LATER)
+    assert (await store.members.find_standing(TELEGRAM_ID, "s")).unfinished == again
+    assert await store.members.find_standing(TELEGRAM_ID + 1, "s") is None
+
+
+async def test_opening_the_open_survey_again_makes_it_active_with_its_answers(store):
+    response = await started(store)
+    await answer(store, response.id, "q1", "a", next_question="q2", now=NOW)
+    await store.members.set_active_response(response.member_id, None, NOW)  # /cancel
+
+    resumed = await store.responses.start_response(
+        response.member_id, "s", response.version_id, "q1", LATER, message_id=3
+    )
+
+    assert resumed == await store.responses.get_response(response.id)
+    assert resumed.answers == {"q1": "a"}
+    member = await store.members.find_member(TELEGRAM_ID)
+    assert (member.active_response_id, member.last_message_id) == (response.id, 3)
+
+
+async def test_a_survey_opened_by_a_message_is_not_opened_again_by_it_or_an_older_one(store):
+    member = await new_member(store)
+    version_id = await version(store)
+    first = await store.responses.start_response(
+        member.id, "s", version_id, "q1", NOW, message_id=5
+    )
+    await answer(store, first.id, "q1", "a", next_question=None, now=NOW)
+
+    for message_id in (5, 4):
+        assert (
+            await store.responses.start_response(
+                member.id, "s", version_id, "q1", LATER, message_id=message_id
+            )
+            is None
+        )
+    assert await store.responses.unfinished_surveys(member.id) == []
+    assert (await store.members.find_member(TELEGRAM_ID)).last_message_id == 5
 
 
 async def test_get_response_is_none_for_an_unknown_id(store):
