@@ -17,10 +17,15 @@ So each request says which lane it is in, through PTB's `rate_limit_args`:
   a slot only when the budget is idle at that moment, with no reply waiting and none of the
   replies' burst used; so a reply never waits behind more than one bulk slot, and bulk still
   gets every slot the replies leave.
-- `LastLook(wanted)`: a bulk request that takes a last look when its slot comes, and goes only
-  if `wanted()` still says so (otherwise `NotWanted` is raised and nothing is sent). A bulk
-  request may wait long for its slot (behind replies, or a refusal's pause), and the member it
-  is for may have asked for no more meanwhile.
+- `LastLook(wanted, read_at)`: a bulk request that goes only if `wanted()` still says so when
+  its slot comes (otherwise `NotWanted` is raised and nothing is sent). A bulk request may wait
+  long for its slot (behind replies, or a refusal's pause), and the member it is for may have
+  asked for no more meanwhile. What was read at `read_at` stands for LOOK_STANDS seconds: a
+  request whose slot comes sooner goes without looking again. Looking is a database read, and
+  one between a slot and its send makes the send late by a varying few milliseconds: at ten
+  times Telegram's pace (bench/broadcast.py) that bunched sends into 429s and left the round 0.89
+  of the budget. So a request looks again before it queues for a slot when its facts are older
+  than that, and once more when the slot itself came later than that.
 
 The overall budget is paced in virtual time (GCRA): `due` is when the pace is next free, each
 request moves it on by one interval, and a request may go once `due` is at most its tolerance
@@ -85,7 +90,7 @@ import warnings
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import partial
 from typing import Any, NamedTuple
@@ -100,6 +105,9 @@ log = logging.getLogger(__name__)
 # Each chat's pace keeps this share of an interval in hand (a tenth of a second for a private
 # chat): a request that reaches Telegram that much later than the one before it draws no 429.
 CHAT_RESERVE = 0.1
+# Seconds for which a bulk request's last look stands (see LastLook): a batch of invitations
+# is sent in about half a second when no reply takes its slots.
+LOOK_STANDS = 1.0
 # Overlapping refusals for this many private chats mean the whole bot is refused.
 BOT_WIDE_CHATS = 3
 RETRY_MARGIN = 0.1  # seconds beyond retry_after, as PTB waits (by default)
@@ -158,9 +166,22 @@ class Figures:
 
 @dataclass(frozen=True)
 class LastLook:
-    """A bulk request that goes only if `wanted()` still says so when its slot comes."""
+    """A bulk request that goes only if `wanted()` still says so when its slot comes, its
+    facts as read at `read_at` (event-loop time) standing for LOOK_STANDS seconds."""
 
     wanted: Callable[[], Awaitable[bool]]
+    read_at: float
+
+    def stale(self, now: float) -> bool:
+        """Whether what was read no longer stands: the request must look again."""
+        return now - self.read_at > LOOK_STANDS
+
+    async def again(self) -> LastLook:
+        """Look again: the look as of now, or NotWanted."""
+        read_at = asyncio.get_running_loop().time()
+        if not await self.wanted():
+            raise NotWanted
+        return replace(self, read_at=read_at)
 
 
 class NotWanted(Exception):
@@ -322,18 +343,22 @@ class SendBudget(BaseRateLimiter[RateLimitArgs]):
 
     async def _bulk_turn(self, chat: _Chat, data: dict[str, Any], look: LastLook | None) -> None:
         """Until the chat is free, then in line for a slot that nobody booked (the chat is
-        asked again when the slot comes: a reply to it may have come first); then the request's
-        last look, if it has one."""
+        asked again when the slot comes: a reply to it may have come first). The request's last
+        look, if its facts are stale, is taken before it queues, where its read holds up no
+        slot, and again only if the slot came late."""
+        loop = asyncio.get_running_loop()
         slots = self._slots(Lane.BULK, "", data)
         while True:
             await _until(chat.opens)
             if chat.replies.locked():
                 async with chat.replies:  # the chat's replies go first; then ask again
                     continue
+            if look is not None and look.stale(loop.time()):
+                look = await look.again()
             if await slots.bulk_turn(chat):
                 break
-        if look is not None and not await look.wanted():
-            raise NotWanted
+        if look is not None and look.stale(loop.time()):
+            await look.again()
 
     def _slots(self, lane: Lane, endpoint: str, data: dict[str, Any]) -> _Slots:
         """The budget a request draws on: the paid one for a paid request (a reply is made paid

@@ -4,10 +4,11 @@ replies leave of Telegram's send budget.
 One task per process, started with the bot and stopped (after the batch in hand) before the
 bot's connection closes. Each pass claims a batch of a sending round's outbox
 (`app.reach.claim`), sends it in the bulk lane of the send budget (`handlers.send_budget`: a
-reply to a member never waits behind it), each message taking a last look when its slot comes
-(the round still sending, the member still invited: `app.reach.still_invited`), and settles
-every row. Quiet hours hold invitations and reminders, never replies. A progress card is edited
-when it changed, at most every CARD_EVERY seconds, and once more when its round ends.
+reply to a member never waits behind it), each message taking a last look if its slot comes
+more than a second after the claim read its facts (the round still sending, the member still
+invited: `app.reach.still_invited`), and settles every row. Quiet hours hold invitations and
+reminders, never replies. A progress card is edited when it changed, at most every CARD_EVERY
+seconds, and once more when its round ends.
 
 At most one invitation per member per round: a claimed row is "sending" until settled, and a
 row claimed when the process died is "unknown" after the restart (`app.reach.recover`), never
@@ -140,6 +141,7 @@ class Sender:
 
     async def _send_batch(self, invitation: Round) -> bool:
         """Claim a batch of the round and send it; whether there was anything to send."""
+        claimed_at = asyncio.get_running_loop().time()  # the claim reads the members' facts
         match await reach.claim(self._service, invitation, self._batch):
             case reach.RoundOver():
                 await self._refresh_card(invitation.id, final=True)
@@ -149,15 +151,21 @@ class Sender:
                 return False
             case reach.Batch(survey, deliveries):
                 outcomes = await asyncio.gather(
-                    *(self._invite(invitation, survey, delivery) for delivery in deliveries)
+                    *(
+                        self._invite(invitation, survey, delivery, claimed_at)
+                        for delivery in deliveries
+                    )
                 )
                 await reach.settle(self._service, list(zip(deliveries, outcomes, strict=True)))
                 await self._refresh_card(invitation.id)
                 return True
 
-    async def _invite(self, invitation: Round, survey: Survey, delivery: Delivery) -> Outcome:
+    async def _invite(
+        self, invitation: Round, survey: Survey, delivery: Delivery, claimed_at: float
+    ) -> Outcome:
         text, markup = contact_render.invitation(survey)
-        look = LastLook(partial(reach.still_invited, self._service, invitation, delivery, survey))
+        wanted = partial(reach.still_invited, self._service, invitation, delivery, survey)
+        look = LastLook(wanted, read_at=claimed_at)
         return await self._deliver(delivery.contact.telegram_id, text, markup, look)
 
     async def _remind(self) -> bool:
@@ -166,6 +174,7 @@ class Sender:
         if loop.time() < self._reminders_due_at:
             return False
         service = self._service
+        found_at = loop.time()  # what due_reminders reads stands as the reminders' last look
         due = await reach.due_reminders(service, self._batch)
         if len(due) < self._batch:  # all found: look again later; otherwise go on at once
             self._reminders_due_at = loop.time() + REMINDERS_EVERY
@@ -173,7 +182,8 @@ class Sender:
 
         async def remind(reminder: DueReminder, survey: Survey) -> None:
             text, markup = contact_render.reminder(survey)
-            look = LastLook(partial(reach.reminder_still_wanted, service, reminder))
+            wanted = partial(reach.reminder_still_wanted, service, reminder)
+            look = LastLook(wanted, read_at=found_at)
             outcome = await self._deliver(reminder.telegram_id, text, markup, look)
             if outcome is Outcome.UNREACHABLE:
                 await reach.set_reachable(service, reminder.telegram_id, False)

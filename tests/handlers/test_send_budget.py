@@ -26,11 +26,15 @@ from telegram.ext import ExtBot
 import bot
 from handlers.send_budget import (
     BOT_WIDE_CHATS,
+    LOOK_STANDS,
     PAID_METHODS,
     RETRY_MARGIN,
     SWEEP_FROM,
     Figures,
     Lane,
+    LastLook,
+    NotWanted,
+    RateLimitArgs,
     SendBudget,
 )
 from tests.support.fake_telegram import FakeBotApi, TelegramLimits
@@ -76,7 +80,7 @@ class Telegram:
     async def send(
         self,
         chat: Any,
-        lane: Lane | None = None,
+        lane: RateLimitArgs | None = None,
         endpoint: str = "sendMessage",
         *,
         paid: bool = False,
@@ -89,16 +93,19 @@ class Telegram:
             self._answer, (chat, lane, endpoint, data), {}, endpoint, data, lane
         )
 
-    def start(self, chat: Any, lane: Lane | None = None, **kwargs: Any) -> asyncio.Task:
+    def start(self, chat: Any, lane: RateLimitArgs | None = None, **kwargs: Any) -> asyncio.Task:
         return asyncio.create_task(self.send(chat, lane, **kwargs))
 
-    async def _answer(self, chat: Any, lane: Lane | None, endpoint: str, data: dict) -> Any:
+    async def _answer(
+        self, chat: Any, lane: RateLimitArgs | None, endpoint: str, data: dict
+    ) -> Any:
         if self._refusals.get(chat):
             self._refusals[chat] -= 1
             self.refused.put_nowait(chat)
             raise RetryAfter(dt.timedelta(seconds=PAUSE))
         paid = bool(data.get("allow_paid_broadcast"))
-        self.sent.append(Sent(chat, lane, now(), paid, endpoint))
+        in_lane = Lane.BULK if isinstance(lane, LastLook) else lane
+        self.sent.append(Sent(chat, in_lane, now(), paid, endpoint))
         if chat in self._slow:
             await self._slow[chat].wait()
         return {"chat": chat}
@@ -521,6 +528,76 @@ async def test_chats_with_nothing_pending_are_forgotten() -> None:
         await asyncio.sleep(1)  # each chat's pace is free again
 
     assert len(budget._chats) <= 2 * SWEEP_FROM
+
+
+# --- the last look -------------------------------------------------------------------------------
+
+
+class Wish:
+    """A member's wish for a bulk message, as a last look reads it (and how often it was read)."""
+
+    def __init__(self) -> None:
+        self.wanted = True
+        self.looks = 0
+
+    async def __call__(self) -> bool:
+        self.looks += 1
+        return self.wanted
+
+    def look(self, read_at: float) -> LastLook:
+        return LastLook(self, read_at)
+
+
+@in_virtual_time
+async def test_a_bulk_request_whose_facts_still_stand_goes_without_looking_again() -> None:
+    telegram = Telegram(SendBudget())
+    wishes = [Wish() for _ in range(20)]
+    read_at = now()
+
+    await asyncio.gather(*(telegram.send(n, wish.look(read_at)) for n, wish in enumerate(wishes)))
+
+    assert len(telegram.times(Lane.BULK)) == 20  # within LOOK_STANDS: 20 slots, 0.67 s
+    assert [wish.looks for wish in wishes] == [0] * 20
+
+
+@in_virtual_time
+async def test_a_bulk_request_whose_facts_are_stale_looks_before_it_takes_a_slot() -> None:
+    telegram = Telegram(SendBudget(overall_rate=1, reply_burst=1))
+    unwanted, wanted = Wish(), Wish()
+    unwanted.wanted = False
+    stale = now() - LOOK_STANDS - 0.1
+    asked_at = now()
+
+    with pytest.raises(NotWanted):
+        await telegram.send(1, unwanted.look(stale))
+    await telegram.send(2, wanted.look(stale))
+
+    assert (unwanted.looks, wanted.looks) == (1, 1)
+    assert telegram.times(Lane.BULK) == [asked_at]  # the one not wanted took no slot
+
+
+@in_virtual_time
+async def test_a_bulk_request_whose_slot_comes_late_looks_again_when_it_comes() -> None:
+    telegram = Telegram(unlimited())
+    withdrawn, kept = Wish(), Wish()
+
+    async def bulk_waits_out_the_pause() -> None:
+        read_at = now()  # fresh, but the pause (PAUSE s) outlasts LOOK_STANDS
+        waiting = [
+            telegram.start(chat, wish.look(read_at)) for chat, wish in ((2, withdrawn), (3, kept))
+        ]
+        await asyncio.sleep(0.5)
+        withdrawn.wanted = False  # the member said no more while their message waited
+        with pytest.raises(NotWanted):
+            await waiting[0]
+        await waiting[1]
+
+    refused = await while_refused(telegram, 1, bulk_waits_out_the_pause)
+    await refused
+
+    assert PAUSE > LOOK_STANDS
+    assert sorted(sent.chat for sent in telegram.sent) == [1, 3]
+    assert (withdrawn.looks, kept.looks) == (1, 1)
 
 
 # --- through PTB, against the fake Bot API's flood limits ------------------------------------
