@@ -368,6 +368,24 @@ async def test_a_403_makes_the_member_unreachable_until_they_unblock_the_bot(
     assert "It reaches 1 members." in back
 
 
+async def test_a_member_found_unreachable_who_opens_or_answers_a_survey_is_reachable_again(
+    harness: BotHarness, admin: MemberChat
+):
+    opener, answerer = await agreed(harness, 1, 2)
+    await answerer.send("/start pulse")  # a response open, its question shown
+    for member in (opener, answerer):
+        harness.api.fail_next(
+            "sendMessage", Failure(400, "Bad Request: chat not found"), chat_id=member.chat_id
+        )
+    await send_round(harness, admin)
+    assert "2 unreachable" in (await preview(admin)).plain
+
+    await opener.send("/start pulse")  # Telegram found their chat after all
+    assert "1 unreachable" in (await preview(admin)).plain
+    await answerer.tap(answerer.latest().labels()[0])
+    assert "0 unreachable" in (await preview(admin)).plain
+
+
 async def test_chat_not_found_is_unreachable_and_server_errors_are_retried_then_failed(
     harness: BotHarness, admin: MemberChat
 ):
