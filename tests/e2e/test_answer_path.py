@@ -33,6 +33,12 @@ def kinds(statements: list[str]) -> list[str]:
     return [sql.split()[0].upper() for sql in statements]
 
 
+def assert_one_read_and_one_insert_into(view: str, statements: list[str]) -> None:
+    """The statements were one read, then one insert into `view` (a path's one write)."""
+    assert kinds(statements) == ["SELECT", "INSERT"], statements
+    assert statements[1].startswith(f"INSERT INTO {view} "), statements[1]
+
+
 async def test_a_typed_answer_is_one_read_and_one_write(
     harness: BotHarness, member: MemberChat, statements: list[str]
 ) -> None:
@@ -43,8 +49,7 @@ async def test_a_typed_answer_is_one_read_and_one_write(
 
     await member.send("Central branch")
 
-    assert kinds(statements) == ["SELECT", "INSERT"], statements
-    assert statements[1].startswith("INSERT INTO answer_submissions")
+    assert_one_read_and_one_insert_into("answer_submissions", statements)
     assert (await harness.answers_of(member))["branch"] == "Central branch"
 
 
@@ -58,8 +63,7 @@ async def test_a_tapped_answer_is_one_read_and_one_write(
 
     await member.tap("4")
 
-    assert kinds(statements) == ["SELECT", "INSERT"], statements
-    assert statements[1].startswith("INSERT INTO answer_submissions")
+    assert_one_read_and_one_insert_into("answer_submissions", statements)
     assert (await harness.answers_of(member))["hope"] == 4
 
 
@@ -68,8 +72,7 @@ async def test_opening_a_survey_is_one_read_and_one_write(
 ) -> None:
     await member.send("/start all-types")
 
-    assert kinds(statements) == ["SELECT", "INSERT"], statements
-    assert statements[1].startswith("INSERT INTO survey_openings")
+    assert_one_read_and_one_insert_into("survey_openings", statements)
     assert "Where do you live? <North> & *South*" in member.latest().plain
 
 
@@ -83,6 +86,5 @@ async def test_resuming_a_survey_by_its_button_is_one_read_and_one_write(
 
     await member.tap("Continue: Test <all> & *types*")
 
-    assert kinds(statements) == ["SELECT", "INSERT"], statements
-    assert statements[1].startswith("INSERT INTO survey_openings")
+    assert_one_read_and_one_insert_into("survey_openings", statements)
     assert "Your priorities?" in member.latest().plain
