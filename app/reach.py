@@ -268,25 +268,34 @@ class Outcome(Enum):
     UNREACHABLE = "unreachable"  # Forbidden, or the chat is gone: not tried again
     UNKNOWN = "unknown"  # lost after it went: it may have arrived, so it is not sent again
     SKIPPED = "skipped"  # the rules no longer invite the member: not sent
+    HELD = "held"  # its last look stopped it (a pause, an end, the rules): decided again later
     PASSING = "passing"  # a server error or the network: tried again later, up to a limit
     FAILED = "failed"  # refused for another reason: not tried again
 
 
 async def settle(service: Services, results: Sequence[tuple[Delivery, Outcome]]) -> None:
-    """Record how each claimed invitation ended; a member Telegram refuses is unreachable from
-    now on (until Telegram says they unblocked the bot)."""
+    """Record how each claimed invitation ended.
+
+    One its last look held back (`Outcome.HELD`: the round was paused or has ended, or the
+    rules no longer invite the member) waits again while its round may still send, for the
+    next claim to decide with the facts of then: a Pause holds the batch in hand, and Resume
+    sends it. Those are released first: a crash before the rest are settled leaves those
+    "sending", hence "unknown", which they may well be."""
     now = service.clock()
+    held = [delivery for delivery, outcome in results if outcome is Outcome.HELD]
+    if held:
+        await service.store.reach.release_deliveries(held)
     rows: list[tuple[Delivery, DeliveryState, dt.datetime | None]] = []
     for delivery, outcome in results:
-        if outcome is Outcome.PASSING:
-            retry = schedule.retry_at(delivery.attempts + 1, now)
-            rows.append((delivery, "waiting" if retry else "failed", retry))
-        else:
-            rows.append((delivery, outcome.value, None))
+        match outcome:
+            case Outcome.HELD:
+                continue
+            case Outcome.PASSING:
+                retry = schedule.retry_at(delivery.attempts + 1, now)
+                rows.append((delivery, "waiting" if retry else "failed", retry))
+            case _:
+                rows.append((delivery, outcome.value, None))
     await service.store.reach.settle_deliveries(rows)
-    for delivery, outcome in results:
-        if outcome is Outcome.UNREACHABLE:
-            await service.store.reach.set_reachable(delivery.contact.telegram_id, False, now)
 
 
 # --- reminders --------------------------------------------------------------------------------

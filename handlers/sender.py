@@ -184,9 +184,7 @@ class Sender:
             text, markup = contact_render.reminder(survey)
             wanted = partial(reach.reminder_still_wanted, service, reminder)
             look = LastLook(wanted, read_at=found_at)
-            outcome = await self._deliver(reminder.telegram_id, text, markup, look)
-            if outcome is Outcome.UNREACHABLE:
-                await reach.set_reachable(service, reminder.telegram_id, False)
+            await self._deliver(reminder.telegram_id, text, markup, look)
 
         await asyncio.gather(*(remind(reminder, survey) for reminder, survey in claimed))
         return bool(claimed)
@@ -194,7 +192,18 @@ class Sender:
     async def _deliver(
         self, chat_id: int, text: str, markup: InlineKeyboardMarkup, look: LastLook
     ) -> Outcome:
-        """Send one bulk message (if its last look still wants it), and say how it went."""
+        """Send one bulk message (if its last look still wants it), and say how it went. A
+        member Telegram refuses is unreachable from that moment, not when the batch is settled:
+        a message they write meanwhile (which makes them reachable) must not be undone."""
+        outcome = await self._send(chat_id, text, markup, look)
+        if outcome is Outcome.UNREACHABLE:
+            await reach.set_reachable(self._service, chat_id, False)
+        return outcome
+
+    async def _send(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup, look: LastLook
+    ) -> Outcome:
+        """Send one bulk message, and say how it went."""
         try:
             await self._bot.send_message(
                 chat_id,
@@ -204,7 +213,7 @@ class Sender:
                 rate_limit_args=look,
             )
         except NotWanted:
-            return Outcome.SKIPPED
+            return Outcome.HELD
         except Forbidden:
             return Outcome.UNREACHABLE
         except BadRequest as error:

@@ -460,6 +460,12 @@ class Reach(Protocol):
         again (retry no earlier than the given time, one more attempt counted)."""
         ...
 
+    async def release_deliveries(self, deliveries: Sequence[Delivery]) -> None:
+        """Claimed deliveries that were not sent after all (their last look held them back):
+        waiting again, with no attempt counted, while their round may still send (sending or
+        paused); skipped once it has ended. Only rows still "sending" change."""
+        ...
+
     async def recover_in_flight(self) -> int:
         """After a restart: rows still "sending" may or may not have left; make them "unknown"
         (never sent again). Returns how many."""

@@ -40,14 +40,15 @@ BEGIN
     VALUES (NEW.member_id, NEW.survey_id, NEW.version_id, 'in_progress', NEW.first_question,
         NEW.opened_at, NEW.opened_at)
     ON CONFLICT DO NOTHING;
-    -- A member who writes to the bot can be reached, whatever a failed send said before.
+    -- A member who writes to the bot can be reached, whatever a failed send said before (a
+    -- message, not a tap: someone who blocked the bot may still tap its old buttons).
     UPDATE members
     SET last_message_id = COALESCE(NEW.message_id, last_message_id),
         active_response_id = (
             SELECT id FROM responses
             WHERE member_id = NEW.member_id AND survey_id = NEW.survey_id
               AND status = 'in_progress'),
-        unreachable_since = NULL
+        unreachable_since = IIF(NEW.message_id IS NULL, unreachable_since, NULL)
     WHERE id = NEW.member_id;
 END;
 
@@ -115,17 +116,17 @@ BEGIN
     WHERE NEW.next_question IS NULL AND id = NEW.replaced AND counted = 1;
     -- The member's typed-message mark moves on; a completed response stops being the active
     -- one, an answered one becomes it; an answer to an area question is the member's area now;
-    -- a member who writes to the bot can be reached, whatever a failed send said before.
+    -- a member who writes to the bot can be reached, whatever a failed send said before (a
+    -- message, not a tap: someone who blocked the bot may still tap its old buttons).
     -- Rows that would not change are not written.
     UPDATE members
     SET last_message_id = COALESCE(NEW.message_id, last_message_id),
         active_response_id = CASE WHEN NEW.next_question IS NULL
             THEN NULLIF(active_response_id, NEW.response_id) ELSE NEW.response_id END,
         area = COALESCE(NEW.member_area, area),
-        unreachable_since = NULL
+        unreachable_since = IIF(NEW.message_id IS NULL, unreachable_since, NULL)
     WHERE id = (SELECT member_id FROM responses WHERE id = NEW.response_id)
       AND (NEW.message_id IS NOT NULL OR NEW.next_question IS NULL
            OR active_response_id IS NOT NEW.response_id
-           OR (NEW.member_area IS NOT NULL AND area IS NOT NEW.member_area)
-           OR unreachable_since IS NOT NULL);
+           OR (NEW.member_area IS NOT NULL AND area IS NOT NEW.member_area));
 END;

@@ -335,6 +335,21 @@ class SQLiteReach(Part):
                 ),
             )
 
+    async def release_deliveries(self, deliveries: Sequence[Delivery]) -> None:
+        """Claimed deliveries that were not sent after all (their last look held them back):
+        waiting again, with no attempt counted, while their round may still send (sending or
+        paused); skipped once it has ended. Only rows still "sending" change."""
+        async with self._db.transaction() as connection:
+            await connection.executemany(
+                "UPDATE outbox SET state = CASE WHEN (SELECT state FROM invitation_rounds"
+                "   WHERE id = :round) IN ('sending', 'paused') THEN 'waiting' ELSE 'skipped' END"
+                " WHERE round_id = :round AND member_id = :member AND state = 'sending'",
+                (
+                    {"round": delivery.round_id, "member": delivery.contact.member_id}
+                    for delivery in deliveries
+                ),
+            )
+
     async def recover_in_flight(self) -> int:
         """After a restart: rows still "sending" may or may not have left; make them "unknown"
         (never sent again). Returns how many."""

@@ -1,6 +1,8 @@
 """The answer path costs the database one statement: an accepted answer is one write (which
 commits itself) after one read, through the real Application, whatever the tap or message. So
-does opening a survey, the first update of every member at a launch, new or resumed."""
+does opening a survey, the first update of every member at a launch, new or resumed (resuming
+a response to an older version of the survey reads that version too, the first time the process
+meets it: the catalogue keeps it from then on)."""
 
 from __future__ import annotations
 

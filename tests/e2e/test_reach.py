@@ -368,22 +368,26 @@ async def test_a_403_makes_the_member_unreachable_until_they_unblock_the_bot(
     assert "It reaches 1 members." in back
 
 
-async def test_a_member_found_unreachable_who_opens_or_answers_a_survey_is_reachable_again(
+async def test_a_member_found_unreachable_who_writes_to_the_bot_is_reachable_again(
     harness: BotHarness, admin: MemberChat
 ):
-    opener, answerer = await agreed(harness, 1, 2)
-    await answerer.send("/start pulse")  # a response open, its question shown
-    for member in (opener, answerer):
+    writer, tapper = await agreed(harness, 1, 2)
+    await tapper.send("/start pulse")  # a response open, its question shown
+    for member in (writer, tapper):
         harness.api.fail_next(
             "sendMessage", Failure(400, "Bad Request: chat not found"), chat_id=member.chat_id
         )
     await send_round(harness, admin)
     assert "2 unreachable" in (await preview(admin)).plain
 
-    await opener.send("/start pulse")  # Telegram found their chat after all
+    await writer.send("/start pulse")  # Telegram found their chat after all
+    await tapper.tap(tapper.latest().labels()[0])  # someone who blocked the bot can still tap
+
     assert "1 unreachable" in (await preview(admin)).plain
-    await answerer.tap(answerer.latest().labels()[0])
-    assert "0 unreachable" in (await preview(admin)).plain
+    assert (
+        await harness.scalar("SELECT telegram_id FROM members WHERE unreachable_since IS NOT NULL")
+        == tapper.user_id
+    )
 
 
 async def test_chat_not_found_is_unreachable_and_server_errors_are_retried_then_failed(
@@ -689,6 +693,80 @@ async def test_cancel_while_a_batch_waits_out_a_429_sends_nothing_more(database:
     assert "Cancelled" in shown.plain
     await running.stop()
     running.assert_no_errors()
+
+
+async def test_a_pause_while_a_batch_waits_out_a_429_holds_it_and_resume_sends_it(
+    database: Path,
+):
+    running = await BotHarness.start(
+        database, REACH_SURVEYS, admins={ADMIN}, rate_limiter=SendBudget(max_retries=1)
+    )
+    members = await agreed(running, 1, 2, 3)
+    admin = running.member(ADMIN, "Admin")
+    shown = await preview(admin)
+    await admin.tap("Send to 3 members", shown)
+    refused_once(members[0])
+
+    sending = asyncio.create_task(running.send_bulk())
+    await wait_until(tried(members[0]), sending)
+    await admin.tap("Pause", shown)
+    await sending
+    held = await running.rows("SELECT state, attempts FROM outbox ORDER BY member_id")
+    await admin.tap("Resume", shown)
+    await running.send_bulk()
+
+    assert held == [("waiting", 0)] * 3  # none skipped, no attempt counted
+    assert [len(invitations(m)) for m in members] == [1, 1, 1]
+    assert "Sent 3 · waiting 0 · failed 0 · unreachable 0 · skipped 0" in shown.plain
+    await running.stop()
+    running.assert_no_errors()
+
+
+async def test_a_pause_during_a_slow_batch_loses_no_invitation(database: Path):
+    budget = SendBudget(overall_rate=4, per_chat_rate=0, group_per_minute=0)
+    running = await BotHarness.start(database, REACH_SURVEYS, admins={ADMIN}, rate_limiter=budget)
+    members = await agreed(running, *range(1, 13))
+    admin = running.member(ADMIN, "Admin")
+    shown = await preview(admin)
+    await admin.tap("Send to 12 members", shown)
+
+    sending = asyncio.create_task(running.send_bulk())  # 12 at 4 a second: 3 s
+    await asyncio.sleep(0.3)
+    await admin.tap("Pause", shown)
+    await sending
+    sent_before_resume = sum(len(invitations(m)) for m in members)
+    await admin.tap("Resume", shown)
+    await running.send_bulk()
+
+    assert sent_before_resume < 12  # those waiting over a second looked, and were held
+    assert [len(invitations(m)) for m in members] == [1] * 12
+    await running.stop()
+    running.assert_no_errors()
+
+
+async def test_a_message_written_while_the_batch_is_in_hand_is_not_undone_by_its_settling(
+    harness: BotHarness, admin: MemberChat
+):
+    lost, slow = await agreed(harness, 1, 2)
+    await admin.tap("Send to 2 members", await preview(admin))
+    harness.api.fail_next(
+        "sendMessage", Failure(400, "Bad Request: chat not found"), chat_id=lost.chat_id
+    )
+    harness.api.hold(slow.chat_id)  # the batch is settled once this send is answered
+
+    sending = asyncio.create_task(harness.send_bulk())
+    await wait_until(tried(lost), sending)
+    await lost.send("/start pulse")  # Telegram found their chat after all
+    harness.api.release(slow.chat_id)
+    await sending
+
+    assert "Feeling hopeful?" in lost.latest().plain
+    assert (
+        await harness.scalar(
+            "SELECT unreachable_since FROM members WHERE telegram_id = ?", lost.user_id
+        )
+        is None
+    )
 
 
 async def test_a_round_cancelled_while_another_sends_sends_nothing(

@@ -8,7 +8,16 @@ import datetime as dt
 
 from storage.model import Contact, DueReminder, LeftOut, Round
 from storage.protocol import Store
-from tests.storage.test_storage import NOTICE, NOW, answer, decide, new_member, started, version
+from tests.storage.test_storage import (
+    NOTICE,
+    NOW,
+    TELEGRAM_ID,
+    answer,
+    decide,
+    new_member,
+    started,
+    version,
+)
 
 LATER = NOW + dt.timedelta(hours=1)
 EARLY = NOW - dt.timedelta(days=1)  # reminders look no further back than this
@@ -42,6 +51,29 @@ async def test_a_new_member_takes_invitations_is_reachable_and_has_no_area(store
 
     assert state is not None
     assert (state.invitations, state.unreachable_since, state.area) == (True, None, None)
+
+
+async def test_a_message_that_opens_or_answers_makes_the_member_reachable_a_tap_does_not(
+    store: Store,
+):
+    response = await started(store)
+    state = store.reach.contact_state
+    member = await store.members.find_member(TELEGRAM_ID)
+
+    await store.reach.set_reachable(TELEGRAM_ID, False, NOW)
+    await store.responses.start_response(
+        member.id, "s", response.version_id, "q1", NOW, query_id="t"
+    )
+    await answer(store, response.id, "q1", "a", next_question="q2", now=NOW, step=response.step)
+    assert (await state(TELEGRAM_ID)).unreachable_since is not None  # taps only
+
+    await store.responses.start_response(
+        member.id, "s", response.version_id, "q1", NOW, message_id=7
+    )
+    assert (await state(TELEGRAM_ID)).unreachable_since is None
+    await store.reach.set_reachable(TELEGRAM_ID, False, NOW)
+    await answer(store, response.id, "q2", "b", next_question="q3", now=NOW, message_id=8)
+    assert (await state(TELEGRAM_ID)).unreachable_since is None
 
 
 async def test_contact_state_is_none_and_changes_fail_for_someone_not_a_member(store: Store):
@@ -255,6 +287,25 @@ async def test_settled_rows_count_by_state_and_retries_wait(store: Store):
     assert (progress["sent"], progress["unreachable"], progress["failed"]) == (1, 1, 1)
     assert progress.waiting == 1
     assert progress.total == 4
+
+
+async def test_released_rows_wait_again_while_their_round_may_send_and_are_skipped_after(
+    store: Store,
+):
+    paused = await sending_round(store, await member_ids(store, 1, 2))
+    ended = await sending_round(store, await member_ids(store, 3), survey_id="t")
+    held = await store.reach.claim_deliveries(paused, 2, NOW)
+    (stopped,) = await store.reach.claim_deliveries(ended, 1, NOW)
+    await store.reach.set_round_state(paused.id, ["sending"], "paused", NOW)
+    await store.reach.set_round_state(ended.id, ["sending"], "cancelled", NOW)
+
+    await store.reach.release_deliveries([*held, stopped])
+    await store.reach.release_deliveries(held)  # a second release of rows no longer claimed
+    await store.reach.set_round_state(paused.id, ["paused"], "sending", NOW)
+    again = await store.reach.claim_deliveries(paused, 10, NOW)
+
+    assert [(d.contact.telegram_id, d.attempts) for d in again] == [(1, 0), (2, 0)]
+    assert (await store.reach.round_progress(ended.id))["skipped"] == 1
 
 
 async def test_only_claimed_rows_settle(store: Store):
