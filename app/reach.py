@@ -193,23 +193,27 @@ def quiet_until(service: Services) -> dt.datetime | None:
     return allowed if allowed > now else None
 
 
-async def rounds_to_send(service: Services) -> list[Round]:
-    """Rounds sending now."""
-    return await service.store.reach.rounds_in(["sending"])
+@dataclass(frozen=True)
+class Rounds:
+    """The rounds going, as one look at them found them."""
+
+    sending: list[Round]
+    closed: list[Round]  # their survey closed: they stopped for good just now
 
 
-async def close_rounds_of_closed_surveys(service: Services) -> list[Round]:
-    """A round (sending or paused) whose survey closed stops for good; returns those that
-    stopped now."""
-    closed = []
+async def rounds_to_send(service: Services) -> Rounds:
+    """Rounds sending now, after stopping for good the rounds (sending or paused) whose survey
+    closed; one read of the rounds going."""
+    rounds = Rounds([], [])
     for invitation in await service.store.reach.rounds_in(["sending", "paused"]):
-        if _open_survey(service, invitation.survey_id) is None and (
-            await service.store.reach.set_round_state(
+        if _open_survey(service, invitation.survey_id) is None:
+            if await service.store.reach.set_round_state(
                 invitation.id, ["sending", "paused"], "closed", service.clock()
-            )
-        ):
-            closed.append(invitation)
-    return closed
+            ):
+                rounds.closed.append(invitation)
+        elif invitation.state == "sending":
+            rounds.sending.append(invitation)
+    return rounds
 
 
 @dataclass(frozen=True)
@@ -244,7 +248,8 @@ async def claim(service: Services, invitation: Round, limit: int) -> Batch | Rou
 async def still_invited(
     service: Services, invitation: Round, delivery: Delivery, survey: Survey
 ) -> bool:
-    """The last look before an invitation goes, when its turn in the send budget has come: the
+    """The last look before an invitation goes, if it waited for its turn in the send budget
+    longer than the claim's facts stand (`handlers.send_budget.LOOK_STANDS`): the
     round is still sending and the rules still invite the member (they may have turned
     invitations off, withdrawn, blocked the bot, been forgotten or answered meanwhile)."""
     facts = await service.store.reach.still_wanted(invitation, delivery)
@@ -321,7 +326,7 @@ async def due_reminders(service: Services, limit: int) -> list[tuple[DueReminder
 
 
 async def reminder_still_wanted(service: Services, reminder: DueReminder) -> bool:
-    """The last look before a reminder goes, when its turn in the send budget has come."""
+    """The last look before a reminder goes, if it waited long for its turn in the send budget."""
     return await service.store.reach.reminder_still_wanted(reminder)
 
 

@@ -127,15 +127,15 @@ class Sender:
     async def run_pass(self) -> bool:
         """One pass over the sending rounds and the reminders due; whether anything was sent."""
         service = self._service
-        for closed in await reach.close_rounds_of_closed_surveys(service):
-            await self._refresh_card(closed.id, final=True)
         rounds = await reach.rounds_to_send(service)
+        for closed in rounds.closed:
+            await self._refresh_card(closed.id, final=True)
         if reach.quiet_until(service) is not None:
-            for invitation in rounds:
+            for invitation in rounds.sending:
                 await self._refresh_card(invitation.id)
             return False
         sent = False
-        for invitation in rounds:
+        for invitation in rounds.sending:
             sent = await self._send_batch(invitation) or sent
         return await self._remind() or sent
 
@@ -150,9 +150,10 @@ class Sender:
                 await self._refresh_card(invitation.id)
                 return False
             case reach.Batch(survey, deliveries):
+                text, markup = contact_render.invitation(survey)  # the same for the whole batch
                 outcomes = await asyncio.gather(
                     *(
-                        self._invite(invitation, survey, delivery, claimed_at)
+                        self._invite(invitation, survey, delivery, claimed_at, (text, markup))
                         for delivery in deliveries
                     )
                 )
@@ -161,9 +162,14 @@ class Sender:
                 return True
 
     async def _invite(
-        self, invitation: Round, survey: Survey, delivery: Delivery, claimed_at: float
+        self,
+        invitation: Round,
+        survey: Survey,
+        delivery: Delivery,
+        claimed_at: float,
+        message: tuple[str, InlineKeyboardMarkup],
     ) -> Outcome:
-        text, markup = contact_render.invitation(survey)
+        text, markup = message
         wanted = partial(reach.still_invited, self._service, invitation, delivery, survey)
         look = LastLook(wanted, read_at=claimed_at)
         return await self._deliver(delivery.contact.telegram_id, text, markup, look)
